@@ -1,0 +1,176 @@
+"""Article -> Chunks: sentence-aligned pieces that fit the embedding model's window.
+
+Every chunk's `text` is `article.text[start:end]`, so citations can point back into the
+article. Token counts come from the embedding model's own tokenizer, so nothing the model is
+given is ever cut off: a sentence too long for the window is split at word boundaries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from rag.embeddings import Embedder, Offsets
+from rag.types import Article, Chunk
+
+# Title tokens beyond this are left out of what the model sees (the title is context for the
+# embedding, not content; the chunk text itself is never shortened).
+MAX_TITLE_TOKENS = 48
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "gov", "sen", "rep", "col",
+    "lt", "sgt", "capt", "cmdr", "adm", "rev", "hon", "pres", "inc", "ltd", "co", "corp", "vs",
+    "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "approx", "est", "dept", "univ", "ave", "blvd",
+}  # fmt: skip
+
+# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
+_START_OK = re.compile(r"[\s]*[\"'“‘(\[]*[A-Z0-9]")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Split `text` into sentence spans (start, end), trimmed of surrounding whitespace.
+
+    Line breaks always end a sentence (news paragraphs, bullets, headings).
+    """
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        base = line.start()
+        seg = line.group()
+        start = 0
+        for m in _END.finditer(seg):
+            end = m.end()
+            if not _START_OK.match(seg, end):
+                continue  # next word is lower-case: "e.g. this", "3.5 million"
+            word = re.search(r"(\S+?)[.!?…]+[\"'”’)\]]*$", seg[start:end])
+            if word and seg[m.start()] == ".":
+                w = word.group(1).lower().lstrip("\"'“‘([")
+                if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
+                    continue  # "Mr. Smith", "J. Smith", "U.S. officials"
+            spans.append((base + start, base + end))
+            start = end
+        spans.append((base + start, base + len(seg)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if b - trail > a + lead:
+            out.append((a + lead, b - trail))
+    return out
+
+
+def _split_long(
+    span: tuple[int, int], offsets: Offsets, limit: int
+) -> list[tuple[tuple[int, int], int]]:
+    """Cut one over-long span into pieces of at most `limit` tokens, at token boundaries."""
+    a, _ = span
+    pieces = []
+    n = len(offsets)
+    per = math.ceil(n / math.ceil(n / limit))
+    for i in range(0, n, per):
+        toks = offsets[i : i + per]
+        pieces.append(((a + toks[0][0], a + toks[-1][1]), len(toks)))
+    return pieces
+
+
+def _pack(units: list[tuple[tuple[int, int], int]], target: int, hard: int) -> list[list[int]]:
+    """Group consecutive units (span, tokens) into chunks near `target` tokens, never above `hard`."""
+    total = sum(t for _, t in units)
+    n_chunks = max(1, math.ceil(total / target))
+    soft = math.ceil(total / n_chunks)  # even sizes: no tiny last chunk
+    groups: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i, (_, tokens) in enumerate(units):
+        fits_soft = size + tokens <= soft
+        fits_hard = size + tokens <= hard and size < soft * 0.6
+        if current and not (fits_soft or fits_hard):
+            groups.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += tokens
+    if current:
+        groups.append(current)
+    return groups
+
+
+def chunk_article(article: Article, embedder: Embedder, target_tokens: int = 200) -> list[Chunk]:
+    """Split an article into chunks of about `target_tokens` model tokens, title included.
+
+    Args:
+        article: the article to split; its text must not be empty.
+        embedder: supplies the tokenizer and the window size.
+        target_tokens: aimed-for size; capped at the model's window.
+
+    Returns:
+        Chunks in article order, each within the model's window with the title prepended.
+    """
+    return chunk_articles([article], embedder, target_tokens)[0]
+
+
+def chunk_articles(
+    articles: Sequence[Article], embedder: Embedder, target_tokens: int = 200
+) -> list[list[Chunk]]:
+    """Chunk many articles, tokenizing them in one batch (much faster than one at a time)."""
+    window = embedder.max_tokens
+    sentence_spans = [split_sentences(a.text) for a in articles]
+    flat = [a.text[s:e] for a, spans in zip(articles, sentence_spans) for s, e in spans]
+    titles = [a.title.strip() for a in articles]
+    offsets = embedder.token_offsets(flat + titles)
+    title_offsets = offsets[len(flat) :]
+    sentence_offsets = iter(offsets[: len(flat)])
+
+    result = []
+    for article, spans, title, t_offs in zip(articles, sentence_spans, titles, title_offsets):
+        if len(t_offs) > MAX_TITLE_TOKENS:
+            title = title[: t_offs[MAX_TITLE_TOKENS - 1][1]]
+        title_tokens = min(len(t_offs), MAX_TITLE_TOKENS)
+        prefix = f"{title}\n" if title else ""
+        hard = window - title_tokens
+        target = max(16, min(target_tokens, window) - title_tokens)
+        units: list[tuple[tuple[int, int], int]] = []
+        for span in spans:
+            offs = next(sentence_offsets)
+            if len(offs) > hard:
+                units.extend(_split_long(span, offs, target))
+            elif offs:
+                units.append((span, len(offs)))
+        chunks = []
+        for group in _pack(units, target, hard):
+            start = units[group[0]][0][0]
+            end = units[group[-1]][0][1]
+            n_tokens = title_tokens + sum(units[i][1] for i in group)
+            chunks.append((start, end, n_tokens))
+        result.append(_fit_window(article, prefix, title_tokens, chunks, embedder, window))
+    return result
+
+
+def _fit_window(
+    article: Article,
+    prefix: str,
+    title_tokens: int,
+    spans: list[tuple[int, int, int]],
+    embedder: Embedder,
+    window: int,
+) -> list[Chunk]:
+    """Build the chunks, re-tokenizing what the model will see; split any that overflow.
+
+    Sentence token counts add up exactly for WordPiece, but not for every tokenizer, so the
+    window is checked on the real input instead of trusted.
+    """
+    texts = [prefix + article.text[s:e] for s, e, _ in spans]
+    fitted: list[tuple[int, int, int]] = []
+    for (s, e, n), offs in zip(spans, embedder.token_offsets(texts)):
+        if len(offs) <= window:
+            fitted.append((s, e, len(offs)))
+            continue
+        body = embedder.token_offsets([article.text[s:e]])[0]
+        for (ps, pe), k in _split_long((s, e), body, window - title_tokens - 8):
+            fitted.append((ps, pe, k + title_tokens))
+    return [
+        Chunk(article, i, s, e, article.text[s:e], prefix + article.text[s:e], n)
+        for i, (s, e, n) in enumerate(fitted)
+    ]

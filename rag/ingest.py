@@ -1,0 +1,194 @@
+"""The ingest pipeline: load -> diff against the index -> chunk -> embed -> store -> keyword index.
+
+Safe to kill at any point: each article's chunks are replaced as a whole in one batch, the
+store itself records which articles are complete (see `rag.store`), and the keyword index is
+rebuilt whenever it no longer matches the store. Re-running the same command finishes the job.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.chunking import chunk_articles
+from rag.config import Settings
+from rag.corpus import LoadError, load
+from rag.embeddings import Embedder, get_embedder
+from rag.store import KeywordIndex, StoreError, VectorStore, fingerprint
+from rag.types import Article, Chunk
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, for the summary line and for tests."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    removed: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    errors: list[LoadError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        rate = f" ({self.chunks / self.seconds:.1f} chunks/s)" if self.chunks and self.seconds else ""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.failed} failed, {self.removed} removed; {self.chunks} chunks written "
+            f"in {self.seconds:.1f}s{rate}"
+        )
+
+
+@contextmanager
+def index_lock(index: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the index directory; the OS drops it if the process dies."""
+    index.mkdir(parents=True, exist_ok=True)
+    with open(index / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(
+                f"Another newsrag ingest is writing to {index}: wait for it to finish."
+            ) from None
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+def _batches(
+    articles: list[Article], embedder: Embedder, target_tokens: int, batch_size: int
+) -> Iterator[tuple[list[Article], list[Chunk]]]:
+    """Yield whole articles with their chunks, about `batch_size` chunks at a time."""
+    group: list[Article] = []
+    chunks: list[Chunk] = []
+    step = 32  # articles tokenized together
+    for i in range(0, len(articles), step):
+        part = articles[i : i + step]
+        for article, pieces in zip(part, chunk_articles(part, embedder, target_tokens)):
+            group.append(article)
+            chunks.extend(pieces)
+            if len(chunks) >= batch_size:
+                yield group, chunks
+                group, chunks = [], []
+    if group:
+        yield group, chunks
+
+
+def ingest(
+    inputs: Iterable[str],
+    settings: Settings,
+    *,
+    prune: bool = False,
+    embedder: Embedder | None = None,
+    on_error: Callable[[LoadError], None] | None = None,
+    on_batch: Callable[[int, int, int], None] | None = None,
+    progress: bool = False,
+) -> IngestReport:
+    """Bring the index in line with `inputs`.
+
+    Args:
+        inputs: files, directories and http(s) URLs (see `rag.corpus.load`).
+        settings: where the index is and how to chunk and embed.
+        prune: also remove every stored article that is not in `inputs`.
+        embedder: the embedding model; by default the one `settings` names (loaded only if
+            something needs embedding).
+        on_error: called with each input that could not be loaded, as it is found.
+        on_batch: called with (batch number, articles, chunks) after each batch is stored.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        Counts of what happened. Articles that failed to load leave what was stored for them
+        untouched.
+    """
+    start = time.perf_counter()
+    report = IngestReport()
+    embedder = embedder or get_embedder(settings.embedding_model)
+    with index_lock(settings.index):
+        articles: dict[str, Article] = {}
+        origins: set[str] = set()
+        for item in load(inputs, settings.fetch_timeout):
+            if isinstance(item, LoadError):
+                report.errors.append(item)
+                if on_error:
+                    on_error(item)
+                continue
+            articles[item.id] = item
+            origins.add(item.origin)
+        report.failed = len(report.errors)
+        failed_origins = {e.origin for e in report.errors}
+
+        store = VectorStore(settings, embedder.name)
+        states = store.articles()
+        todo = []
+        for article in articles.values():
+            state = states.get(article.id)
+            if state is None:
+                report.added += 1
+            elif state.complete and state.hash == article.content_hash:
+                report.unchanged += 1
+                continue
+            else:
+                report.updated += 1
+            todo.append(article)
+
+        stale = []
+        for aid, state in states.items():
+            if aid in articles:
+                continue
+            if prune or not state.complete:
+                stale.append(aid)  # gone from the input, or half-written by a killed run
+            elif (
+                not state.id_from_url
+                and state.origin in origins
+                and state.origin not in failed_origins
+            ):
+                stale.append(aid)  # an earlier version of an edited file without a URL
+
+        if todo:
+            bar = _progress(len(todo), progress)
+            t0 = time.perf_counter()
+            for n, (group, chunks) in enumerate(
+                _batches(todo, embedder, settings.chunk_tokens, settings.batch_size), 1
+            ):
+                vectors = embedder.embed([c.embed_text for c in chunks])
+                store.replace(group, chunks, vectors)
+                report.chunks += len(chunks)
+                if bar is not None:
+                    bar.update(len(group))
+                    bar.set_postfix(chunks=report.chunks)
+                if on_batch:
+                    on_batch(n, len(group), len(chunks))
+            report.embed_seconds = time.perf_counter() - t0
+            if bar is not None:
+                bar.close()
+        if stale:
+            store.delete(stale)
+            report.removed = len(stale)
+
+        sync_keyword_index(store, KeywordIndex(settings.index / "keyword"))
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def sync_keyword_index(store: VectorStore, keyword: KeywordIndex) -> bool:
+    """Rebuild the keyword index if it does not cover exactly what the store holds."""
+    fp = fingerprint(store.articles())
+    if keyword.fingerprint() == fp:
+        return False
+    keyword.build(store, fp)
+    return True
+
+
+def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="article", desc="embedding", dynamic_ncols=True)

@@ -1,0 +1,310 @@
+"""Chroma (vectors) and a BM25 keyword index kept in step with it.
+
+Chroma is the single source of truth. Every chunk carries its article's id, content hash and
+chunk count, so the state of each article can be read back from Chroma alone: an article is
+indexed when all of its chunks are there with the current hash. That is what makes ingest
+idempotent and safe to kill at any moment: a re-run sees the half-written article and redoes it.
+
+The keyword index is derived from Chroma and stamped with a fingerprint of the articles it
+covers; when the stamp and Chroma disagree (a killed ingest, another client writing to a
+Chroma server) it is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from rag.config import Settings
+from rag.types import Article, Chunk, Passage
+
+PAGE = 5000  # rows per Chroma read; below its max batch size
+
+
+class StoreError(RuntimeError):
+    """The index cannot be opened or used; the message says what to do."""
+
+
+@dataclass
+class ArticleState:
+    """What Chroma holds for one article."""
+
+    hash: str
+    n_chunks: int
+    origin: str
+    id_from_url: bool
+    chunks: set[int] = field(default_factory=set)
+    hashes: set[str] = field(default_factory=set)
+
+    @property
+    def complete(self) -> bool:
+        """All chunks present and all from the same version of the article."""
+        return len(self.hashes) == 1 and self.chunks == set(range(self.n_chunks))
+
+
+def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
+    a = chunk.article
+    meta: dict[str, Any] = {
+        "article_id": a.id,
+        "article_hash": a.content_hash,
+        "chunk_index": chunk.index,
+        "n_chunks": n_chunks,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": a.title,
+        "url": a.url or "",
+        "source": a.source or "",
+        "published": a.published or "",
+        "authors": json.dumps(list(a.authors), ensure_ascii=False),
+        "origin": a.origin,
+        "id_from_url": a.id_from_url,
+    }
+    if a.published:
+        # A number for date-range filters ($gte/$lte): 2023-10-31 -> 20231031.
+        meta["published_day"] = int(a.published[:10].replace("-", ""))
+    return meta
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=str(meta["article_id"]),
+        text=text,
+        score=score,
+        title=str(meta.get("title", "")),
+        url=str(meta.get("url") or "") or None,
+        source=str(meta.get("source") or "") or None,
+        published=str(meta.get("published") or "") or None,
+        authors=tuple(json.loads(str(meta.get("authors") or "[]"))),
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+    )
+
+
+class VectorStore:
+    """The Chroma collection of chunks, embedded or on a `chroma run` server."""
+
+    def __init__(self, settings: Settings, model_name: str) -> None:
+        self.settings = settings
+        self.model_name = model_name
+
+    @property
+    def location(self) -> str:
+        if self.settings.chroma_url:
+            return self.settings.chroma_url
+        return str(self.settings.index / "chroma")
+
+    @cached_property
+    def client(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        if not url:
+            path = self.settings.index / "chroma"
+            path.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise StoreError(
+                f"NEWSRAG_CHROMA_URL={url!r} is not an http(s):// URL (e.g. http://127.0.0.1:8000)."
+            )
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname,
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach the Chroma server at {url} ({type(exc).__name__}): start it with "
+                "`chroma run --path DIR` or unset NEWSRAG_CHROMA_URL to use the embedded database."
+            ) from exc
+        return client
+
+    @cached_property
+    def collection(self) -> Any:
+        coll = self.client.get_or_create_collection(
+            self.settings.collection,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self.model_name},
+            embedding_function=None,
+        )
+        built_with = (coll.metadata or {}).get("embedding_model")
+        if built_with and built_with != self.model_name:
+            raise StoreError(
+                f"The index at {self.location} was built with embedding model {built_with!r}, "
+                f"not {self.model_name!r}: use another --index or NEWSRAG_COLLECTION."
+            )
+        return coll
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+
+    def articles(self) -> dict[str, ArticleState]:
+        """Read back, from the chunks' metadata, what is stored for each article."""
+        states: dict[str, ArticleState] = {}
+        for page in self._pages(["metadatas"]):
+            for meta in page["metadatas"]:
+                aid = str(meta["article_id"])
+                st = states.get(aid)
+                if st is None:
+                    st = states[aid] = ArticleState(
+                        hash=str(meta["article_hash"]),
+                        n_chunks=int(meta["n_chunks"]),
+                        origin=str(meta.get("origin", "")),
+                        id_from_url=bool(meta.get("id_from_url", False)),
+                    )
+                st.chunks.add(int(meta["chunk_index"]))
+                st.hashes.add(str(meta["article_hash"]))
+        return states
+
+    def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Yield (chunk id, text, metadata) for every stored chunk."""
+        for page in self._pages(["documents", "metadatas"]):
+            yield from zip(page["ids"], page["documents"], page["metadatas"])
+
+    def replace(
+        self, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+    ) -> None:
+        """Drop whatever is stored for `articles`, then store their new chunks."""
+        self.delete([a.id for a in articles])
+        counts: dict[str, int] = {}
+        for c in chunks:
+            counts[c.article.id] = counts.get(c.article.id, 0) + 1
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(chunks), step):
+            part = chunks[i : i + step]
+            self.collection.add(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[i : i + step]],
+                documents=[c.text for c in part],
+                metadatas=[_metadata(c, counts[c.article.id]) for c in part],
+            )
+
+    def delete(self, article_ids: Sequence[str]) -> None:
+        for i in range(0, len(article_ids), 500):
+            self.collection.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
+
+    def search(
+        self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[Passage]:
+        """Return the `k` chunks nearest to `vector`, best first; score is cosine similarity."""
+        if self.count() == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[list(vector)],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            _passage(cid, doc, meta, 1.0 - float(dist))
+            for cid, doc, meta, dist in zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
+            )
+        ]
+
+
+def fingerprint(states: dict[str, ArticleState]) -> str:
+    """Identify the indexed content: which articles, at which version, with how many chunks."""
+    h = hashlib.sha1()
+    for aid in sorted(states):
+        st = states[aid]
+        h.update(f"{aid}:{sorted(st.hashes)}:{sorted(st.chunks)}\n".encode())
+    return h.hexdigest()[:16]
+
+
+class KeywordIndex:
+    """A BM25 index (bm25s) over the stored chunks, saved under `<index>/keyword/`.
+
+    Each build goes into a fresh folder; the `CURRENT` file, replaced atomically, names the one
+    in use, so a killed build never leaves a half-written index in use.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+
+    @property
+    def _current(self) -> Path:
+        return self.dir / "CURRENT"
+
+    def fingerprint(self) -> str | None:
+        try:
+            return json.loads(self._current.read_text())["fingerprint"]
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def build(self, store: VectorStore, fp: str) -> int:
+        """Rebuild from every chunk in `store`; return the number of chunks indexed."""
+        import bm25s
+
+        ids, texts = [], []
+        for cid, text, meta in store.all_chunks():
+            ids.append(cid)
+            texts.append(f"{meta.get('title', '')}\n{text}")
+        name = f"bm25-{fp}-{uuid.uuid4().hex[:8]}"
+        target = self.dir / name
+        target.mkdir(parents=True)
+        if texts:
+            retriever = bm25s.BM25()
+            retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+            retriever.save(str(target), show_progress=False)
+        (target / "ids.json").write_text(json.dumps(ids))
+        tmp = self.dir / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps({"fingerprint": fp, "dir": name, "chunks": len(ids)}))
+        os.replace(tmp, self._current)
+        for old in self.dir.iterdir():
+            if old.name != name and old.name != "CURRENT":
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+        return len(ids)
+
+    def ids(self) -> list[str]:
+        """Return the chunk ids in the index currently in use."""
+        try:
+            current = json.loads(self._current.read_text())
+        except FileNotFoundError:
+            return []
+        return json.loads((self.dir / current["dir"] / "ids.json").read_text())
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Return up to `k` (chunk id, BM25 score) pairs, best first."""
+        import bm25s
+
+        try:
+            current = json.loads(self._current.read_text())
+        except FileNotFoundError:
+            return []
+        if not current["chunks"]:
+            return []
+        folder = self.dir / current["dir"]
+        ids = json.loads((folder / "ids.json").read_text())
+        retriever = bm25s.BM25.load(str(folder))
+        # Query words as strings: they are looked up in the index's own vocabulary.
+        words = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
+        words = [[w for w in words[0] if w in retriever.vocab_dict]]
+        if not words[0]:
+            return []
+        docs, scores = retriever.retrieve(words, k=min(k, len(ids)), show_progress=False)
+        return [(ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

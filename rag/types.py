@@ -1,0 +1,90 @@
+"""The small data types that flow through newsrag: Article -> Chunk -> Passage."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, as loaded from a file, a feed or a web page.
+
+    `id` is stable: the first 16 hex digits of sha1(url) when the article has a URL (the same
+    scheme the RealtimeQA corpus uses), else of sha1 of its title and text.
+    `origin` is where it was read from (a file path or URL), for error messages and so that
+    re-reading a file replaces what that file gave before.
+    """
+
+    title: str
+    text: str
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+    authors: tuple[str, ...] = ()
+    origin: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            key = self.url if self.url else f"{self.title}\n{self.text}"
+            object.__setattr__(self, "id", _sha1(key)[:16])
+
+    @property
+    def id_from_url(self) -> bool:
+        """Tell whether the id was derived from the URL (else from the content)."""
+        return bool(self.url)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that ends up in the index, so any change re-indexes the article."""
+        parts = [
+            self.title,
+            self.text,
+            self.url or "",
+            self.source or "",
+            self.published or "",
+            "\x1f".join(self.authors),
+        ]
+        return _sha1("\x1e".join(parts))[:16]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article small enough for the embedding model.
+
+    `text == article.text[start:end]`; `embed_text` is what the model sees (title + text).
+    """
+
+    article: Article
+    index: int
+    start: int
+    end: int
+    text: str
+    embed_text: str
+    n_tokens: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.article.id}:{self.index}"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A chunk returned by a search, with its score and the metadata needed to cite it."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    score: float
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    authors: tuple[str, ...] = ()
+    start: int = 0
+    end: int = 0
