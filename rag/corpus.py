@@ -209,8 +209,15 @@ def load_jsonl_file(path: Path) -> Iterator[Article | LoadError]:
             yield LoadError(str(path), f"{path}:{lineno}", str(exc))
 
 
-def article_from_html(html: str, origin: str, url: str | None = None) -> Article:
-    """Extract the main text and metadata of a news page with trafilatura."""
+# Fewer words than this is a navigation stub or an error page, not an article.
+MIN_ARTICLE_WORDS = 15
+
+
+def article_from_html(html: str | bytes, origin: str, url: str | None = None) -> Article:
+    """Extract the main text and metadata of a news page with trafilatura.
+
+    Pass bytes when the encoding is not known: trafilatura detects it from the page.
+    """
     import trafilatura
 
     doc = trafilatura.bare_extraction(
@@ -222,7 +229,7 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (doc.text or "").strip() if doc is not None else ""
-    if not text:
+    if len(text.split()) < MIN_ARTICLE_WORDS:
         raise _Bad("no article text found in the page")
     page_url = url or (doc.url if doc.url and doc.url.startswith("http") else None)
     return Article(
@@ -237,8 +244,8 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
 
 
 def load_html_file(path: Path) -> Iterator[Article]:
-    html = _read_text(path)
-    yield article_from_html(html, str(path))
+    data = path.read_bytes()
+    yield article_from_html(gzip.decompress(data) if path.suffix == ".gz" else data, str(path))
 
 
 def fetch(url: str, timeout: float) -> tuple[bytes, str]:
@@ -261,14 +268,6 @@ def fetch(url: str, timeout: float) -> tuple[bytes, str]:
         raise _Bad(f"timed out after {timeout:g}s") from None
     except httpx.HTTPError as exc:
         raise _Bad(f"cannot fetch: {exc}") from None
-
-
-def _decode(body: bytes, content_type: str) -> str:
-    m = re.search(r"charset=([\w-]+)", content_type)
-    try:
-        return body.decode(m.group(1) if m else "utf-8", errors="replace")
-    except LookupError:
-        return body.decode("utf-8", errors="replace")
 
 
 def _looks_like_feed(body: bytes, content_type: str) -> bool:
@@ -305,7 +304,7 @@ def load_feed(data: bytes, origin: str, timeout: float) -> Iterator[Article | Lo
                 published = dt.date(t.tm_year, t.tm_mon, t.tm_mday).isoformat()
             try:
                 body, ctype = fetch(link, timeout)
-                page = article_from_html(_decode(body, ctype), origin, url=link)
+                page = article_from_html(body, origin, url=link)
             except _Bad as exc:
                 content = " ".join(c.get("value", "") for c in entry.get("content", []))
                 if len(content) < 200:
@@ -332,7 +331,7 @@ def load_url(url: str, timeout: float) -> Iterator[Article | LoadError]:
         return
     if "html" not in ctype and ctype and not body.lstrip()[:1] == b"<":
         raise _Bad(f"not an HTML page or feed (content type {ctype.split(';')[0]})")
-    yield article_from_html(_decode(body, ctype), url, url=url)
+    yield article_from_html(body, url, url=url)
 
 
 def _walk(root: Path) -> Iterator[Path]:

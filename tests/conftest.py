@@ -1,0 +1,116 @@
+"""Shared fixtures: deterministic articles, settings on a temporary index, a local web server."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+REALTIMEQA = SHARED / "data" / "realtimeqa-2023q4"
+
+_WORDS = (
+    "government council budget minister election court ruling company shares market investors "
+    "storm flooding hospital vaccine school teachers union strike police report officials city "
+    "river bridge contract airline pilots energy prices wind solar factory workers trade tariff "
+    "museum painting festival team coach season championship scientists telescope galaxy"
+).split()
+
+
+def make_record(i: int, seed: int = 0, sentences: int = 24) -> dict:
+    """A deterministic fake news article in the RealtimeQA JSONL schema."""
+    rng = random.Random(seed * 100_003 + i)
+    paras = []
+    for _ in range(max(1, sentences // 4)):
+        sents = []
+        for _ in range(4):
+            words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 22))]
+            sents.append(" ".join(words).capitalize() + f" {rng.randint(1, 999)}.")
+        paras.append(" ".join(sents))
+    url = f"https://news.example.com/{seed}/story-{i}"
+    return {
+        "id": hashlib.sha1(url.encode()).hexdigest()[:16],
+        "url": url,
+        "title": f"Story {i}: {rng.choice(_WORDS)} {rng.choice(_WORDS)}",
+        "published": f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}",
+        "source": "example.com",
+        "authors": [f"Reporter {i % 5}"],
+        "text": "\n\n".join(paras),
+    }
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for a fresh index in a temporary folder, with the fake embedder."""
+    return Settings.load(index=tmp_path / "index", embedding_model="fake", batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The real all-MiniLM-L6-v2, loaded once per test session."""
+    from rag.embeddings import get_embedder
+
+    embedder = get_embedder("")
+    _ = embedder.max_tokens  # load now, not inside the first test's timing
+    return embedder
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not REALTIMEQA.is_dir():
+        pytest.skip(f"needs ../shared beside the repository ({REALTIMEQA} not found)")
+    return SHARED
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on 127.0.0.1 serving a temporary folder; yields (base URL, folder)."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def dump_index(index: Path, collection: str = "newsrag") -> dict:
+    """Everything stored in an index: chunks with text, metadata and vectors, and keyword ids."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from rag.store import KeywordIndex
+
+    client = chromadb.PersistentClient(
+        path=str(index / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    got = client.get_collection(collection).get(include=["documents", "metadatas", "embeddings"])
+    chunks = {
+        cid: (doc, meta, tuple(float(x) for x in emb))
+        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+    }
+    return {"chunks": chunks, "keyword_ids": sorted(KeywordIndex(index / "keyword").ids())}

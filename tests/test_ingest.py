@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rag.config import Settings
+from rag.embeddings import FakeEmbedder
+from rag.ingest import ingest
+from rag.store import KeywordIndex, VectorStore
+from tests.conftest import dump_index, make_record, write_jsonl
+
+
+def run(inputs, settings: Settings, **kw):
+    return ingest([str(i) for i in inputs], settings, embedder=FakeEmbedder(), **kw)
+
+
+def check_consistent(settings: Settings) -> dict:
+    """Vector and keyword indexes hold the same chunks, and every article is complete."""
+    dump = dump_index(settings.index)
+    assert dump["keyword_ids"] == sorted(dump["chunks"])
+    states = VectorStore(settings, "fake").articles()
+    assert all(s.complete for s in states.values())
+    return dump
+
+
+def test_reingesting_unchanged_articles_writes_nothing(tmp_path: Path, settings: Settings):
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(12)])
+    first = run([f], settings)
+    assert (first.added, first.updated, first.unchanged, first.failed) == (12, 0, 0, 0)
+    assert first.chunks == len(check_consistent(settings)["chunks"]) > 12
+    embedder = FakeEmbedder()
+    again = ingest([str(f)], settings, embedder=embedder)
+    assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 12, 0)
+    assert embedder.calls == 0
+
+
+def test_every_chunk_carries_the_article_metadata(tmp_path: Path, settings: Settings):
+    recs = [make_record(i) for i in range(3)]
+    run([write_jsonl(tmp_path / "a.jsonl", recs)], settings)
+    by_url = {r["url"]: r for r in recs}
+    for doc, meta, _ in dump_index(settings.index)["chunks"].values():
+        rec = by_url[meta["url"]]
+        assert meta["article_id"] == rec["id"]
+        assert (meta["title"], meta["source"], meta["published"]) == (
+            rec["title"], rec["source"], rec["published"],
+        )
+        assert json.loads(meta["authors"]) == rec["authors"]
+        assert meta["published_day"] == int(rec["published"].replace("-", ""))
+        assert rec["text"][meta["start"] : meta["end"]] == doc
+
+
+def test_changed_article_replaces_its_old_chunks(tmp_path: Path, settings: Settings):
+    recs = [make_record(i, sentences=40) for i in range(5)]
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    run([f], settings)
+    before = check_consistent(settings)["chunks"]
+    recs[2] = {**recs[2], "text": "The harbour bridge closed for repairs on Monday. " * 5}
+    write_jsonl(f, recs)
+    report = run([f], settings)
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 4)
+    after = check_consistent(settings)["chunks"]
+    changed = {k: v for k, v in after.items() if v[1]["article_id"] == recs[2]["id"]}
+    assert len(changed) == 1 and "harbour bridge closed" in next(iter(changed.values()))[0]
+    # The other articles' chunks are untouched.
+    assert {k: v for k, v in after.items() if k not in changed} == {
+        k: v for k, v in before.items() if v[1]["article_id"] != recs[2]["id"]
+    }
+    store = VectorStore(settings, "fake")
+    top = store.search(FakeEmbedder().embed(["harbour bridge closed repairs"])[0], 1)
+    assert top[0].article_id == recs[2]["id"]
+
+
+def test_prune_removes_articles_missing_from_the_input(tmp_path: Path, settings: Settings):
+    recs = [make_record(i) for i in range(6)]
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    run([f], settings)
+    write_jsonl(f, recs[:4])
+    kept = run([f], settings)
+    assert kept.removed == 0
+    assert len(VectorStore(settings, "fake").articles()) == 6
+    pruned = run([f], settings, prune=True)
+    assert (pruned.removed, pruned.unchanged, pruned.chunks) == (2, 4, 0)
+    ids = set(VectorStore(settings, "fake").articles())
+    assert ids == {r["id"] for r in recs[:4]}
+    check_consistent(settings)
+
+
+def test_malformed_line_fails_loudly_and_keeps_what_was_stored(tmp_path: Path, settings: Settings):
+    recs = [make_record(i) for i in range(5)]
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    run([f], settings)
+    before = dump_index(settings.index)
+    lines = f.read_text().splitlines()
+    lines[3] = lines[3][:40]  # truncated JSON where a stored article was
+    f.write_text("\n".join(lines) + "\n")
+    seen = []
+    report = run([f], settings, on_error=seen.append, prune=False)
+    assert report.failed == 1 and [e.where for e in seen] == [f"{f}:4"]
+    assert (report.unchanged, report.removed, report.chunks) == (4, 0, 0)
+    assert dump_index(settings.index) == before
+
+
+def test_editing_a_file_without_url_replaces_its_old_version(tmp_path: Path, settings: Settings):
+    d = tmp_path / "notes"
+    d.mkdir()
+    (d / "a.md").write_text("# Council vote\n\nThe council voted to build a new library.\n")
+    (d / "b.md").write_text("# Storm\n\nA storm closed the airport for a day.\n")
+    run([d], settings)
+    (d / "a.md").write_text("# Council vote\n\nThe council voted against the new library.\n")
+    report = run([d], settings)
+    assert (report.added, report.removed, report.unchanged) == (1, 1, 1)
+    texts = sorted(doc for doc, _, _ in check_consistent(settings)["chunks"].values())
+    assert texts == [
+        "A storm closed the airport for a day.",
+        "The council voted against the new library.",
+    ]
+
+
+def test_half_written_article_is_repaired(tmp_path: Path, settings: Settings):
+    recs = [make_record(i, sentences=40) for i in range(3)]
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    run([f], settings)
+    full = dump_index(settings.index)
+    store = VectorStore(settings, "fake")
+    victim = next(k for k, v in full["chunks"].items() if v[1]["chunk_index"] == 1)
+    store.collection.delete(ids=[victim])  # as if killed between two writes
+    assert not all(s.complete for s in store.articles().values())
+    report = run([f], settings)
+    assert (report.updated, report.unchanged) == (1, 2)
+    assert dump_index(settings.index) == full
+
+
+def test_keyword_index_follows_the_store(tmp_path: Path, settings: Settings):
+    recs = [make_record(i) for i in range(4)]
+    recs[1]["text"] += "\n\nThe zeppelin landed in Friedrichshafen."
+    run([write_jsonl(tmp_path / "a.jsonl", recs)], settings)
+    keyword = KeywordIndex(settings.index / "keyword")
+    [(cid, score)] = keyword.search("zeppelin Friedrichshafen", 1)
+    assert cid.startswith(recs[1]["id"]) and score > 0
+    assert keyword.search("", 3) == [] and keyword.search("the of and", 3) == []
