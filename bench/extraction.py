@@ -25,8 +25,8 @@ from rag.corpus import _Bad, article_from_html  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "article-extraction"
 
-# bare_extraction options as article_from_html passes them (without the metadata ones).
-OURS = {"include_comments": False, "include_tables": False}
+# --variants: (include_tables, favor) option sets of bare_extraction tried for article_from_html.
+VARIANTS = [(tables, favor) for tables in (False, True) for favor in ("", "recall", "precision")]
 
 
 def ours(html: str, url: str) -> str:
@@ -40,18 +40,21 @@ def baseline(html: str, url: str) -> str:
     return trafilatura.extract(html, url=url) or ""
 
 
-def bare(**options: bool) -> Callable[[str, str], str]:
-    """Our bare_extraction call with some options changed."""
+def bare(tables: bool, favor: str) -> Callable[[str, str], str]:
+    """article_from_html's bare_extraction call with other options (and no word minimum)."""
 
     def run(html: str, url: str) -> str:
         doc = trafilatura.bare_extraction(
             html,
             url=url,
             with_metadata=True,
+            include_comments=False,
+            include_tables=tables,
+            favor_precision=favor == "precision",
+            favor_recall=favor == "recall",
             date_extraction_params={"extensive_search": False, "original_date": True},
-            **{**OURS, **options},
         )
-        return (doc.text or "").strip() if doc is not None else ""
+        return (getattr(doc, "text", None) or "").strip()
 
     return run
 
@@ -76,12 +79,9 @@ def main() -> None:
         "trafilatura.extract defaults": baseline,
     }
     if args.variants:
-        runs |= {
-            "ours + favor_recall": bare(favor_recall=True),
-            "ours + favor_precision": bare(favor_precision=True),
-            "ours + include_tables": bare(include_tables=True),
-            "ours + include_comments": bare(include_comments=True),
-        }
+        for tables, favor in VARIANTS:
+            name = f"bare tables={tables:d}" + (f" favor_{favor}" if favor else "")
+            runs[name] = bare(tables, favor)
 
     print(
         f"{'extractor':<30} {'pages':>5} {'empty':>5} {'P':>6} {'R':>6} {'F1':>6} "

@@ -77,7 +77,7 @@ def _split_long(
 
 
 def _pack(units: list[tuple[tuple[int, int], int]], target: int, hard: int) -> list[list[int]]:
-    """Group consecutive units (span, tokens) into chunks near `target` tokens, never above `hard`."""
+    """Group consecutive (span, tokens) units into chunks near `target`, never above `hard`."""
     total = sum(t for _, t in units)
     n_chunks = max(1, math.ceil(total / target))
     soft = math.ceil(total / n_chunks)  # even sizes: no tiny last chunk
@@ -163,7 +163,7 @@ def _fit_window(
     """
     texts = [prefix + article.text[s:e] for s, e, _ in spans]
     fitted: list[tuple[int, int, int]] = []
-    for (s, e, n), offs in zip(spans, embedder.token_offsets(texts)):
+    for (s, e, _), offs in zip(spans, embedder.token_offsets(texts)):
         if len(offs) <= window:
             fitted.append((s, e, len(offs)))
             continue

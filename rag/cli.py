@@ -136,7 +136,8 @@ def search(query: str, k: int, as_json: bool, **values: Any) -> None:
     for rank, p in enumerate(passages, 1):
         click.echo(f"{rank}. [{p.score:.3f}] {p.title}")
         meta = " · ".join(
-            [p.source or "unknown outlet", p.published or "date unknown"] + ([p.url] if p.url else [])
+            [p.source or "unknown outlet", p.published or "date unknown"]
+            + ([p.url] if p.url else [])
         )
         click.echo(f"   {meta}")
         for para in p.text.splitlines():

@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "batch_size",
-        256,
+        1024,
         "NEWSRAG_BATCH_SIZE",
         "Chunks embedded and written to the store per batch during ingest.",
         int,
@@ -90,7 +90,7 @@ class Settings:
     collection: str = "newsrag"
     embedding_model: str = ""
     chunk_tokens: int = 200
-    batch_size: int = 256
+    batch_size: int = 1024
     fetch_timeout: float = 20.0
 
     @classmethod

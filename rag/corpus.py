@@ -138,7 +138,7 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
 def load_text_file(path: Path) -> Iterator[Article]:
-    """A .txt/.md article with optional YAML front matter (title, url, source, published, authors)."""
+    """A .txt/.md article, with optional YAML front matter (title, url, source, published...)."""
     import yaml
 
     raw = _read_text(path)
@@ -225,7 +225,8 @@ def article_from_html(html: str | bytes, origin: str, url: str | None = None) ->
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
+        favor_precision=True,
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (doc.text or "").strip() if doc is not None else ""
@@ -252,18 +253,18 @@ def fetch(url: str, timeout: float) -> tuple[bytes, str]:
     """GET `url`; return (body, content type) or raise _Bad with a one-line reason."""
     import httpx
 
-    headers = {"User-Agent": "newsrag/0.1 (+https://github.com/newsrag)"}
+    headers = {"User-Agent": "newsrag/0.1"}
+    client = httpx.Client(follow_redirects=True, timeout=timeout, headers=headers)
     try:
-        with httpx.Client(follow_redirects=True, timeout=timeout, headers=headers) as client:
-            with client.stream("GET", url) as resp:
-                if resp.status_code >= 400:
-                    raise _Bad(f"HTTP {resp.status_code} {resp.reason_phrase}")
-                body = b""
-                for part in resp.iter_bytes():
-                    body += part
-                    if len(body) > MAX_DOWNLOAD:
-                        raise _Bad(f"response larger than {MAX_DOWNLOAD // 2**20} MiB")
-                return body, resp.headers.get("content-type", "")
+        with client, client.stream("GET", url) as resp:
+            if resp.status_code >= 400:
+                raise _Bad(f"HTTP {resp.status_code} {resp.reason_phrase}")
+            body = bytearray()
+            for part in resp.iter_bytes():
+                body += part
+                if len(body) > MAX_DOWNLOAD:
+                    raise _Bad(f"response larger than {MAX_DOWNLOAD // 2**20} MiB")
+            return bytes(body), resp.headers.get("content-type", "")
     except httpx.TimeoutException:
         raise _Bad(f"timed out after {timeout:g}s") from None
     except httpx.HTTPError as exc:
@@ -309,7 +310,9 @@ def load_feed(data: bytes, origin: str, timeout: float) -> Iterator[Article | Lo
                 content = " ".join(c.get("value", "") for c in entry.get("content", []))
                 if len(content) < 200:
                     raise _Bad(f"article page: {exc}") from None
-                page = article_from_html(f"<html><body><article>{content}</article></body></html>", origin, url=link)
+                page = article_from_html(
+                    f"<html><body><article>{content}</article></body></html>", origin, url=link
+                )
             yield Article(
                 title=(entry.get("title") or "").strip() or page.title,
                 text=page.text,
@@ -360,7 +363,9 @@ def load_path(path: Path, timeout: float = 20.0) -> Iterator[Article | LoadError
             yield from load_html_file(path)
         elif kind in FEED_SUFFIXES:
             data = path.read_bytes()
-            yield from load_feed(gzip.decompress(data) if path.suffix == ".gz" else data, str(path), timeout)
+            yield from load_feed(
+                gzip.decompress(data) if path.suffix == ".gz" else data, str(path), timeout
+            )
         else:
             raise _Bad(f"unsupported file type (use one of: {', '.join(sorted(SUFFIXES))})")
     except _Bad as exc:

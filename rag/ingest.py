@@ -11,6 +11,7 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +39,9 @@ class IngestReport:
     errors: list[LoadError] = field(default_factory=list)
 
     def summary(self) -> str:
-        rate = f" ({self.chunks / self.seconds:.1f} chunks/s)" if self.chunks and self.seconds else ""
+        rate = (
+            f" ({self.chunks / self.seconds:.1f} chunks/s)" if self.chunks and self.seconds else ""
+        )
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.failed} failed, {self.removed} removed; {self.chunks} chunks written "
@@ -154,10 +157,8 @@ def ingest(
         if todo:
             bar = _progress(len(todo), progress)
             t0 = time.perf_counter()
-            for n, (group, chunks) in enumerate(
-                _batches(todo, embedder, settings.chunk_tokens, settings.batch_size), 1
-            ):
-                vectors = embedder.embed([c.embed_text for c in chunks])
+
+            def store_batch(n: int, group: list[Article], chunks: list[Chunk], vectors) -> None:  # type: ignore[no-untyped-def]
                 store.replace(group, chunks, vectors)
                 report.chunks += len(chunks)
                 if bar is not None:
@@ -165,6 +166,20 @@ def ingest(
                     bar.set_postfix(chunks=report.chunks)
                 if on_batch:
                     on_batch(n, len(group), len(chunks))
+
+            # Store batch n in the background while batch n+1 is chunked and embedded; one write
+            # at a time, in order, and any error surfaces before the next batch is written.
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                pending: Future[None] | None = None
+                for n, (group, chunks) in enumerate(
+                    _batches(todo, embedder, settings.chunk_tokens, settings.batch_size), 1
+                ):
+                    vectors = embedder.embed([c.embed_text for c in chunks])
+                    if pending is not None:
+                        pending.result()
+                    pending = writer.submit(store_batch, n, group, chunks, vectors)
+                if pending is not None:
+                    pending.result()
             report.embed_seconds = time.perf_counter() - t0
             if bar is not None:
                 bar.close()

@@ -186,7 +186,10 @@ class VectorStore:
             yield from zip(page["ids"], page["documents"], page["metadatas"])
 
     def replace(
-        self, articles: Sequence[Article], chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]
+        self,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
     ) -> None:
         """Drop whatever is stored for `articles`, then store their new chunks."""
         self.delete([a.id for a in articles])
@@ -269,7 +272,9 @@ class KeywordIndex:
         target.mkdir(parents=True)
         if texts:
             retriever = bm25s.BM25()
-            retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+            retriever.index(
+                bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False
+            )
             retriever.save(str(target), show_progress=False)
         (target / "ids.json").write_text(json.dumps(ids))
         tmp = self.dir / f"CURRENT.{os.getpid()}.tmp"

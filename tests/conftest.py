@@ -19,12 +19,54 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 REALTIMEQA = SHARED / "data" / "realtimeqa-2023q4"
 
-_WORDS = (
-    "government council budget minister election court ruling company shares market investors "
-    "storm flooding hospital vaccine school teachers union strike police report officials city "
-    "river bridge contract airline pilots energy prices wind solar factory workers trade tariff "
-    "museum painting festival team coach season championship scientists telescope galaxy"
-).split()
+_WORDS = [
+    "government",
+    "council",
+    "budget",
+    "minister",
+    "election",
+    "court",
+    "ruling",
+    "company",
+    "shares",
+    "market",
+    "investors",
+    "storm",
+    "flooding",
+    "hospital",
+    "vaccine",
+    "school",
+    "teachers",
+    "union",
+    "strike",
+    "police",
+    "report",
+    "officials",
+    "city",
+    "river",
+    "bridge",
+    "contract",
+    "airline",
+    "pilots",
+    "energy",
+    "prices",
+    "wind",
+    "solar",
+    "factory",
+    "workers",
+    "trade",
+    "tariff",
+    "museum",
+    "painting",
+    "festival",
+    "team",
+    "coach",
+    "season",
+    "championship",
+    "scientists",
+    "telescope",
+    "galaxy",
+]
 
 
 def make_record(i: int, seed: int = 0, sentences: int = 24) -> dict:
@@ -111,6 +153,8 @@ def dump_index(index: Path, collection: str = "newsrag") -> dict:
     got = client.get_collection(collection).get(include=["documents", "metadatas", "embeddings"])
     chunks = {
         cid: (doc, meta, tuple(float(x) for x in emb))
-        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])
+        for cid, doc, meta, emb in zip(
+            got["ids"], got["documents"], got["metadatas"], got["embeddings"]
+        )
     }
     return {"chunks": chunks, "keyword_ids": sorted(KeywordIndex(index / "keyword").ids())}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rag.corpus import LoadError, load
 from rag.types import Article
-from tests.conftest import make_record, write_jsonl
+from tests.conftest import make_record
 
 PAGE = """<!doctype html><html><head><title>{title} | Daily Planet</title>
 <meta property="og:title" content="{title}">
@@ -58,7 +58,11 @@ def test_markdown_heading_becomes_the_title_and_id_comes_from_content(tmp_path: 
     f.write_text("# Storm hits coast\n\nWinds of 100 km/h were recorded.\n")
     [a] = list(load([str(f)]))
     assert (a.title, a.text, a.url, a.source, a.published) == (
-        "Storm hits coast", "Winds of 100 km/h were recorded.", None, None, None,
+        "Storm hits coast",
+        "Winds of 100 km/h were recorded.",
+        None,
+        None,
+        None,
     )
     assert not a.id_from_url and len(a.id) == 16
     f.write_text("# Storm hits coast\n\nWinds of 120 km/h were recorded.\n")
@@ -74,11 +78,14 @@ def test_bad_front_matter_and_empty_text_name_the_file_and_field(tmp_path: Path)
     articles, errors = split(list(load([str(tmp_path)])))
     assert [a.title for a in articles] == ["good"]
     msgs = sorted(str(e) for e in errors)
-    assert msgs == sorted([
-        f"{tmp_path / 'date.md'}: field 'published': 'last tuesday' is not a date (use YYYY-MM-DD)",
-        f"{tmp_path / 'yaml.md'}: front matter line 2: invalid YAML",
-        f"{tmp_path / 'empty.txt'}: empty article text",
-    ])
+    assert msgs == sorted(
+        [
+            f"{tmp_path / 'date.md'}: field 'published': 'last tuesday' is not a date"
+            " (use YYYY-MM-DD)",
+            f"{tmp_path / 'yaml.md'}: front matter line 2: invalid YAML",
+            f"{tmp_path / 'empty.txt'}: empty article text",
+        ]
+    )
 
 
 def test_jsonl_malformed_line_is_reported_and_the_rest_loaded(tmp_path: Path):
@@ -96,7 +103,10 @@ def test_jsonl_malformed_line_is_reported_and_the_rest_loaded(tmp_path: Path):
     ]
     a = articles[0]
     assert (a.title, a.published, a.source, a.authors) == (
-        recs[0]["title"], recs[0]["published"], "example.com", ("Reporter 0",),
+        recs[0]["title"],
+        recs[0]["published"],
+        "example.com",
+        ("Reporter 0",),
     )
 
 

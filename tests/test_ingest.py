@@ -42,7 +42,9 @@ def test_every_chunk_carries_the_article_metadata(tmp_path: Path, settings: Sett
         rec = by_url[meta["url"]]
         assert meta["article_id"] == rec["id"]
         assert (meta["title"], meta["source"], meta["published"]) == (
-            rec["title"], rec["source"], rec["published"],
+            rec["title"],
+            rec["source"],
+            rec["published"],
         )
         assert json.loads(meta["authors"]) == rec["authors"]
         assert meta["published_day"] == int(rec["published"].replace("-", ""))
