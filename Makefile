@@ -36,8 +36,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check rag ui tests bench eval
-	$(BIN)/ruff format --check rag ui tests bench eval
+	$(BIN)/ruff check rag tests bench
+	$(BIN)/ruff format --check rag tests bench
+	$(BIN)/mypy rag
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

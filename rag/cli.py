@@ -155,15 +155,10 @@ def stats(as_json: bool, **values: Any) -> None:
     try:
         store = _open_store(settings)
         states = store.articles()
-        sources: Counter[str] = Counter()
-        dates = []
-        for _cid, _text, meta in store.all_chunks():
-            if int(meta["chunk_index"]) == 0:
-                sources[str(meta.get("source") or "unknown")] += 1
-                if meta.get("published"):
-                    dates.append(str(meta["published"]))
+        sources = Counter(s.source or "unknown" for s in states.values())
+        dates = [s.published for s in states.values() if s.published]
         keyword = KeywordIndex(settings.index / "keyword")
-        info = {
+        info: dict[str, Any] = {
             "index": str(settings.index),
             "chroma": store.location,
             "collection": settings.collection,

@@ -11,6 +11,7 @@ http(s):// URLs of articles or feeds.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gzip
 import json
@@ -220,7 +221,7 @@ def article_from_html(html: str | bytes, origin: str, url: str | None = None) ->
     """
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
+    doc: Any = trafilatura.bare_extraction(
         html,
         url=url,
         with_metadata=True,
@@ -386,10 +387,12 @@ def load(inputs: Iterable[str], timeout: float = 20.0) -> Iterator[Article | Loa
                 yield LoadError(item, item, str(exc))
             continue
         path = Path(item)
-        if path.is_dir():
-            for file in _walk(path):
-                yield from load_path(file, timeout)
-        elif path.exists():
-            yield from load_path(path, timeout)
+        if path.is_dir() or path.exists():
+            for file in _walk(path) if path.is_dir() else [path]:
+                # Messages keep the path as the user wrote it; the stored origin is absolute so
+                # that `corpus/a.md` and `/home/me/corpus/a.md` are recognised as one file.
+                origin = str(file.resolve())
+                for loaded in load_path(file, timeout):
+                    yield dataclasses.replace(loaded, origin=origin)
         else:
             yield LoadError(item, item, "no such file or directory")

@@ -145,13 +145,11 @@ def ingest(
         for aid, state in states.items():
             if aid in articles:
                 continue
+            if state.origin in failed_origins and state.complete:
+                continue  # its file or feed failed to load this time: keep what is stored
             if prune or not state.complete:
                 stale.append(aid)  # gone from the input, or half-written by a killed run
-            elif (
-                not state.id_from_url
-                and state.origin in origins
-                and state.origin not in failed_origins
-            ):
+            elif not state.id_from_url and state.origin in origins:
                 stale.append(aid)  # an earlier version of an edited file without a URL
 
         if todo:

@@ -42,6 +42,8 @@ class ArticleState:
     n_chunks: int
     origin: str
     id_from_url: bool
+    source: str | None = None
+    published: str | None = None
     chunks: set[int] = field(default_factory=set)
     hashes: set[str] = field(default_factory=set)
 
@@ -175,6 +177,8 @@ class VectorStore:
                         n_chunks=int(meta["n_chunks"]),
                         origin=str(meta.get("origin", "")),
                         id_from_url=bool(meta.get("id_from_url", False)),
+                        source=str(meta.get("source") or "") or None,
+                        published=str(meta.get("published") or "") or None,
                     )
                 st.chunks.add(int(meta["chunk_index"]))
                 st.hashes.add(str(meta["article_hash"]))

@@ -140,3 +140,32 @@ def test_keyword_index_follows_the_store(tmp_path: Path, settings: Settings):
     [(cid, score)] = keyword.search("zeppelin Friedrichshafen", 1)
     assert cid.startswith(recs[1]["id"]) and score > 0
     assert keyword.search("", 3) == [] and keyword.search("the of and", 3) == []
+
+
+def test_prune_keeps_articles_whose_file_failed_to_load(tmp_path: Path, settings: Settings):
+    recs = [make_record(i) for i in range(4)]
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    g = write_jsonl(tmp_path / "b.jsonl", [make_record(9)])
+    run([f, g], settings)
+    lines = f.read_text().splitlines()
+    lines[1] = "{broken"
+    f.write_text("\n".join(lines) + "\n")
+    g.unlink()
+    report = run([f], settings, prune=True)
+    assert (report.failed, report.removed) == (1, 1)  # b.jsonl's article is gone from the input
+    ids = set(VectorStore(settings, "fake").articles())
+    assert ids == {r["id"] for r in recs}  # the article on the broken line survives
+
+
+def test_the_same_file_under_another_spelling_is_the_same_origin(
+    tmp_path: Path, settings: Settings, monkeypatch
+):
+    (tmp_path / "a.md").write_text("# Vote\n\nThe council voted yes.\n")
+    run([tmp_path / "a.md"], settings)
+    (tmp_path / "a.md").write_text("# Vote\n\nThe council voted no.\n")
+    monkeypatch.chdir(tmp_path)
+    report = run(["a.md"], settings)
+    assert (report.added, report.removed) == (1, 1)
+    assert [d for d, _, _ in dump_index(settings.index)["chunks"].values()] == [
+        "The council voted no."
+    ]
