@@ -17,6 +17,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ HTML_SUFFIXES = {".html", ".htm"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 MAX_DOWNLOAD = 20 * 1024 * 1024
+FEED_FETCHES = 4  # article pages of one feed fetched at once
 
 
 @dataclass(frozen=True)
@@ -293,38 +295,49 @@ def load_feed(data: bytes, origin: str, timeout: float) -> Iterator[Article | Lo
             raise _Bad(f"not a readable RSS/Atom feed ({feed.bozo_exception})")
         return
     base = origin if origin.startswith("http") else None
-    for n, entry in enumerate(feed.entries, 1):
-        link = entry.get("link")
-        where = f"{origin}#entry{n}" + (f" ({link})" if link else "")
+    # Article pages are fetched a few at a time; results keep the feed's order.
+    with ThreadPoolExecutor(max_workers=FEED_FETCHES) as pool:
+        yield from pool.map(
+            lambda n_entry: _feed_entry(n_entry[1], n_entry[0], origin, base, timeout),
+            enumerate(feed.entries, 1),
+        )
+
+
+def _feed_entry(
+    entry: Any, n: int, origin: str, base: str | None, timeout: float
+) -> Article | LoadError:
+    """Follow one feed entry to its page; fall back to the entry's full content if it has it."""
+    link = entry.get("link")
+    where = f"{origin}#entry{n}" + (f" ({link})" if link else "")
+    try:
+        if not link:
+            raise _Bad("entry has no link")
+        link = urljoin(base, link) if base else link
+        published = None
+        t = entry.get("published_parsed") or entry.get("updated_parsed")
+        if t:
+            published = dt.date(t.tm_year, t.tm_mon, t.tm_mday).isoformat()
         try:
-            if not link:
-                raise _Bad("entry has no link")
-            link = urljoin(base, link) if base else link
-            published = None
-            if entry.get("published_parsed") or entry.get("updated_parsed"):
-                t = entry.get("published_parsed") or entry.get("updated_parsed")
-                published = dt.date(t.tm_year, t.tm_mon, t.tm_mday).isoformat()
-            try:
-                body, ctype = fetch(link, timeout)
-                page = article_from_html(body, origin, url=link)
-            except _Bad as exc:
-                content = " ".join(c.get("value", "") for c in entry.get("content", []))
-                if len(content) < 200:
-                    raise _Bad(f"article page: {exc}") from None
-                page = article_from_html(
-                    f"<html><body><article>{content}</article></body></html>", origin, url=link
-                )
-            yield Article(
-                title=(entry.get("title") or "").strip() or page.title,
-                text=page.text,
-                url=link,
-                source=page.source or _domain(link),
-                published=published or page.published,
-                authors=page.authors or _authors(entry.get("author")),
-                origin=origin,
-            )
+            body, _ = fetch(link, timeout)
+            page = article_from_html(body, origin, url=link)
         except _Bad as exc:
-            yield LoadError(origin, where, str(exc))
+            content = " ".join(c.get("value", "") for c in entry.get("content", []))
+            if len(content) < 200:
+                raise _Bad(f"article page: {exc}") from None
+            page = article_from_html(
+                f"<html><body><article>{content}</article></body></html>", origin, url=link
+            )
+        return Article(
+            title=(entry.get("title") or "").strip() or page.title,
+            text=page.text,
+            url=link,
+            source=page.source or _domain(link),
+            published=published or page.published,
+            authors=page.authors or _authors(entry.get("author")),
+            origin=origin,
+        )
+    except _Bad as exc:
+        return LoadError(origin, where, str(exc))
 
 
 def load_url(url: str, timeout: float) -> Iterator[Article | LoadError]:

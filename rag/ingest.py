@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rag.chunking import chunk_articles
 from rag.config import Settings
@@ -160,7 +161,6 @@ def ingest(
                 store.replace(group, chunks, vectors)
                 report.chunks += len(chunks)
                 if bar is not None:
-                    bar.update(len(group))
                     bar.set_postfix(chunks=report.chunks)
                 if on_batch:
                     on_batch(n, len(group), len(chunks))
@@ -172,7 +172,9 @@ def ingest(
                 for n, (group, chunks) in enumerate(
                     _batches(todo, embedder, settings.chunk_tokens, settings.batch_size), 1
                 ):
-                    vectors = embedder.embed([c.embed_text for c in chunks])
+                    vectors = _embed(
+                        embedder, [c.embed_text for c in chunks], _advance(bar, len(group))
+                    )
                     if pending is not None:
                         pending.result()
                     pending = writer.submit(store_batch, n, group, chunks, vectors)
@@ -190,6 +192,38 @@ def ingest(
     return report
 
 
+EMBED_SLICE = 128  # texts per embed call, so progress moves between batches
+
+
+def _embed(
+    embedder: Embedder, texts: list[str], on_progress: Callable[[int, int], object]
+) -> list[list[float]]:
+    """Embed `texts` longest first, in slices, reporting progress after each slice.
+
+    Sorting the whole batch first keeps padding as low as one big `encode` call would (it
+    sorts the same way), while the slices let the progress bar move.
+    """
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    vectors: list[list[float]] = [[] for _ in texts]
+    for s in range(0, len(order), EMBED_SLICE):
+        part = order[s : s + EMBED_SLICE]
+        for i, vec in zip(part, embedder.embed([texts[i] for i in part])):
+            vectors[i] = vec
+        on_progress(s + len(part), len(texts))
+    return vectors
+
+
+def _advance(bar: Any, articles: int) -> Callable[[int, int], object]:
+    """Move the bar by whole articles, in proportion to the chunks of a batch embedded so far."""
+    start = bar.n if bar is not None else 0
+
+    def advance(done: int, total: int) -> None:
+        if bar is not None:
+            bar.update(start + articles * done // total - bar.n)
+
+    return advance
+
+
 def sync_keyword_index(store: VectorStore, keyword: KeywordIndex) -> bool:
     """Rebuild the keyword index if it does not cover exactly what the store holds."""
     fp = fingerprint(store.articles())
@@ -204,4 +238,10 @@ def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="article", desc="embedding", dynamic_ncols=True)
+    return tqdm(
+        total=total,
+        unit="article",
+        desc="embedding",
+        dynamic_ncols=True,
+        bar_format="{l_bar}{bar}| {n:.0f}/{total} articles [{elapsed}<{remaining}{postfix}]",
+    )

@@ -215,3 +215,22 @@ def test_unreachable_url_and_missing_path(tmp_path: Path):
     _, errors = split(list(load(["http://127.0.0.1:9/x", str(tmp_path / "nope.jsonl")], 2)))
     assert errors[0].where == "http://127.0.0.1:9/x" and "cannot fetch" in errors[0].message
     assert str(errors[1]) == f"{tmp_path / 'nope.jsonl'}: no such file or directory"
+
+
+def test_feed_entry_with_a_dead_link_falls_back_to_its_full_content(web):
+    base, root = web
+    content = "<p>" + "The ferry service to the islands resumes on Monday after the strike. " * 4
+    item = (
+        f"<item><title>Ferries resume</title><link>{base}/gone.html</link>"
+        "<pubDate>Fri, 03 Nov 2023 09:00:00 GMT</pubDate>"
+        f"<content:encoded><![CDATA[{content}</p>]]></content:encoded></item>"
+    )
+    feed = FEED.format(base=base, items=item).replace(
+        '<rss version="2.0">',
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+    )
+    (root / "feed.xml").write_text(feed)
+    [a] = list(load([f"{base}/feed.xml"], timeout=5))
+    assert isinstance(a, Article)
+    assert (a.title, a.url, a.published) == ("Ferries resume", f"{base}/gone.html", "2023-11-03")
+    assert a.text.startswith("The ferry service to the islands resumes on Monday")
