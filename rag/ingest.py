@@ -21,7 +21,7 @@ from rag.chunking import chunk_articles
 from rag.config import Settings
 from rag.corpus import LoadError, load
 from rag.embeddings import Embedder, get_embedder
-from rag.store import KeywordIndex, StoreError, VectorStore, fingerprint
+from rag.store import ArticleState, KeywordIndex, StoreError, VectorStore, fingerprint
 from rag.types import Article, Chunk
 
 
@@ -36,7 +36,6 @@ class IngestReport:
     removed: int = 0
     chunks: int = 0
     seconds: float = 0.0
-    embed_seconds: float = 0.0
     errors: list[LoadError] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -129,35 +128,13 @@ def ingest(
         failed_origins = {e.origin for e in report.errors}
 
         store = VectorStore(settings, embedder.name)
-        states = store.articles()
-        todo = []
-        for article in articles.values():
-            state = states.get(article.id)
-            if state is None:
-                report.added += 1
-            elif state.complete and state.hash == article.content_hash:
-                report.unchanged += 1
-                continue
-            else:
-                report.updated += 1
-            todo.append(article)
-
-        stale = []
-        for aid, state in states.items():
-            if aid in articles:
-                continue
-            if state.origin in failed_origins and state.complete:
-                continue  # its file or feed failed to load this time: keep what is stored
-            if prune or not state.complete:
-                stale.append(aid)  # gone from the input, or half-written by a killed run
-            elif not state.id_from_url and state.origin in origins:
-                stale.append(aid)  # an earlier version of an edited file without a URL
-
+        todo, stale = _plan(articles, origins, failed_origins, store.articles(), prune, report)
         if todo:
             bar = _progress(len(todo), progress)
-            t0 = time.perf_counter()
 
-            def store_batch(n: int, group: list[Article], chunks: list[Chunk], vectors) -> None:  # type: ignore[no-untyped-def]
+            def store_batch(
+                n: int, group: list[Article], chunks: list[Chunk], vectors: list[list[float]]
+            ) -> None:
                 store.replace(group, chunks, vectors)
                 report.chunks += len(chunks)
                 if bar is not None:
@@ -180,7 +157,6 @@ def ingest(
                     pending = writer.submit(store_batch, n, group, chunks, vectors)
                 if pending is not None:
                     pending.result()
-            report.embed_seconds = time.perf_counter() - t0
             if bar is not None:
                 bar.close()
         if stale:
@@ -190,6 +166,40 @@ def ingest(
         sync_keyword_index(store, KeywordIndex(settings.index / "keyword"))
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _plan(
+    articles: dict[str, Article],
+    origins: set[str],
+    failed_origins: set[str],
+    states: dict[str, ArticleState],
+    prune: bool,
+    report: IngestReport,
+) -> tuple[list[Article], list[str]]:
+    """Decide what to (re)write and what to delete; count added/updated/unchanged in `report`."""
+    todo = []
+    for article in articles.values():
+        state = states.get(article.id)
+        if state is None:
+            report.added += 1
+        elif state.complete and state.hash == article.content_hash:
+            report.unchanged += 1
+            continue
+        else:
+            report.updated += 1
+        todo.append(article)
+
+    stale = []
+    for aid, state in states.items():
+        if aid in articles:
+            continue
+        if state.origin in failed_origins and state.complete:
+            continue  # its file or feed failed to load this time: keep what is stored
+        if prune or not state.complete:
+            stale.append(aid)  # gone from the input, or half-written by a killed run
+        elif not state.id_from_url and state.origin in origins:
+            stale.append(aid)  # an earlier version of an edited file without a URL
+    return todo, stale
 
 
 EMBED_SLICE = 128  # texts per embed call, so progress moves between batches
