@@ -121,10 +121,14 @@ def article_from_record(record: Any, origin: str) -> Article:
     )
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
+    """The file's contents, gunzipped if its name ends in .gz."""
     data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
+    return gzip.decompress(data) if path.suffix == ".gz" else data
+
+
+def _read_text(path: Path) -> str:
+    data = _read_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -248,8 +252,7 @@ def article_from_html(html: str | bytes, origin: str, url: str | None = None) ->
 
 
 def load_html_file(path: Path) -> Iterator[Article]:
-    data = path.read_bytes()
-    yield article_from_html(gzip.decompress(data) if path.suffix == ".gz" else data, str(path))
+    yield article_from_html(_read_bytes(path), str(path))
 
 
 def fetch(url: str, timeout: float) -> tuple[bytes, str]:
@@ -376,10 +379,7 @@ def load_path(path: Path, timeout: float = 20.0) -> Iterator[Article | LoadError
         elif kind in HTML_SUFFIXES:
             yield from load_html_file(path)
         elif kind in FEED_SUFFIXES:
-            data = path.read_bytes()
-            yield from load_feed(
-                gzip.decompress(data) if path.suffix == ".gz" else data, str(path), timeout
-            )
+            yield from load_feed(_read_bytes(path), str(path), timeout)
         else:
             raise _Bad(f"unsupported file type (use one of: {', '.join(sorted(SUFFIXES))})")
     except _Bad as exc:
@@ -400,7 +400,7 @@ def load(inputs: Iterable[str], timeout: float = 20.0) -> Iterator[Article | Loa
                 yield LoadError(item, item, str(exc))
             continue
         path = Path(item)
-        if path.is_dir() or path.exists():
+        if path.exists():
             for file in _walk(path) if path.is_dir() else [path]:
                 # Messages keep the path as the user wrote it; the stored origin is absolute so
                 # that `corpus/a.md` and `/home/me/corpus/a.md` are recognised as one file.

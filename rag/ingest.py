@@ -128,7 +128,8 @@ def ingest(
         failed_origins = {e.origin for e in report.errors}
 
         store = VectorStore(settings, embedder.name)
-        todo, stale = _plan(articles, origins, failed_origins, store.articles(), prune, report)
+        states = store.articles()
+        todo, stale = _plan(articles, origins, failed_origins, states, prune, report)
         if todo:
             bar = _progress(len(todo), progress)
 
@@ -163,7 +164,9 @@ def ingest(
             store.delete(stale)
             report.removed = len(stale)
 
-        sync_keyword_index(store, KeywordIndex(settings.index / "keyword"))
+        # Nothing written: the states just read are still current, no need to read them again.
+        current = None if todo or stale else states
+        sync_keyword_index(store, KeywordIndex(settings.index / "keyword"), current)
     report.seconds = time.perf_counter() - start
     return report
 
@@ -234,9 +237,14 @@ def _advance(bar: Any, articles: int) -> Callable[[int, int], object]:
     return advance
 
 
-def sync_keyword_index(store: VectorStore, keyword: KeywordIndex) -> bool:
-    """Rebuild the keyword index if it does not cover exactly what the store holds."""
-    fp = fingerprint(store.articles())
+def sync_keyword_index(
+    store: VectorStore, keyword: KeywordIndex, states: dict[str, ArticleState] | None = None
+) -> bool:
+    """Rebuild the keyword index if it does not cover exactly what the store holds.
+
+    `states` is `store.articles()` when the caller already has it up to date.
+    """
+    fp = fingerprint(store.articles() if states is None else states)
     if keyword.fingerprint() == fp:
         return False
     keyword.build(store, fp)
