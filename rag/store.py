@@ -76,7 +76,9 @@ def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
     return meta
 
 
-def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+def _passage(
+    chunk_id: str, text: str, meta: dict[str, Any], score: float, similarity: float = 0.0
+) -> Passage:
     return Passage(
         chunk_id=chunk_id,
         article_id=str(meta["article_id"]),
@@ -89,6 +91,7 @@ def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Pa
         authors=tuple(json.loads(str(meta.get("authors") or "[]"))),
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
+        similarity=similarity,
     )
 
 
@@ -227,11 +230,39 @@ class VectorStore:
             include=["documents", "metadatas", "distances"],
         )
         return [
-            _passage(cid, doc, meta, 1.0 - float(dist))
+            _passage(cid, doc, meta, 1.0 - float(dist), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
             )
         ]
+
+    def get(
+        self,
+        ids: Sequence[str],
+        where: dict[str, Any] | None = None,
+        vector: Sequence[float] | None = None,
+    ) -> list[Passage]:
+        """Return the chunks with these ids that match `where`, in the order of `ids`.
+
+        With `vector`, each passage's `similarity` is its cosine similarity to it.
+        """
+        if not ids:
+            return []
+        include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
+        res = self.collection.get(ids=list(ids), where=where, include=include)
+        sims = [0.0] * len(res["ids"])
+        if vector is not None and len(res["ids"]):
+            import numpy as np
+
+            emb = np.asarray(res["embeddings"], dtype=np.float32)
+            q = np.asarray(vector, dtype=np.float32)
+            norms = np.linalg.norm(emb, axis=1) * (np.linalg.norm(q) or 1.0)
+            sims = (emb @ q / np.where(norms == 0, 1.0, norms)).tolist()
+        found = {
+            cid: _passage(cid, doc, meta, 0.0, float(sim))
+            for cid, doc, meta, sim in zip(res["ids"], res["documents"], res["metadatas"], sims)
+        }
+        return [found[cid] for cid in ids if cid in found]
 
 
 def fingerprint(states: dict[str, ArticleState]) -> str:
@@ -252,6 +283,7 @@ class KeywordIndex:
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
+        self._cache: tuple[str, Any, list[str]] | None = None
 
     @property
     def _current(self) -> Path:
@@ -297,19 +329,30 @@ class KeywordIndex:
             return []
         return json.loads((self.dir / current["dir"] / "ids.json").read_text())
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Return up to `k` (chunk id, BM25 score) pairs, best first."""
+    def _load(self) -> tuple[Any, list[str]] | None:
+        """Return the BM25 model and chunk ids in use, loading them only when CURRENT changed."""
         import bm25s
 
         try:
             current = json.loads(self._current.read_text())
         except FileNotFoundError:
-            return []
+            return None
         if not current["chunks"]:
+            return None
+        if self._cache is None or self._cache[0] != current["dir"]:
+            folder = self.dir / current["dir"]
+            ids = json.loads((folder / "ids.json").read_text())
+            self._cache = (current["dir"], bm25s.BM25.load(str(folder)), ids)
+        return self._cache[1], self._cache[2]
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Return up to `k` (chunk id, BM25 score) pairs, best first."""
+        import bm25s
+
+        loaded = self._load()
+        if loaded is None:
             return []
-        folder = self.dir / current["dir"]
-        ids = json.loads((folder / "ids.json").read_text())
-        retriever = bm25s.BM25.load(str(folder))
+        retriever, ids = loaded
         # Query words as strings: they are looked up in the index's own vocabulary.
         words = bm25s.tokenize([query], stopwords="en", return_ids=False, show_progress=False)
         words = [[w for w in words[0] if w in retriever.vocab_dict]]

@@ -88,3 +88,62 @@ class Passage:
     authors: tuple[str, ...] = ()
     start: int = 0
     end: int = 0
+    similarity: float = 0.0  # cosine similarity to the query, whatever ranked it
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A source cited by an answer as `[number]`, with the quote that supports the claim.
+
+    `quote_start`/`quote_end` are character offsets of `quote` in the article's text.
+    `supported` is False when a sentence citing it names numbers or names the quote's passage
+    does not contain.
+    """
+
+    number: int
+    article_id: str
+    chunk_id: str
+    title: str
+    url: str | None
+    source: str | None
+    published: str | None
+    quote: str
+    quote_start: int
+    quote_end: int
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Seconds spent answering: retrieval, until the first answer token, and in all."""
+
+    retrieval: float = 0.0
+    first_token: float | None = None
+    total: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `newsrag ask` returns: the text with `[n]` markers and what they point at.
+
+    `passages[i]` is source number `i + 1` as shown to the model. A refused answer has no
+    citations. `unsupported` lists the answer's sentences whose claims the cited passages do not
+    back up.
+    """
+
+    question: str
+    standalone_question: str
+    text: str
+    refused: bool
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    unsupported: tuple[str, ...] = ()
+    as_of: str = ""
+    llm: str = ""
+    timings: Timings = Timings()
+
+    def to_dict(self) -> dict[str, object]:
+        """Return the answer as plain JSON-ready data."""
+        from dataclasses import asdict
+
+        return asdict(self)

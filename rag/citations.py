@@ -1,0 +1,219 @@
+"""Pure functions for citations: number the sources, then parse and check the `[n]` markers.
+
+Citations are checked, not trusted. A marker pointing at no source is removed. A sentence's
+claims (its numbers and proper names) must occur in the sources it cites, else it is flagged
+unsupported. A sentence with claims but no marker gets one when exactly those claims occur in a
+source; the quote of each citation is the source sentence that best matches the claim.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.chunking import split_sentences
+from rag.types import Citation, Passage
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[\w'’-]+")
+# Capitalised words that are not names, even in the middle of a sentence.
+_NOT_NAMES = {
+    "I", "The", "A", "An", "In", "On", "At", "It", "Its", "This", "That", "These", "Those",
+    "He", "She", "They", "We", "You", "His", "Her", "Their", "Our", "According", "However",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Source", "Sources", "Article", "Articles",
+    "There", "Yes", "No", "Based", "As", "Both", "Some", "Also", "And", "But", "So", "If",
+    "While", "After", "Before", "When", "Since", "For", "With", "By", "From", "To", "Of",
+    "Answer", "Note", "Here", "Not", "Neither", "Each", "All", "Other", "Unfortunately",
+}  # fmt: skip
+_REFUSAL = re.compile(
+    r"(sources?|articles?|passages?|context|text)\s+(do(es)?\s*n[o']t|did\s*n[o']t)\s+"
+    r"(say|contain|mention|provide|specify|state|include|give|have)"
+    r"|not\s+(mentioned|provided|specified|stated|given|available|found|included)\s+in"
+    r"|\bno\s+(information|mention|details?|data)\b"
+    r"|\b(can ?not|can't|unable to|could ?not|couldn't)\s+(find|determine|answer|tell|say)"
+    r"|\bI\s+do\s*n[o']t\s+know\b"
+    r"|\bthere is no (information|mention)",
+    re.IGNORECASE,
+)
+_STOP = {
+    "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "is", "was", "are", "were",
+    "be", "by", "with", "as", "at", "that", "this", "it", "its", "from", "has", "have", "had",
+    "will", "would", "not", "but", "which", "who", "what", "their", "his", "her", "they",
+}  # fmt: skip
+
+
+def format_sources(passages: Sequence[Passage], texts: Sequence[str] | None = None) -> str:
+    """Number the passages [1]..[n] with title, outlet and date, for the prompt."""
+    blocks = []
+    for n, p in enumerate(passages, 1):
+        meta = ", ".join(x for x in (p.source, p.published) if x) or "outlet and date unknown"
+        title = " ".join(p.title.split()) or "untitled"
+        text = texts[n - 1] if texts is not None else p.text
+        blocks.append(f"[{n}] {title} ({meta})\n{text.strip()}")
+    return "\n\n".join(blocks)
+
+
+def is_refusal(text: str) -> bool:
+    """Tell whether the model said the sources do not contain the answer."""
+    return bool(_REFUSAL.search(text))
+
+
+def claims(sentence: str) -> tuple[set[str], set[str]]:
+    """Return the numbers and the proper names a sentence states."""
+    plain = _MARKER.sub("", sentence)
+    numbers = {_norm_number(n) for n in _NUMBER.findall(plain)}
+    names = set()
+    for m in _WORD.finditer(plain):
+        w = m.group().strip("'’-")
+        if not w or not w[0].isupper() or w in _NOT_NAMES:
+            continue
+        names.add(w.lower().removesuffix("'s").removesuffix("’s"))
+    return numbers, names
+
+
+def _norm_number(n: str) -> str:
+    return n.replace(",", "").rstrip(".")
+
+
+def supports(numbers: set[str], names: set[str], source: str) -> bool:
+    """Tell whether every number and name occurs in the source text."""
+    have_numbers = {_norm_number(n) for n in _NUMBER.findall(source)}
+    lowered = source.lower()
+    return numbers <= have_numbers and all(name in lowered for name in names)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP}
+
+
+def best_quote(sentence: str, passage: Passage) -> tuple[str, int, int]:
+    """Return the passage sentence that best matches `sentence`, with its article offsets."""
+    wanted = _content_words(_MARKER.sub("", sentence))
+    numbers, _ = claims(sentence)
+    best, best_score = (0, len(passage.text)), -1.0
+    for start, end in split_sentences(passage.text) or [(0, len(passage.text))]:
+        piece = passage.text[start:end]
+        score = len(wanted & _content_words(piece)) + 2 * len(
+            numbers & {_norm_number(n) for n in _NUMBER.findall(piece)}
+        )
+        if score > best_score:
+            best, best_score = (start, end), score
+    start, end = best
+    return passage.text[start:end], passage.start + start, passage.start + end
+
+
+@dataclass
+class Checked:
+    """The answer text after checking: markers cleaned, citations, unsupported sentences."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    unsupported: list[str] = field(default_factory=list)
+    supported_claims: int = 0
+
+
+def _sentences(text: str) -> list[tuple[str, list[int]]]:
+    """Split an answer into sentences with the source numbers each cites, in order.
+
+    Markers placed after the full stop ("... million. [1]") belong to the sentence before.
+    """
+    out: list[tuple[str, list[int]]] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        numbers = [int(n) for m in _MARKER.finditer(sentence) for n in _expand(m.group(1))]
+        body = _MARKER.sub("", sentence).strip()
+        if out and (not re.search(r"\w", body) or _MARKER.match(sentence)):
+            lead = _MARKER.match(sentence)
+            if lead:  # "[1] Next sentence": the leading marker belongs to the previous one
+                lead_numbers = [int(n) for n in _expand(lead.group(1))]
+                prev, prev_numbers = out[-1]
+                out[-1] = (prev + " " + lead.group().strip(), prev_numbers + lead_numbers)
+                sentence = sentence[lead.end() :].strip()
+                numbers = numbers[len(lead_numbers) :]
+                if not re.search(r"\w", _MARKER.sub("", sentence)):
+                    continue
+            else:
+                continue
+        out.append((sentence, numbers))
+    return out
+
+
+def _expand(group: str) -> list[str]:
+    numbers: list[str] = []
+    for part in re.split(r"\s*(?:,|;|and)\s*", group):
+        bounds = re.split(r"\s*[-–]\s*", part)
+        if len(bounds) == 2 and bounds[0].isdigit() and bounds[1].isdigit():
+            lo, hi = int(bounds[0]), int(bounds[1])
+            numbers += [str(n) for n in range(lo, hi + 1)] if 0 < hi - lo < 10 else bounds
+        else:
+            numbers += [b for b in bounds if b.isdigit()]
+    return numbers
+
+
+def _with_markers(sentence: str, numbers: list[int]) -> str:
+    """Rewrite a sentence's markers as `[a][b]` before its closing punctuation."""
+    body = _MARKER.sub("", sentence).rstrip()
+    if not numbers:
+        return body
+    marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+    m = re.search(r"[.!?…]+[\"'”’)]*$", body)
+    if m:
+        return f"{body[: m.start()]} {marks}{body[m.start() :]}"
+    return f"{body} {marks}"
+
+
+def check(text: str, passages: Sequence[Passage]) -> Checked:
+    """Check an answer's citations against the passages it was given (numbered from 1)."""
+    result = Checked(text="")
+    quotes: dict[int, tuple[int, str, int, int]] = {}  # number -> (score, quote, start, end)
+    flagged: set[int] = set()
+    rewritten = []
+    for sentence, cited in _sentences(text):
+        valid = [n for n in cited if 1 <= n <= len(passages)]
+        numbers, names = claims(sentence)
+        has_claims = bool(numbers or names)
+        if not valid and has_claims:
+            # An uncited claim: cite the first source that states all of it.
+            for n, p in enumerate(passages, 1):
+                if supports(numbers, names, f"{p.title}\n{p.text}"):
+                    valid = [n]
+                    break
+        if valid:
+            sources = "\n".join(f"{passages[n - 1].title}\n{passages[n - 1].text}" for n in valid)
+            if has_claims and not supports(numbers, names, sources):
+                result.unsupported.append(_MARKER.sub("", sentence).strip())
+                flagged.update(valid)
+            elif has_claims:
+                result.supported_claims += 1
+            for n in valid:
+                quote, start, end = best_quote(sentence, passages[n - 1])
+                score = len(_content_words(sentence) & _content_words(quote))
+                if n not in quotes or score > quotes[n][0]:
+                    quotes[n] = (score, quote, start, end)
+        elif has_claims:
+            result.unsupported.append(_MARKER.sub("", sentence).strip())
+        rewritten.append(_with_markers(sentence, valid))
+    result.text = " ".join(rewritten).strip()
+    for n in sorted(quotes):
+        p = passages[n - 1]
+        _, quote, start, end = quotes[n]
+        result.citations.append(
+            Citation(
+                number=n,
+                article_id=p.article_id,
+                chunk_id=p.chunk_id,
+                title=p.title,
+                url=p.url,
+                source=p.source,
+                published=p.published,
+                quote=quote,
+                quote_start=start,
+                quote_end=end,
+                supported=n not in flagged,
+            )
+        )
+    return result

@@ -1,0 +1,203 @@
+"""Hybrid retrieval: dense (Chroma) and keyword (BM25) results fused, filtered and time-aware.
+
+Every query has an "as of" date: articles published after it do not exist yet for that query.
+Articles with no published date are kept (the demo article has none), except when the user asks
+for a date range, which they cannot be shown to fall in. Questions about "this week", "the
+latest" or "now" favour articles published close to the as-of date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from rag.config import Settings
+from rag.embeddings import Embedder, get_embedder
+from rag.store import KeywordIndex, VectorStore
+from rag.types import Passage
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+CANDIDATES = 40  # results taken from each of dense and keyword search before fusion
+PER_ARTICLE = 2  # passages kept from any one article, so the k slots cover several sources
+DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as the same text
+RECENCY_WEIGHT = 1.0  # how much a recency question favours an article of the as-of day
+RECENCY_DAYS = 7.0  # ... decaying with this time constant (a news week)
+
+_RECENT = re.compile(
+    r"\b(this (week|weekend|month|year|season)|last (week|weekend|month)|past (week|month|few)"
+    r"|latest|recent(ly)?|newest|now|nowadays|currently|current|today|tonight|yesterday"
+    r"|so far|as of|upcoming|just|new)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+def parse_date(value: str | dt.date | None, field: str = "date") -> dt.date | None:
+    """Read an ISO date (YYYY-MM-DD, or a longer ISO timestamp); None and "" give None.
+
+    Raises:
+        ValueError: naming `field`, when the value is not an ISO date.
+    """
+    if value is None or isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def asks_for_recent(question: str) -> bool:
+    """Tell whether a question is about the latest state of things ("this week", "now")."""
+    return bool(_RECENT.search(question))
+
+
+def _day(d: dt.date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a query may see: nothing published after `as_of`, an optional date range, outlets.
+
+    `as_of` None means today.
+    """
+
+    as_of: dt.date | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sources: tuple[str, ...] = ()
+
+    @property
+    def effective_as_of(self) -> dt.date:
+        return self.as_of or dt.date.today()
+
+    def where(self) -> dict[str, Any]:
+        """Return the Chroma `where` clause for these filters."""
+        as_of = self.effective_as_of
+        upper = min(as_of, self.date_to) if self.date_to else as_of
+        clauses: list[dict[str, Any]] = []
+        if self.date_from or self.date_to:
+            clauses.append({"published_day": {"$lte": _day(upper)}})
+            if self.date_from:
+                clauses.append({"published_day": {"$gte": _day(self.date_from)}})
+        else:
+            # Undated articles stay visible: nothing says they are from the future.
+            clauses.append(
+                {"$or": [{"published_day": {"$lte": _day(upper)}}, {"published": {"$eq": ""}}]}
+            )
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    if len(words) < 5:
+        return {tuple(words)}
+    return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
+
+
+def collapse_duplicates(passages: Sequence[Passage]) -> list[Passage]:
+    """Drop passages whose text nearly repeats a better-ranked one (syndicated copies)."""
+    kept: list[tuple[Passage, set[tuple[str, ...]]]] = []
+    for p in passages:
+        sh = _shingles(p.text)
+        if any(
+            len(sh & other) / max(1, min(len(sh), len(other))) >= DUPLICATE_JACCARD
+            for _, other in kept
+        ):
+            continue
+        kept.append((p, sh))
+    return [p for p, _ in kept]
+
+
+def recency_boost(published: str | None, as_of: dt.date) -> float:
+    """Return the factor by which an article's fused score grows for a recency question."""
+    day = parse_date(published) if published else None
+    if day is None:
+        return 1.0
+    age = max(0, (as_of - day).days)
+    return 1.0 + RECENCY_WEIGHT * math.exp(-age / RECENCY_DAYS)
+
+
+def fuse(rankings: Sequence[Sequence[str]]) -> dict[str, float]:
+    """Reciprocal rank fusion: each id scores the sum of 1/(RRF_K + rank) over the rankings."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, 1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+    return scores
+
+
+class Retriever:
+    """Finds the passages for a question in one index (embedded Chroma or a Chroma server)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings.embedding_model)
+        self.store = store or VectorStore(settings, self.embedder.name)
+        self.keyword = KeywordIndex(settings.index / "keyword")
+
+    def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
+        """Return the `k` chunks nearest to the query's embedding, within `filters`."""
+        vector = self.embedder.embed([query])[0]
+        return self.store.search(vector, k, (filters or Filters()).where())
+
+    def retrieve(
+        self,
+        query: str,
+        k: int = 5,
+        filters: Filters | None = None,
+        recent: bool | None = None,
+    ) -> list[Passage]:
+        """Return up to `k` passages for `query`, best first.
+
+        Dense and keyword candidates are fused by reciprocal rank; for a recency question
+        (`recent`, detected from the wording when None) newer articles rank higher; near-duplicate
+        passages collapse into one. `score` is the final fused score, `similarity` the passage's
+        cosine similarity to the query.
+        """
+        filters = filters or Filters()
+        where = filters.where()
+        vector = self.embedder.embed([query])[0]
+        dense = self.store.search(vector, CANDIDATES, where)
+        keyword_ids = [cid for cid, _ in self.keyword.search(query, CANDIDATES * 3)]
+        dense_ids = {p.chunk_id for p in dense}
+        extra = self.store.get(
+            [cid for cid in keyword_ids if cid not in dense_ids], where=where, vector=vector
+        )
+        by_id = {p.chunk_id: p for p in dense} | {p.chunk_id: p for p in extra}
+        keyword_ranking = [cid for cid in keyword_ids if cid in by_id][:CANDIDATES]
+        scores = fuse([[p.chunk_id for p in dense], keyword_ranking])
+        if recent is None:
+            recent = asks_for_recent(query)
+        as_of = filters.effective_as_of
+        ranked = []
+        for cid, score in scores.items():
+            p = by_id[cid]
+            if recent:
+                score *= recency_boost(p.published, as_of)
+            ranked.append(replace(p, score=score))
+        ranked.sort(key=lambda p: -p.score)
+        per_article: dict[str, int] = {}
+        out = []
+        for p in collapse_duplicates(ranked):
+            if per_article.get(p.article_id, 0) >= PER_ARTICLE:
+                continue
+            per_article[p.article_id] = per_article.get(p.article_id, 0) + 1
+            out.append(p)
+            if len(out) == k:
+                break
+        return out
