@@ -5,6 +5,11 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 # CPU build of torch; any other version pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
+# llama.cpp is compiled for this CPU, but without AMX: its AMX kernels crash (SIGSEGV) where the
+# OS does not grant AMX tile state, as in many VMs. --no-cache-dir so that a wheel built
+# without these flags is not reused from pip's cache.
+NO_AMX := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA := llama-cpp-python[server]==0.3.36
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
@@ -21,6 +26,8 @@ $(BIN)/python:
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(PIP) install --quiet $(TORCH)
+	CMAKE_ARGS="-DCMAKE_C_FLAGS='$(NO_AMX)' -DCMAKE_CXX_FLAGS='$(NO_AMX)'" \
+		$(PIP) install --quiet --no-cache-dir '$(LLAMA)'
 	$(PIP) install --quiet -e .
 	touch $@
 
@@ -30,15 +37,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/newsrag ingest corpus/
-	$(BIN)/newsrag search "Who is leading MiniMax's new funding round, and how much is it seeking?" --k 3
+	$(BIN)/newsrag serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check rag tests bench
-	$(BIN)/ruff format --check rag tests bench
-	$(BIN)/mypy rag
+	$(BIN)/ruff check rag ui tests bench
+	$(BIN)/ruff format --check rag ui tests bench
+	$(BIN)/mypy rag ui
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

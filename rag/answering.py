@@ -3,7 +3,7 @@
     condense (follow-ups only) -> retrieve -> select sentences -> number sources -> prompt
     -> stream the model's answer -> check the [n] markers -> Answer
 
-Prompts and models are LangChain runnables (`prompt | llm | StrOutputParser()`), so every
+Prompts and models are LangChain runnables (`prompt | llm`), so every
 backend streams the same way. Article text is data: it is fenced inside numbered sources, the
 model is told not to follow instructions found there, and chat-template control tokens are
 stripped from it so an article cannot close the prompt and open its own.
@@ -161,14 +161,12 @@ class Answerer:
         return self._llm
 
     def _chains(self) -> tuple[Any, Any]:
+        """Return the answer chain (prompt | llm: message chunks, the last with token usage)
+        and the condensing chain (prompt | llm | str)."""
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
-        answer = (
-            ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", USER)])
-            | self.llm
-            | StrOutputParser()
-        )
+        answer = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", USER)]) | self.llm
         condense = (
             ChatPromptTemplate.from_messages(
                 [("system", CONDENSE_SYSTEM), ("human", CONDENSE_USER)]
@@ -222,7 +220,7 @@ class Answerer:
             standalone, relevant, self.context_tokens, self.retriever.embedder.embed
         )
         retrieval = time.perf_counter() - t_retrieve
-        base = {
+        base: dict[str, Any] = {
             "question": question,
             "standalone_question": standalone,
             "as_of": as_of.isoformat(),
@@ -245,8 +243,11 @@ class Answerer:
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         parts: list[str] = []
         first: float | None = None
+        usage: Any = None
         try:
-            for piece in chain.stream(inputs):
+            for message in chain.stream(inputs):
+                usage = getattr(message, "usage_metadata", None) or usage
+                piece = message.content if isinstance(message.content, str) else ""
                 if not piece:
                     continue
                 if first is None:
@@ -260,7 +261,13 @@ class Answerer:
         refused = not raw or _refuses(raw, checked.supported_claims)
         if not refused and checked.unsupported and not checked.supported_claims:
             refused = True  # every claim it made is missing from the sources it cited
-        timings = Timings(retrieval=retrieval, first_token=first, total=time.perf_counter() - t0)
+        timings = Timings(
+            retrieval=retrieval,
+            first_token=first,
+            total=time.perf_counter() - t0,
+            prompt_tokens=usage["input_tokens"] if usage else None,
+            answer_tokens=usage["output_tokens"] if usage else None,
+        )
         if refused:
             yield Answer(
                 text=REFUSAL,

@@ -2,8 +2,9 @@
 
 Citations are checked, not trusted. A marker pointing at no source is removed. A sentence's
 claims (its numbers and proper names) must occur in the sources it cites, else it is flagged
-unsupported. A sentence with claims but no marker gets one when exactly those claims occur in a
-source; the quote of each citation is the source sentence that best matches the claim.
+unsupported, unless another source states them, which is then cited instead. A sentence with
+claims but no marker gets the first source that states them. The quote of each citation is the
+source sentence that best matches the claim.
 """
 
 from __future__ import annotations
@@ -166,6 +167,10 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     return f"{body} {marks}"
 
 
+def _text(passages: Sequence[Passage], numbers: Sequence[int]) -> str:
+    return "\n".join(f"{passages[n - 1].title}\n{passages[n - 1].text}" for n in numbers)
+
+
 def check(text: str, passages: Sequence[Passage]) -> Checked:
     """Check an answer's citations against the passages it was given (numbered from 1)."""
     result = Checked(text="")
@@ -176,15 +181,15 @@ def check(text: str, passages: Sequence[Passage]) -> Checked:
         valid = [n for n in cited if 1 <= n <= len(passages)]
         numbers, names = claims(sentence)
         has_claims = bool(numbers or names)
-        if not valid and has_claims:
-            # An uncited claim: cite the first source that states all of it.
-            for n, p in enumerate(passages, 1):
-                if supports(numbers, names, f"{p.title}\n{p.text}"):
+        if has_claims and not (valid and supports(numbers, names, _text(passages, valid))):
+            # Uncited, or cited to a source that does not state it (small models often cite
+            # the wrong number): cite the first source that states all of it instead.
+            for n in range(1, len(passages) + 1):
+                if supports(numbers, names, _text(passages, [n])):
                     valid = [n]
                     break
         if valid:
-            sources = "\n".join(f"{passages[n - 1].title}\n{passages[n - 1].text}" for n in valid)
-            if has_claims and not supports(numbers, names, sources):
+            if has_claims and not supports(numbers, names, _text(passages, valid)):
                 result.unsupported.append(_MARKER.sub("", sentence).strip())
                 flagged.update(valid)
             elif has_claims:

@@ -284,3 +284,137 @@ def ask(
     else:
         click.echo(answer.text)
     print_answer(answer)
+
+
+@main.command()
+@click.option("--share", is_flag=True, help="Also publish the chat on a public gradio.live URL "
+              "(off by default; consider --auth).")  # fmt: skip
+@settings_options(
+    "index", "host", "port", "auth", "llm", "chroma_url", "collection", "embedding_model",
+    "llm_model", "openai_base_url", "openai_model", "top_k", "context_tokens",
+)  # fmt: skip
+def serve(share: bool, **values: Any) -> None:
+    """Open the chat in the browser: cited answers, sources, filters, adding news.
+
+    Listens on 127.0.0.1:7860 unless --host/--port say otherwise; --auth USER:PASS asks for a
+    login. The Gradio API is at /ask for scripted use (see the README).
+    """
+    from ui.app import serve as serve_app  # turns Gradio's analytics off before importing it
+
+    settings = _settings(**values)
+    if not settings.chroma_url and not (settings.index / "chroma").is_dir():
+        click.echo(
+            f"note: no index at {settings.index} yet: add articles from the chat's "
+            '"Add news" panel, or run `newsrag ingest PATH`.',
+            err=True,
+        )
+    try:
+        serve_app(settings, share=share)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot listen on {settings.host}:{settings.port} ({exc}): pass another --port."
+        ) from None
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("eval")
+@click.argument("questions_file", metavar="QUESTIONS.jsonl",
+                type=click.Path(exists=True, dir_okay=False))  # fmt: skip
+@click.option("--corpus", "corpora", multiple=True, metavar="ARTICLES_OR_DIR",
+              help="Ingest these articles first (repeatable); an index that already holds "
+              "them is reused.")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions.")
+@click.option("--out", default="eval-out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for results.jsonl, report.json, report.md and metrics.png.")  # fmt: skip
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False), metavar="REPORT.json",
+              help="An earlier report.json: print the changes, question by question.")  # fmt: skip
+@click.option("--fresh", is_flag=True,
+              help="Discard the results in --out instead of resuming from them.")  # fmt: skip
+@settings_options(
+    "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
+    "openai_model", "top_k", "context_tokens", "min_similarity",
+)  # fmt: skip
+def eval_command(
+    questions_file: str,
+    corpora: tuple[str, ...],
+    limit: int | None,
+    out: str,
+    baseline: str | None,
+    fresh: bool,
+    **values: Any,
+) -> None:
+    """Score answers, citations, refusals and retrieval on a question set.
+
+    QUESTIONS.jsonl holds one question a line (format: eval/README.md). Each is asked through
+    the answer chain as of its `as_of` date. --out receives results.jsonl (one record per
+    question, written as it goes), report.json, report.md and metrics.png. Run the same
+    command again after an interruption and it resumes where it stopped.
+    """
+    from pathlib import Path
+
+    from eval.questions import load_questions
+    from eval.report import (
+        ReportError,
+        build_report,
+        compare,
+        load_report,
+        render_diff,
+        render_summary,
+        write_report,
+    )
+    from eval.runner import RESULTS, EvalError, run_eval
+    from rag.ingest import ingest as run_ingest
+    from rag.llms import LLMError
+
+    settings = _settings(**values)
+    path, out_dir = Path(questions_file), Path(out)
+    try:
+        questions = load_questions(path)[:limit]
+        base = load_report(Path(baseline)) if baseline else None
+    except (ValueError, ReportError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+    def on_error(err: LoadError) -> None:
+        click.echo(f"error: {err}", err=True)
+
+    try:
+        if corpora:
+            ingested = run_ingest(
+                corpora, settings, on_error=on_error, progress=sys.stderr.isatty()
+            )
+            click.echo(f"corpus: {ingested.summary()}", err=True)
+            if ingested.failed:
+                raise click.ClickException(
+                    f"{ingested.failed} corpus input(s) failed to load (see the error lines "
+                    "above): fix them or leave them out, then run again."
+                )
+        else:
+            _open_store(settings)
+        result = run_eval(
+            questions,
+            settings,
+            out_dir,
+            questions_path=path,
+            fresh=fresh,
+            echo=lambda line: click.echo(line, err=True),
+        )
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ninterrupted: the answers scored so far are kept in {out_dir / RESULTS}; "
+            "run the same command to resume.",
+            err=True,
+        )
+        sys.exit(130)
+    except (EvalError, LLMError, *USER_ERRORS) as exc:
+        raise click.ClickException(str(exc)) from None
+    report = build_report(
+        questions, result.records, result.config, questions_path=path, limit=limit
+    )
+    if base is not None:
+        report["baseline"] = compare(base, report)
+    paths = write_report(report, out_dir)
+    click.echo(render_summary(report))
+    if base is not None:
+        click.echo(f"\nAgainst the baseline {baseline}:\n{render_diff(report['baseline'])}")
+    click.echo(f"\nwrote {', '.join(str(p) for p in [out_dir / RESULTS, *paths])}")

@@ -154,6 +154,26 @@ SETTINGS: tuple[Setting, ...] = (
         "with none left the question is refused without calling it.",
         float,
     ),
+    Setting(
+        "host",
+        "127.0.0.1",
+        "NEWSRAG_HOST",
+        "Address `newsrag serve` listens on; 127.0.0.1 keeps the chat on this machine "
+        "(0.0.0.0 opens it to the network: set NEWSRAG_AUTH too).",
+    ),
+    Setting(
+        "port",
+        7860,
+        "NEWSRAG_PORT",
+        "Port `newsrag serve` listens on.",
+        int,
+    ),
+    Setting(
+        "auth",
+        "",
+        "NEWSRAG_AUTH",
+        "USER:PASSWORD that `newsrag serve` asks for at login; empty means no login.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -187,6 +207,9 @@ class Settings:
     top_k: int = 5
     context_tokens: int = 400
     min_similarity: float = 0.25
+    host: str = "127.0.0.1"
+    port: int = 7860
+    auth: str = ""
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -8,6 +8,7 @@ serialised by a lock (llama.cpp contexts are not thread-safe), so concurrent use
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
@@ -20,6 +21,7 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from rag.config import Settings
@@ -144,16 +146,45 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
                     "llama-cpp-python`, or use --llm openai."
                 ) from None
             try:
-                _MODELS[key] = Llama(
-                    model_path=str(path),
-                    n_ctx=n_ctx,
-                    n_threads=threads or max(1, os.cpu_count() or 1),
-                    n_batch=512,
-                    verbose=False,
-                )
+                with _without_amx():
+                    _MODELS[key] = Llama(
+                        model_path=str(path),
+                        n_ctx=n_ctx,
+                        n_threads=threads or max(1, os.cpu_count() or 1),
+                        n_batch=512,
+                        verbose=False,
+                    )
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"local LLM: cannot load {path}: {exc}") from None
         return _MODELS[key]
+
+
+@contextlib.contextmanager
+def _without_amx() -> Iterator[None]:
+    """Keep llama.cpp off its AMX kernels when it was compiled with them.
+
+    A llama.cpp built with -march=native on a CPU that advertises AMX crashes (SIGSEGV in
+    ggml_backend_amx_mul_mat) where the OS does not grant AMX tile state, as in the VMs we test
+    on. The Makefile builds without AMX; for a build that has it, the model is loaded without
+    llama.cpp's extra buffer types, which is where the AMX path lives.
+    """
+    import llama_cpp.llama_cpp as lib
+
+    if b"AMX_INT8 = 1" not in lib.llama_print_system_info():
+        yield
+        return
+    default = lib.llama_model_default_params
+
+    def params() -> Any:
+        p = default()
+        p.use_extra_bufts = False
+        return p
+
+    lib.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = default
 
 
 def _role(message: BaseMessage) -> str:
@@ -168,6 +199,7 @@ class LlamaCppChat(BaseChatModel):
     threads: int = 0
     max_tokens: int = 256
     temperature: float = 0.0
+    _last_usage: tuple[int, int] = (0, 0)
 
     @property
     def _llm_type(self) -> str:
@@ -185,10 +217,14 @@ class LlamaCppChat(BaseChatModel):
                     stop=stop,
                     stream=True,
                 )
+                generated = 0
                 for part in stream:
                     text = part["choices"][0]["delta"].get("content")
                     if text:
+                        generated += 1  # llama.cpp streams one token per chunk
                         yield text
+                # The context now holds the prompt and the answer, minus its end token.
+                self._last_usage = (max(0, llama.n_tokens - generated), generated)
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise LLMError(f"local LLM: {exc}") from None
 
@@ -214,6 +250,13 @@ class LlamaCppChat(BaseChatModel):
             if run_manager:
                 run_manager.on_llm_new_token(text, chunk=chunk)
             yield chunk
+        prompt_tokens, answer_tokens = self._last_usage
+        usage = UsageMetadata(
+            input_tokens=prompt_tokens,
+            output_tokens=answer_tokens,
+            total_tokens=prompt_tokens + answer_tokens,
+        )
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
 
 
 _SOURCE = re.compile(r"^\[(\d+)\][^\n]*\n(.*?)(?=^\[\d+\]|\Z)", re.MULTILINE | re.DOTALL)
@@ -324,6 +367,7 @@ def get_llm(settings: Settings) -> BaseChatModel:
             max_retries=1,
             temperature=0.0,
             max_completion_tokens=settings.max_answer_tokens,
+            stream_usage=True,
         )
     if name == "fake":
         return FakeChatModel()

@@ -115,11 +115,16 @@ class Citation:
 
 @dataclass(frozen=True)
 class Timings:
-    """Seconds spent answering: retrieval, until the first answer token, and in all."""
+    """Seconds spent answering (retrieval, until the first answer token, in all) and tokens.
+
+    Token counts are None when the backend does not report them.
+    """
 
     retrieval: float = 0.0
     first_token: float | None = None
     total: float = 0.0
+    prompt_tokens: int | None = None
+    answer_tokens: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,124 @@
+"""Citation parsing and checking: pure functions, hand-made passages."""
+
+from __future__ import annotations
+
+from rag.citations import check, claims, format_sources, is_refusal
+from rag.types import Passage
+
+TEXT_A = (
+    "Alibaba is joining as a lead investor in MiniMax's funding round. "
+    "Bloomberg said that Shanghai-based MiniMax is seeking at least $600 million."
+)
+TEXT_B = "MiniMax was founded by Yan Junjie in December 2021. It serves 1,200 customers."
+
+
+def passage(n: int, text: str, start: int = 100, **kw) -> Passage:
+    return Passage(
+        chunk_id=f"art{n}:0",
+        article_id=f"art{n}",
+        text=text,
+        score=1.0,
+        title=kw.get("title", f"Story {n}"),
+        url=kw.get("url", f"https://example.com/{n}"),
+        source=kw.get("source", "example.com"),
+        published=kw.get("published", "2024-03-05"),
+        start=start,
+        end=start + len(text),
+    )
+
+
+PASSAGES = [passage(1, TEXT_A), passage(2, TEXT_B, start=0)]
+
+
+def test_valid_marker_gives_citation_with_quote_and_article_offsets():
+    out = check("MiniMax is seeking at least $600 million [1].", PASSAGES)
+    assert out.text == "MiniMax is seeking at least $600 million [1]."
+    assert out.unsupported == []
+    (c,) = out.citations
+    assert c.number == 1 and c.article_id == "art1" and c.supported
+    assert c.quote == "Bloomberg said that Shanghai-based MiniMax is seeking at least $600 million."
+    # Offsets point into the article text: the passage starts at 100 in its article.
+    assert TEXT_A[c.quote_start - 100 : c.quote_end - 100] == c.quote
+
+
+def test_marker_pointing_at_no_passage_is_removed():
+    out = check("MiniMax is seeking at least $600 million [7].", PASSAGES)
+    # [7] is gone; the claim is then attributed to the source that states it.
+    assert "[7]" not in out.text
+    assert [c.number for c in out.citations] == [1]
+
+
+def test_marker_to_missing_source_with_unsupported_claim_leaves_it_flagged():
+    out = check("MiniMax earned $90 million in 2023 [3].", PASSAGES)
+    assert out.citations == []
+    assert out.unsupported == ["MiniMax earned $90 million in 2023."]
+    assert "[3]" not in out.text
+
+
+def test_sentence_whose_number_is_not_in_the_cited_passage_is_unsupported():
+    out = check("MiniMax is seeking $900 million [1]. It was founded by Yan Junjie [2].", PASSAGES)
+    assert out.unsupported == ["MiniMax is seeking $900 million."]
+    by_number = {c.number: c for c in out.citations}
+    assert not by_number[1].supported and by_number[2].supported
+    assert out.supported_claims == 1
+
+
+def test_sentence_whose_name_is_not_in_the_cited_passage_is_unsupported():
+    out = check("MiniMax was founded by Jack Ma [2].", PASSAGES)
+    assert out.unsupported == ["MiniMax was founded by Jack Ma."]
+
+
+def test_grouped_ranges_and_trailing_markers():
+    out = check("Alibaba leads the round, and Yan Junjie founded MiniMax [1, 2].", PASSAGES)
+    assert [c.number for c in out.citations] == [1, 2]
+    assert out.text.endswith("[1][2].")
+    out = check("MiniMax was founded in December 2021. [2]", PASSAGES)
+    assert out.text == "MiniMax was founded in December 2021 [2]."
+    out = check("Yan Junjie founded MiniMax [1-2].", PASSAGES)
+    assert [c.number for c in out.citations] == [1, 2]
+
+
+def test_uncited_claim_is_attributed_to_the_source_that_states_it():
+    out = check("MiniMax serves 1,200 customers.", PASSAGES)
+    assert out.text == "MiniMax serves 1,200 customers [2]."
+    assert [c.number for c in out.citations] == [2]
+
+
+def test_uncited_claim_no_source_states_is_unsupported():
+    out = check("Tencent invested 5 billion yuan.", PASSAGES)
+    assert out.citations == [] and out.unsupported == ["Tencent invested 5 billion yuan."]
+
+
+def test_claims_extracts_numbers_and_names():
+    numbers, names = claims("Alibaba will invest $1,200.5 million in MiniMax's round [1].")
+    assert numbers == {"1200.5"}
+    assert names == {"alibaba", "minimax"}
+    assert claims("The sources do not say.") == (set(), set())
+
+
+def test_refusals_are_recognised():
+    for text in [
+        "The sources do not say.",
+        "The articles don't mention MiniMax's revenue.",
+        "This is not mentioned in the sources.",
+        "I cannot determine that from the passages.",
+        "There is no information about revenue.",
+    ]:
+        assert is_refusal(text), text
+    assert not is_refusal("MiniMax is seeking at least $600 million [1].")
+
+
+def test_format_sources_numbers_passages_with_outlet_and_date():
+    text = format_sources(
+        [passage(1, "First."), passage(2, "Second.", source=None, published=None)]
+    )
+    assert text == (
+        "[1] Story 1 (example.com, 2024-03-05)\nFirst.\n\n"
+        "[2] Story 2 (outlet and date unknown)\nSecond."
+    )
+
+
+def test_claim_cited_to_the_wrong_source_is_cited_to_the_one_that_states_it():
+    out = check("MiniMax was founded by Yan Junjie in December 2021 [1].", PASSAGES)
+    assert out.text == "MiniMax was founded by Yan Junjie in December 2021 [2]."
+    assert out.unsupported == [] and [c.number for c in out.citations] == [2]

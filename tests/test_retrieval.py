@@ -1,0 +1,141 @@
+"""Hybrid retrieval on a real Chroma index (fake embedder): filters, as-of, recency, duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embeddings import FakeEmbedder
+from rag.ingest import ingest
+from rag.retrieval import Filters, Retriever, asks_for_recent, collapse_duplicates, parse_date
+from rag.types import Passage
+from tests.conftest import write_jsonl
+
+STORY = (
+    "The city council approved the harbour bridge budget on {day}. Officials said the "
+    "bridge over the river will cost {cost} million dollars and open in {year}."
+)
+# Distinct wordings of the same news, so that they are not collapsed as duplicates.
+VARIANTS = [
+    "Harbour bridge budget: councillors voted {cost} to 3 in favour, ending months of debate.",
+    "Engineers welcomed the bridge budget, saying {cost} new jobs would follow the vote.",
+    "Residents near the harbour fear bridge traffic; the budget sets aside {cost} parking spaces.",
+    "A bridge budget row split the harbour council, with {cost} objections filed by shopkeepers.",
+]
+
+
+def article(n: int, published: str | None, source: str = "example.com", **kw) -> dict:
+    text = kw.get("text") or VARIANTS[n % 4].format(cost=100 + n)
+    return {
+        "url": f"https://{source}/story-{n}",
+        "title": kw.get("title", f"Harbour bridge budget update {n}"),
+        "published": published,
+        "source": source,
+        "authors": [],
+        "text": text,
+    }
+
+
+@pytest.fixture
+def retriever(tmp_path: Path, settings: Settings) -> Retriever:
+    records = [
+        article(1, "2023-10-02"),
+        article(2, "2023-10-20", source="daily.example.org"),
+        article(3, "2023-11-15"),
+        article(4, None),
+        article(
+            5,
+            "2023-10-21",
+            title="Zanzibar spice festival",
+            text="The Zanzibar spice festival drew record crowds of visitors to Stone Town.",
+        ),
+    ]
+    embedder = FakeEmbedder()
+    ingest([str(write_jsonl(tmp_path / "a.jsonl", records))], settings, embedder=embedder)
+    return Retriever(settings, embedder=embedder)
+
+
+def urls(passages: list[Passage]) -> list[str]:
+    return [p.url or "" for p in passages]
+
+
+def test_articles_after_the_as_of_date_are_excluded(retriever: Retriever):
+    got = retriever.retrieve(
+        "harbour bridge budget", k=10, filters=Filters(as_of=dt.date(2023, 10, 25))
+    )
+    assert "https://example.com/story-3" not in urls(got)  # published 2023-11-15
+    assert "https://example.com/story-1" in urls(got)
+    assert "https://example.com/story-4" in urls(got)  # undated stays visible
+    later = retriever.retrieve(
+        "harbour bridge budget", k=10, filters=Filters(as_of=dt.date(2023, 12, 1))
+    )
+    assert "https://example.com/story-3" in urls(later)
+
+
+def test_date_range_and_outlet_filters(retriever: Retriever):
+    in_range = retriever.retrieve(
+        "harbour bridge budget",
+        k=10,
+        filters=Filters(
+            as_of=dt.date(2023, 12, 31),
+            date_from=dt.date(2023, 10, 10),
+            date_to=dt.date(2023, 10, 31),
+        ),
+    )
+    assert all("2023-10-10" <= (p.published or "") <= "2023-10-31" for p in in_range)
+    assert "https://daily.example.org/story-2" in urls(in_range)
+    only = retriever.retrieve(
+        "bridge", k=10, filters=Filters(as_of=dt.date(2023, 12, 31), sources=("daily.example.org",))
+    )
+    assert urls(only) == ["https://daily.example.org/story-2"]
+
+
+def test_recency_questions_prefer_articles_near_the_as_of_date(retriever: Retriever):
+    as_of = Filters(as_of=dt.date(2023, 11, 16))
+    recent = retriever.retrieve("bridge budget approved", k=3, filters=as_of, recent=True)
+    assert recent[0].url == "https://example.com/story-3"
+    assert asks_for_recent("What did the council approve this week?")
+    assert asks_for_recent("Who is the latest winner?")
+    assert not asks_for_recent("Who founded MiniMax?")
+
+
+def test_near_duplicate_passages_collapse_into_the_best_ranked(
+    tmp_path: Path, retriever: Retriever
+):
+    records = [
+        article(10 + i, "2023-10-01", text=STORY.format(day=d, cost=i, year=2030))
+        for i, d in enumerate(["Monday", "Tuesday", "Friday"])
+    ]
+    ingest(
+        [str(write_jsonl(tmp_path / "copies.jsonl", records))],
+        retriever.store.settings,
+        embedder=retriever.embedder,
+    )
+    got = retriever.retrieve(
+        "council approved harbour bridge budget", k=10, filters=Filters(as_of=dt.date(2023, 12, 31))
+    )
+    # The three syndicated copies differ only in day and cost: one survives.
+    assert len([p for p in got if p.text.startswith("The city council approved")]) == 1
+    a = Passage("a:0", "a", "one two three four five six seven", 2.0, "A", None, None, None)
+    b = Passage("b:0", "b", "one two three four five six seven eight", 1.0, "B", None, None, None)
+    c = Passage(
+        "c:0", "c", "completely different words in this passage here", 0.5, "C", None, None, None
+    )
+    assert [p.chunk_id for p in collapse_duplicates([a, b, c])] == ["a:0", "c:0"]
+
+
+def test_keyword_search_finds_rare_names_and_scores_similarity(retriever: Retriever):
+    got = retriever.retrieve("Zanzibar", k=3, filters=Filters(as_of=dt.date(2023, 12, 31)))
+    assert got[0].title == "Zanzibar spice festival"
+    assert got[0].similarity > 0
+
+
+def test_parse_date_errors_name_the_field():
+    assert parse_date("2023-10-05") == dt.date(2023, 10, 5)
+    assert parse_date("2023-10-05T12:00:00Z") == dt.date(2023, 10, 5)
+    assert parse_date("") is None
+    with pytest.raises(ValueError, match="--as-of: 'next week' is not a date"):
+        parse_date("next week", "--as-of")

@@ -1,0 +1,333 @@
+"""The Gradio chat: layout and event wiring around `ui.service.Service`.
+
+`build_app(settings)` returns the Blocks; `serve(settings)` also warms the models up and launches
+it on 127.0.0.1 unless told otherwise. Gradio is imported inside the functions, with its analytics
+switched off first.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rag.answering import Answerer
+from rag.config import Settings
+from rag.llms import LlamaCppChat, LLMError, load_llama
+from ui import render
+from ui.assets import CSS, JS
+from ui.service import ChatState, Service
+
+log = logging.getLogger(__name__)
+
+FILE_TYPES = [".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".html", ".htm", ".xml",
+              ".rss", ".atom", ".gz"]  # fmt: skip
+CONCURRENCY = 8  # sessions answered at once; the local model itself runs one at a time
+EMPTY_CHAT = (
+    "Ask a question about the indexed news. Answers cite their sources as [n]: click one to see "
+    "the passage it comes from."
+)
+
+
+def _gradio() -> Any:
+    # Off before Gradio is first imported: it reads these at import time.
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    import gradio as gr
+
+    return gr
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """Read `USER:PASSWORD` (from --auth or NEWSRAG_AUTH); empty means no login.
+
+    Raises:
+        ValueError: the value is not USER:PASSWORD with both parts non-empty.
+    """
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth / NEWSRAG_AUTH must be USER:PASSWORD, both non-empty.")
+    return user, password
+
+
+def theme() -> Any:
+    """Gradio's default theme with the system's fonts: nothing is fetched from font CDNs."""
+    gr = _gradio()
+    return gr.themes.Default(
+        primary_hue="orange",
+        font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
+    )
+
+
+def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
+    """Build the chat app for the index and LLM that `settings` name.
+
+    Args:
+        settings: index location, embedding model, LLM backend, top_k...
+        answerer: answer with this instead of a new `Answerer(settings)` (tests pass one with
+            a scripted LLM).
+
+    Returns:
+        The `gr.Blocks`, queued, not yet launched; launch it with `launch_options(...)`.
+    """
+    gr = _gradio()
+    service = Service(settings, answerer)
+    examples = service.examples()
+
+    with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
+        state = gr.State(ChatState())
+        with gr.Row(elem_id="nr-header"):
+            gr.HTML("<h1>newsrag</h1>", elem_id="nr-title", container=False, js_on_load=None)
+            status = gr.HTML(service.status_html(), elem_id="nr-status", js_on_load=None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="nr-chat",
+                    show_label=False,
+                    height="58vh",
+                    placeholder=EMPTY_CHAT,
+                    buttons=["copy"],
+                    feedback_options=None,
+                    latex_delimiters=[],
+                    sanitize_html=True,
+                    layout="bubble",
+                )
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(
+                        placeholder="Ask about the news: who, what, when, how much…",
+                        show_label=False,
+                        container=False,
+                        scale=8,
+                        autofocus=True,
+                        max_length=1000,
+                        elem_id="nr-question",
+                    )
+                    ask = gr.Button(
+                        "Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask"
+                    )
+                    clear = gr.Button("Clear chat", scale=1, min_width=130, elem_id="nr-clear")
+                example_set = gr.Dataset(
+                    components=["textbox"],
+                    samples=[[q] for q in examples],
+                    label="Try asking",
+                    visible=bool(examples),
+                    elem_id="nr-examples",
+                )
+                with gr.Accordion("Filters", open=True, elem_id="nr-filters"):
+                    with gr.Row():
+                        as_of = gr.Textbox(
+                            label="As of",
+                            placeholder="YYYY-MM-DD (today)",
+                            elem_id="nr-as-of",
+                        )
+                        date_from = gr.Textbox(
+                            label="Published from", placeholder="YYYY-MM-DD", elem_id="nr-from"
+                        )
+                        date_to = gr.Textbox(
+                            label="Published to", placeholder="YYYY-MM-DD", elem_id="nr-to"
+                        )
+                    outlets = gr.Dropdown(
+                        choices=service.outlet_choices(),
+                        value=[],
+                        multiselect=True,
+                        label="Outlets (all when empty)",
+                        elem_id="nr-outlets",
+                    )
+                with gr.Accordion("Add news", open=False, elem_id="nr-add-news"):
+                    files = gr.File(
+                        label="Article files (.txt/.md with front matter, .json/.jsonl, .html, "
+                        "feeds)",
+                        file_count="multiple",
+                        file_types=FILE_TYPES,
+                        elem_id="nr-files",
+                    )
+                    urls = gr.Textbox(
+                        label="Article or feed URLs, one per line",
+                        lines=2,
+                        placeholder="https://…",
+                        elem_id="nr-urls",
+                    )
+                    add = gr.Button("Add to the index", elem_id="nr-add")
+                    added = gr.HTML(elem_id="nr-add-result", js_on_load=None)
+            with gr.Column(scale=2, min_width=340):
+                gr.HTML('<h2 class="nr-h2">Sources</h2>', container=False, js_on_load=None)
+                panel = gr.HTML(render.sources_panel([]), elem_id="nr-sources", js_on_load=None)
+
+        chat_inputs = [question, state, as_of, date_from, date_to, outlets]
+        chat_outputs = [question, chatbot, panel, state, status]
+
+        def on_ask(
+            text: str, st: ChatState, as_of_: str, from_: str, to_: str, outlets_: list[str]
+        ) -> Iterator[tuple[Any, ...]]:
+            if not (text or "").strip():
+                yield tuple(gr.skip() for _ in chat_outputs)
+                return
+            for u in service.chat(text, st, as_of_, from_, to_, outlets_):
+                yield "", u.messages, u.panel, u.state, u.status
+
+        chat_event = {"fn": on_ask, "inputs": chat_inputs, "outputs": chat_outputs,
+                      "api_visibility": "private", "show_progress": "hidden"}  # fmt: skip
+        question.submit(**chat_event)
+        ask.click(**chat_event)
+        example_set.click(
+            lambda sample: sample[0], example_set, question, queue=False, api_visibility="private"
+        ).then(**chat_event)
+        clear.click(
+            lambda: ([], render.sources_panel([]), ChatState(), ""),
+            outputs=[chatbot, panel, state, question],
+            queue=False,
+            api_visibility="private",
+        )
+        chatbot.clear(  # the chat's own trash button
+            lambda: (render.sources_panel([]), ChatState()),
+            outputs=[panel, state],
+            queue=False,
+            api_visibility="private",
+        )
+
+        def refresh() -> tuple[Any, ...]:
+            qs = service.examples()
+            return (
+                service.status_html(),
+                gr.Dropdown(choices=service.outlet_choices()),
+                gr.Dataset(samples=[[q] for q in qs], visible=bool(qs)),
+            )
+
+        tracker = gr.Progress(track_tqdm=True)  # shows ingest's tqdm bar in the page
+
+        def on_add(paths: list[str] | None, text: str, progress: Any = tracker) -> tuple[Any, ...]:
+            progress(0, desc="Reading the articles…")
+            result = service.add_news(paths, text, progress=True)
+            return (result, None, "", *refresh())
+
+        add.click(
+            on_add,
+            [files, urls],
+            [added, files, urls, status, outlets, example_set],
+            concurrency_limit=1,
+            api_visibility="private",
+        )
+        demo.load(refresh, outputs=[status, outlets, example_set], api_visibility="private")
+
+        def ask_api(
+            question: str,
+            as_of: str = "",
+            date_from: str = "",
+            date_to: str = "",
+            outlets: list[str] | None = None,
+            history: list[list[str]] | None = None,
+        ) -> dict[str, Any]:
+            """Answer a question from the indexed news, with [n] citations.
+
+            Args:
+                question: the question.
+                as_of: YYYY-MM-DD; articles published later are ignored (default today).
+                date_from: YYYY-MM-DD; only articles published on or after it.
+                date_to: YYYY-MM-DD; only articles published on or before it.
+                outlets: only these outlets (as stored, e.g. reuters.com); all when empty.
+                history: earlier [question, answer] pairs, for follow-up questions.
+
+            Returns:
+                The Answer: text, refused, citations (number, title, url, source, published,
+                quote...), passages, as_of, llm, timings.
+            """
+            try:
+                return service.ask(question, as_of, date_from, date_to, outlets, history)
+            except (ValueError, LLMError) as exc:
+                raise gr.Error(str(exc)) from None
+
+        gr.api(ask_api, api_name="ask")
+
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.newsrag_service = service  # type: ignore[attr-defined]
+    return demo
+
+
+def launch_options(settings: Settings, share: bool = False) -> dict[str, Any]:
+    """Return the keyword arguments for `Blocks.launch`: where to listen, login, look.
+
+    Raises:
+        ValueError: a malformed --auth value.
+    """
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "share": share,
+        "auth": parse_auth(settings.auth),
+        "auth_message": "newsrag: log in with the user and password it was started with.",
+        "footer_links": ["api"],
+        "ssr_mode": False,
+        "pwa": False,
+        "mcp_server": False,
+        "max_file_size": "50mb",
+        "show_error": False,
+        "theme": theme(),
+        "css": CSS,
+        "js": JS,
+    }
+
+
+def warm_up(service: Service, background_llm: bool = True) -> None:
+    """Load the embedding model and read the index now, and the local LLM in the background.
+
+    A model that cannot load is reported in the status line (and in the chat when asked).
+    """
+    service.answerer.retriever.embedder.embed(["warm up"])
+    service.index_info(refresh=True)
+
+    def load_llm() -> None:
+        try:
+            llm = service.answerer.llm
+            if isinstance(llm, LlamaCppChat):
+                load_llama(Path(llm.model_path), llm.n_ctx, llm.threads)
+        except LLMError as exc:
+            service.llm_problem = str(exc)
+            print(f"warning: {exc}", file=sys.stderr)
+
+    if background_llm and service.settings.llm == "local":
+        # Get the model object now (it may assemble the GGUF once), then load it in the
+        # background so the page is up at once; a first question waits on llama.cpp's lock.
+        try:
+            _ = service.answerer.llm
+        except LLMError as exc:
+            service.llm_problem = str(exc)
+            print(f"warning: {exc}", file=sys.stderr)
+            return
+        threading.Thread(target=load_llm, name="newsrag-llm-warm-up", daemon=True).start()
+    else:
+        load_llm()
+
+
+def serve(settings: Settings, share: bool = False, answerer: Answerer | None = None) -> None:
+    """Build, warm up and launch the chat; blocks until interrupted.
+
+    Raises:
+        ValueError: a malformed --auth value.
+        OSError: the port is taken.
+    """
+    options = launch_options(settings, share)
+    if settings.host not in ("127.0.0.1", "localhost", "::1") and not options["auth"]:
+        print(
+            f"warning: listening on {settings.host} without a login: anyone who can reach this "
+            "machine can use the chat and add articles; consider --auth USER:PASS.",
+            file=sys.stderr,
+        )
+    if share and not options["auth"]:
+        print("warning: --share makes the chat public; consider --auth USER:PASS.", file=sys.stderr)
+    demo = build_app(settings, answerer)
+    service: Service = demo.newsrag_service
+    warm_up(service)
+    info = service.index_info()
+    print(
+        f"newsrag: {info.articles} articles, {info.chunks} chunks in {settings.index}; "
+        f"LLM: {service.llm_name}",
+        file=sys.stderr,
+    )
+    demo.launch(**options)
