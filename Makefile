@@ -43,9 +43,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check rag ui tests bench
-	$(BIN)/ruff format --check rag ui tests bench
-	$(BIN)/mypy rag ui
+	$(BIN)/ruff check rag ui eval tests bench
+	$(BIN)/ruff format --check rag ui eval tests bench
+	$(BIN)/mypy rag ui eval
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/ingest.py

@@ -165,6 +165,7 @@ def ask_one(answerer: Any, q: Question, config: dict[str, Any]) -> dict[str, Any
         "refused": answer.refused,
         "standalone_question": answer.standalone_question,
         "unsupported": list(answer.unsupported),
+        "raw_text": answer.raw_text,
         "llm": answer.llm,
     }
     record["citations"] = [asdict(c) for c in answer.citations]

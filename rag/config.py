@@ -148,7 +148,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "min_similarity",
-        0.25,
+        0.15,
         "NEWSRAG_MIN_SIMILARITY",
         "Passages less similar than this to the question (cosine) are not shown to the model; "
         "with none left the question is refused without calling it.",
@@ -206,7 +206,7 @@ class Settings:
     openai_api_key: str = ""
     top_k: int = 5
     context_tokens: int = 400
-    min_similarity: float = 0.25
+    min_similarity: float = 0.15
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""

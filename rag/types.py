@@ -146,6 +146,7 @@ class Answer:
     as_of: str = ""
     llm: str = ""
     timings: Timings = Timings()
+    raw_text: str = ""  # what the model wrote, before checking (empty if it was not called)
 
     def to_dict(self) -> dict[str, object]:
         """Return the answer as plain JSON-ready data."""

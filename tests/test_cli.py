@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.config import SETTINGS
+from rag.config import setting
 from tests.conftest import make_record, write_jsonl
 
 
@@ -67,13 +67,53 @@ def test_unreachable_chroma_server_is_one_clear_line(cli, tmp_path: Path):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command", ["ingest", "search", "stats"])
+STORE = ["index", "chroma_url", "collection", "embedding_model"]
+OPTIONS = {
+    "ingest": STORE + ["chunk_tokens", "batch_size", "fetch_timeout"],
+    "search": STORE,
+    "stats": STORE,
+    "ask": STORE + ["llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(OPTIONS))
 def test_help_documents_every_option_and_its_env_var(cli, command):
     out = cli(command, "--help").output
-    assert "--index" in out and "NEWSRAG_INDEX" in out
-    names = {"ingest": [s.name for s in SETTINGS]}.get(
-        command, ["index", "chroma_url", "collection", "embedding_model"]
+    for name in OPTIONS[command]:
+        s = setting(name)
+        assert f"--{name.replace('_', '-')}" in out and s.envvar in out, name
+
+
+def test_ask_rejects_bad_input_before_any_model_call(cli, tmp_path: Path):
+    index = str(tmp_path / "none")
+    empty = cli("ask", "   ", "--index", index, "--llm", "fake")
+    assert empty.exit_code == 1 and "The question is empty" in empty.output
+    bad_date = cli("ask", "Who?", "--as-of", "31/12/2023", "--llm", "fake")
+    assert (
+        bad_date.exit_code == 2 and "'31/12/2023' is not a date; use YYYY-MM-DD" in bad_date.output
     )
-    for s in SETTINGS:
-        if s.name in names:
-            assert f"--{s.name.replace('_', '-')}" in out and s.envvar in out
+    no_index = cli("ask", "Who?", "--index", index, "--llm", "fake")
+    assert no_index.exit_code == 1 and "No index at" in no_index.output
+    assert "Traceback" not in empty.output + bad_date.output + no_index.output
+
+
+def test_ask_prints_the_cited_answer_and_its_sources(cli, tmp_path: Path):
+    from tests.conftest import ROOT
+
+    index = str(tmp_path / "ix")
+    assert (
+        cli("ingest", str(ROOT / "corpus"), "--index", index, "--embedding-model", "fake").exit_code
+        == 0
+    )
+    args = ["--index", index, "--embedding-model", "fake", "--llm", "fake"]
+    result = cli("ask", "How much is MiniMax seeking to raise?", *args)
+    assert result.exit_code == 0, result.output
+    assert "$600 million [1]" in result.output
+    assert (
+        "Sources:\n[1] Alibaba reportedly to lead MiniMax's latest funding round" in result.output
+    )
+    as_json = json.loads(
+        cli("ask", "How much is MiniMax seeking to raise?", "--json", *args).output
+    )
+    assert as_json["refused"] is False and as_json["citations"][0]["number"] == 1
+    assert as_json["passages"] and as_json["timings"]["total"] > 0
