@@ -46,14 +46,22 @@ Sources:
 
 Question: {question}"""
 
-CONDENSE_SYSTEM = """Rewrite the user's last question so it can be understood without the \
-conversation: replace words like "it", "they", "he", "that" with what they refer to. Keep \
-everything else as it is. Reply with the rewritten question only."""
-
-CONDENSE_USER = """Conversation:
-{history}
-
-Last question: {question}"""
+# A worked example keeps the 1.5B model rewriting instead of answering: without it, "Who
+# founded it?" after a question about MiniMax's funding round came back as "Alibaba founded it."
+CONDENSE_SYSTEM = (
+    "You rewrite a follow-up question so that it can be understood on its own. Do not answer "
+    "it. Replace words like it, they, he, she, that with the names they refer to in the "
+    "conversation. Reply with the rewritten question only."
+)
+CONDENSE_EXAMPLE = [
+    (
+        "human",
+        "Conversation:\nQ: What did Apple announce on Monday?\nA: Apple announced the iPhone "
+        "15.\n\nFollow-up question: How much does it cost?",
+    ),
+    ("ai", "How much does Apple's iPhone 15 cost?"),
+]
+CONDENSE_USER = "Conversation:\n{history}\n\nFollow-up question: {question}"
 
 _CONTROL = re.compile(r"<\|[^|>]{1,40}\|>|</?s>|\[/?INST\]")
 _FOLLOW_UP = re.compile(
@@ -172,7 +180,7 @@ class Answerer:
         answer = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", USER)]) | self.llm
         condense = (
             ChatPromptTemplate.from_messages(
-                [("system", CONDENSE_SYSTEM), ("human", CONDENSE_USER)]
+                [("system", CONDENSE_SYSTEM), *CONDENSE_EXAMPLE, ("human", CONDENSE_USER)]
             )
             | self.llm
             | StrOutputParser()
@@ -186,7 +194,7 @@ class Answerer:
         lines = []
         for turn in history[-HISTORY_TURNS:]:
             answer = re.sub(r"\s*\[\d+\]", "", turn.answer)
-            lines.append(f"User: {turn.question}\nAssistant: {' '.join(answer.split()[:60])}")
+            lines.append(f"Q: {turn.question}\nA: {' '.join(answer.split()[:60])}")
         _, chain = self._chains()
         try:
             text = chain.invoke({"history": "\n".join(lines), "question": question})
@@ -194,8 +202,9 @@ class Answerer:
             raise LLMError(explain(exc, self.settings)) from None
         text = text.strip().splitlines()[0].strip().strip('"“”') if text.strip() else ""
         text = re.sub(r"^(rewritten|standalone)?\s*question:\s*", "", text, flags=re.IGNORECASE)
-        if not text or len(text) > 3 * len(question) + 200:
-            return question
+        if not text.endswith("?") or len(text) > 3 * len(question) + 200:
+            # Not a question (the model answered instead): search with the earlier question too.
+            return f"{question} ({history[-1].question})"
         return text
 
     def stream(

@@ -140,3 +140,15 @@ def test_backend_failure_is_one_clear_line(settings: Settings):
     )
     with pytest.raises(LLMError, match="cannot be reached"):
         a.ask("How much is MiniMax seeking?", filters=AS_OF)
+
+
+def test_condensing_that_answers_instead_of_rewriting_falls_back_to_the_history(
+    settings: Settings,
+):
+    a, llm = answerer(settings, "Alibaba founded it.", "MiniMax was founded by Yan Junjie [1].")
+    history = [Turn("Who is leading MiniMax's funding round?", "Alibaba is leading it [1].")]
+    answer = a.ask("Who founded it?", history=history, filters=AS_OF)
+    assert answer.standalone_question == "Who founded it? (Who is leading MiniMax's funding round?)"
+    assert "Q: Who is leading MiniMax's funding round?\nA: Alibaba is leading it." in str(
+        llm.prompts[0][-1].content
+    )
