@@ -259,6 +259,72 @@ class LlamaCppChat(BaseChatModel):
         yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
 
 
+_FAKE_STOP = set(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "what",
+        "who",
+        "whom",
+        "which",
+        "when",
+        "where",
+        "why",
+        "how",
+        "much",
+        "many",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "with",
+        "by",
+        "from",
+        "as",
+        "about",
+        "into",
+        "than",
+        "then",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "you",
+        "i",
+    ]
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", text.lower()) if w not in _FAKE_STOP}
+
+
 _SOURCE = re.compile(r"^\[(\d+)\][^\n]*\n(.*?)(?=^\[\d+\]|\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -288,11 +354,11 @@ class FakeChatModel(BaseChatModel):
         prompt = str(messages[-1].content).strip()
         question_line = prompt.splitlines()[-1]
         prompt = prompt[: len(prompt) - len(question_line)]
-        question = set(re.findall(r"\w+", question_line.lower()))
+        question = _content_words(question_line.split(":", 1)[-1])
         best: tuple[int, str, str] = (0, "", "")
         for m in _SOURCE.finditer(prompt):
             for sentence in re.split(r"(?<=[.!?])\s+", m.group(2).strip()):
-                overlap = len(question & set(re.findall(r"\w+", sentence.lower())))
+                overlap = len(question & _content_words(sentence))
                 if overlap > best[0]:
                     best = (overlap, sentence.strip(), m.group(1))
         if "[1]" in prompt and best[0] == 0:
