@@ -22,6 +22,7 @@ from rag.types import Passage
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES = 40  # results taken from each of dense and keyword search before fusion
+DENSE_WIDE = 160  # nearest chunks read before filtering in Python (see Retriever._dense)
 PER_ARTICLE = 2  # passages kept from any one article, so the k slots cover several sources
 DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as the same text
 RECENCY_WEIGHT = 1.0  # how much a recency question favours an article of the as-of day
@@ -95,6 +96,19 @@ class Filters:
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def matches(self, passage: Passage) -> bool:
+        """Tell whether a passage passes these filters (the same test as `where()`)."""
+        day = (passage.published or "")[:10]
+        upper = min(self.effective_as_of, self.date_to) if self.date_to else self.effective_as_of
+        if self.date_from or self.date_to:
+            if not day or day > upper.isoformat():
+                return False
+            if self.date_from and day < self.date_from.isoformat():
+                return False
+        elif day and day > upper.isoformat():
+            return False
+        return not self.sources or (passage.source or "") in self.sources
 
 
 def _shingles(text: str) -> set[tuple[str, ...]]:
@@ -170,14 +184,16 @@ class Retriever:
         cosine similarity to the query.
         """
         filters = filters or Filters()
-        where = filters.where()
         vector = self.embedder.embed([query])[0]
-        dense = self.store.search(vector, CANDIDATES, where)
+        dense = self._dense(vector, filters)
         keyword_ids = [cid for cid, _ in self.keyword.search(query, CANDIDATES * 3)]
         dense_ids = {p.chunk_id for p in dense}
-        extra = self.store.get(
-            [cid for cid in keyword_ids if cid not in dense_ids], where=where, vector=vector
-        )
+        # Filtering in Python: Chroma's metadata filter costs ~10x the plain lookup.
+        extra = [
+            p
+            for p in self.store.get([cid for cid in keyword_ids if cid not in dense_ids])
+            if filters.matches(p)
+        ]
         by_id = {p.chunk_id: p for p in dense} | {p.chunk_id: p for p in extra}
         keyword_ranking = [cid for cid in keyword_ids if cid in by_id][:CANDIDATES]
         scores = fuse([[p.chunk_id for p in dense], keyword_ranking])
@@ -200,4 +216,22 @@ class Retriever:
             out.append(p)
             if len(out) == k:
                 break
+        # Keyword-only hits have no similarity yet: read their vectors (only these few).
+        missing = [p.chunk_id for p in out if p.chunk_id not in dense_ids]
+        if missing:
+            sims = {p.chunk_id: p.similarity for p in self.store.get(missing, vector=vector)}
+            out = [replace(p, similarity=sims.get(p.chunk_id, p.similarity)) for p in out]
         return out
+
+    def _dense(self, vector: Sequence[float], filters: Filters) -> list[Passage]:
+        """The CANDIDATES nearest chunks that pass `filters`.
+
+        The nearest DENSE_WIDE chunks are read without a filter (fast, approximate) and filtered
+        here; only when too few of them pass (a narrow date range or a rare outlet) does Chroma
+        filter exactly.
+        """
+        wide = self.store.search(vector, DENSE_WIDE)
+        hits = [p for p in wide if filters.matches(p)]
+        if len(hits) >= CANDIDATES or len(wide) < DENSE_WIDE:
+            return hits[:CANDIDATES]
+        return self.store.search(vector, CANDIDATES, filters.where())

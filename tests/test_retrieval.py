@@ -139,3 +139,35 @@ def test_parse_date_errors_name_the_field():
     assert parse_date("") is None
     with pytest.raises(ValueError, match="--as-of: 'next week' is not a date"):
         parse_date("next week", "--as-of")
+
+
+def test_narrow_filters_fall_back_to_chroma_filtering(retriever: Retriever, monkeypatch):
+    import rag.retrieval
+
+    # Only 2 nearest chunks are read unfiltered: too few pass, so Chroma filters exactly.
+    monkeypatch.setattr(rag.retrieval, "DENSE_WIDE", 2)
+    only = retriever.retrieve(
+        "bridge", k=10, filters=Filters(as_of=dt.date(2023, 12, 31), sources=("daily.example.org",))
+    )
+    assert urls(only) == ["https://daily.example.org/story-2"]
+    in_range = retriever.retrieve(
+        "harbour bridge budget",
+        k=10,
+        filters=Filters(date_from=dt.date(2023, 10, 10), date_to=dt.date(2023, 10, 31)),
+    )
+    assert in_range and all("2023-10-10" <= (p.published or "") <= "2023-10-31" for p in in_range)
+
+
+def test_python_filter_agrees_with_the_chroma_filter(retriever: Retriever):
+    cases = [
+        Filters(as_of=dt.date(2023, 10, 25)),
+        Filters(as_of=dt.date(2023, 12, 31), date_from=dt.date(2023, 10, 10)),
+        Filters(as_of=dt.date(2023, 12, 31), date_to=dt.date(2023, 10, 20)),
+        Filters(as_of=dt.date(2023, 12, 31), sources=("daily.example.org",)),
+    ]
+    every = retriever.store.get(retriever.keyword.ids())
+    for f in cases:
+        by_chroma = {
+            p.chunk_id for p in retriever.store.get(retriever.keyword.ids(), where=f.where())
+        }
+        assert {p.chunk_id for p in every if f.matches(p)} == by_chroma, f
