@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,7 +22,7 @@ from rag.types import Passage
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
 CANDIDATES = 40  # results taken from each of dense and keyword search before fusion
-DENSE_WIDE = 160  # nearest chunks read before filtering in Python (see Retriever._dense)
+DENSE_WIDE = 100  # nearest chunks read before filtering in Python (see Retriever._dense)
 PER_ARTICLE = 2  # passages kept from any one article, so the k slots cover several sources
 DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as the same text
 RECENCY_WEIGHT = 1.0  # how much a recency question favours an article of the as-of day
@@ -118,18 +118,19 @@ def _shingles(text: str) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + 5]) for i in range(len(words) - 4)}
 
 
-def collapse_duplicates(passages: Sequence[Passage]) -> list[Passage]:
-    """Drop passages whose text nearly repeats a better-ranked one (syndicated copies)."""
-    kept: list[tuple[Passage, set[tuple[str, ...]]]] = []
+def collapse_duplicates(passages: Iterable[Passage]) -> Iterator[Passage]:
+    """Yield passages in order, skipping those that nearly repeat an earlier one (syndicated
+    copies). Lazy: a caller that stops after k passages pays only for those it looked at."""
+    kept: list[set[tuple[str, ...]]] = []
     for p in passages:
         sh = _shingles(p.text)
         if any(
             len(sh & other) / max(1, min(len(sh), len(other))) >= DUPLICATE_JACCARD
-            for _, other in kept
+            for other in kept
         ):
             continue
-        kept.append((p, sh))
-    return [p for p, _ in kept]
+        kept.append(sh)
+        yield p
 
 
 def recency_boost(published: str | None, as_of: dt.date) -> float:
@@ -167,7 +168,10 @@ class Retriever:
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `k` chunks nearest to the query's embedding, within `filters`."""
         vector = self.embedder.embed([query])[0]
-        return self.store.search(vector, k, (filters or Filters()).where())
+        filters = filters or Filters()
+        if k <= CANDIDATES:
+            return self._dense(vector, filters)[:k]
+        return self.store.search(vector, k, filters.where())
 
     def retrieve(
         self,
@@ -209,7 +213,9 @@ class Retriever:
         ranked.sort(key=lambda p: -p.score)
         per_article: dict[str, int] = {}
         out = []
-        for p in collapse_duplicates(ranked):
+        # Per-article cap first, so that no shingles are computed for passages it drops.
+        capped = (p for p in ranked if per_article.get(p.article_id, 0) < PER_ARTICLE)
+        for p in collapse_duplicates(capped):
             if per_article.get(p.article_id, 0) >= PER_ARTICLE:
                 continue
             per_article[p.article_id] = per_article.get(p.article_id, 0) + 1

@@ -221,8 +221,6 @@ class VectorStore:
         self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[Passage]:
         """Return the `k` chunks nearest to `vector`, best first; score is cosine similarity."""
-        if self.count() == 0:
-            return []
         res = self.collection.query(
             query_embeddings=[list(vector)],
             n_results=k,
