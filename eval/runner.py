@@ -9,12 +9,11 @@ with an error instead, unless told to start fresh.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from eval.metrics import RETRIEVE_K, score
 from eval.questions import Question
 from rag.config import Settings
+from rag.ingest import directory_lock
 
 RESULTS = "results.jsonl"
 # The settings that change what an answer can be; a record made under others is not reused.
@@ -58,16 +58,9 @@ def run_config(settings: Settings, questions_path: Path, index_fingerprint: str)
     return config
 
 
-@contextmanager
-def _out_lock(out: Path) -> Iterator[None]:
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise EvalError(f"Another newsrag eval is writing to {out}: wait for it, "
-                            "or pass --out DIR.") from None  # fmt: skip
-        yield
+def _out_lock(out: Path) -> AbstractContextManager[None]:
+    busy = EvalError(f"Another newsrag eval is writing to {out}: wait for it, or pass --out DIR.")
+    return directory_lock(out, busy)
 
 
 def read_results(path: Path, repair: bool = False) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from rag.chunking import split_sentences
@@ -171,9 +172,10 @@ class Answerer:
             self._llm = get_llm(self.settings)
         return self._llm
 
+    @cached_property
     def _chains(self) -> tuple[Any, Any]:
-        """Return the answer chain (prompt | llm: message chunks, the last with token usage)
-        and the condensing chain (prompt | llm | str)."""
+        """The answer chain (prompt | llm: message chunks, the last with token usage) and the
+        condensing chain (prompt | llm | str), built once."""
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
@@ -195,7 +197,7 @@ class Answerer:
         for turn in history[-HISTORY_TURNS:]:
             answer = re.sub(r"\s*\[\d+\]", "", turn.answer)
             lines.append(f"Q: {turn.question}\nA: {' '.join(answer.split()[:60])}")
-        _, chain = self._chains()
+        _, chain = self._chains
         try:
             text = chain.invoke({"history": "\n".join(lines), "question": question})
         except Exception as exc:
@@ -251,7 +253,7 @@ class Answerer:
             return
         used = [p for p, _ in shown]
         sources = format_sources(used, [sanitize(text) for _, text in shown])
-        chain, _ = self._chains()
+        chain, _ = self._chains
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         parts: list[str] = []
         first: float | None = None
@@ -281,21 +283,10 @@ class Answerer:
             prompt_tokens=usage["input_tokens"] if usage else None,
             answer_tokens=usage["output_tokens"] if usage else None,
         )
-        if refused:
-            yield Answer(
-                text=REFUSAL,
-                refused=True,
-                passages=tuple(used),
-                unsupported=tuple(checked.unsupported),
-                timings=timings,
-                raw_text=raw,
-                **base,
-            )
-            return
         yield Answer(
-            text=checked.text,
-            refused=False,
-            citations=tuple(checked.citations),
+            text=REFUSAL if refused else checked.text,
+            refused=refused,
+            citations=() if refused else tuple(checked.citations),
             passages=tuple(used),
             unsupported=tuple(checked.unsupported),
             timings=timings,

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,19 +50,24 @@ class IngestReport:
 
 
 @contextmanager
-def index_lock(index: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the index directory; the OS drops it if the process dies."""
-    index.mkdir(parents=True, exist_ok=True)
-    with open(index / ".lock", "w") as fh:
+def directory_lock(directory: Path, busy: Exception) -> Iterator[None]:
+    """Hold an exclusive lock on `directory` (raising `busy` if another process holds it);
+    the OS drops it if the process dies."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(
-                f"Another newsrag ingest is writing to {index}: wait for it to finish."
-            ) from None
+            raise busy from None
         fh.write(str(os.getpid()))
         fh.flush()
         yield
+
+
+def index_lock(index: Path) -> AbstractContextManager[None]:
+    """Hold the index's lock, so that two ingests never write to it at once."""
+    busy = StoreError(f"Another newsrag ingest is writing to {index}: wait for it to finish.")
+    return directory_lock(index, busy)
 
 
 def _batches(

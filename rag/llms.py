@@ -191,7 +191,43 @@ def _role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
 
-class LlamaCppChat(BaseChatModel):
+class _PieceStreamChat(BaseChatModel):
+    """A chat model defined by `_pieces`: the answer's text pieces as they come, optionally
+    followed by its token usage. `_generate` and `_stream` are both built from it."""
+
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None
+    ) -> Iterator[str | UsageMetadata]:
+        raise NotImplementedError
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text = "".join(p for p in self._pieces(messages, stop) if isinstance(p, str))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        for piece in self._pieces(messages, stop):
+            if not isinstance(piece, str):
+                yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=piece))
+                continue
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
+            if run_manager:
+                run_manager.on_llm_new_token(piece, chunk=chunk)
+            yield chunk
+
+
+class LlamaCppChat(_PieceStreamChat):
     """A llama.cpp model as a streaming LangChain chat model (greedy decoding)."""
 
     model_path: str
@@ -199,13 +235,14 @@ class LlamaCppChat(BaseChatModel):
     threads: int = 0
     max_tokens: int = 256
     temperature: float = 0.0
-    _last_usage: tuple[int, int] = (0, 0)
 
     @property
     def _llm_type(self) -> str:
         return "llama-cpp"
 
-    def _completion(self, messages: list[BaseMessage], stop: list[str] | None) -> Iterator[str]:
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None
+    ) -> Iterator[str | UsageMetadata]:
         llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
         chat = [{"role": _role(m), "content": str(m.content)} for m in messages]
         with GENERATION_LOCK:
@@ -224,39 +261,12 @@ class LlamaCppChat(BaseChatModel):
                         generated += 1  # llama.cpp streams one token per chunk
                         yield text
                 # The context now holds the prompt and the answer, minus its end token.
-                self._last_usage = (max(0, llama.n_tokens - generated), generated)
+                prompt = max(0, llama.n_tokens - generated)
+                yield UsageMetadata(
+                    input_tokens=prompt, output_tokens=generated, total_tokens=prompt + generated
+                )
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise LLMError(f"local LLM: {exc}") from None
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = "".join(self._completion(messages, stop))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        for text in self._completion(messages, stop):
-            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
-            if run_manager:
-                run_manager.on_llm_new_token(text, chunk=chunk)
-            yield chunk
-        prompt_tokens, answer_tokens = self._last_usage
-        usage = UsageMetadata(
-            input_tokens=prompt_tokens,
-            output_tokens=answer_tokens,
-            total_tokens=prompt_tokens + answer_tokens,
-        )
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
 
 
 _FAKE_STOP = set(
@@ -328,7 +338,7 @@ def _content_words(text: str) -> set[str]:
 _SOURCE = re.compile(r"^\[(\d+)\][^\n]*\n(.*?)(?=^\[\d+\]|\Z)", re.MULTILINE | re.DOTALL)
 
 
-class FakeChatModel(BaseChatModel):
+class FakeChatModel(_PieceStreamChat):
     """A scripted chat model for tests: replies from `replies` in order, word by word.
 
     With no replies left it answers extractively, so that end-to-end tests of the UI have
@@ -367,26 +377,10 @@ class FakeChatModel(BaseChatModel):
             return f"{best[1].rstrip('.')} [{best[2]}]."
         return question_line.split(":", 1)[-1].strip()
 
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        text = self._reply(messages)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
-
-    def _stream(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> Iterator[ChatGenerationChunk]:
-        for token in re.split(r"(\s+)", self._reply(messages)):
-            if token:
-                yield ChatGenerationChunk(message=AIMessageChunk(content=token))
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None
+    ) -> Iterator[str | UsageMetadata]:
+        yield from (token for token in re.split(r"(\s+)", self._reply(messages)) if token)
 
 
 def describe(settings: Settings) -> str:
