@@ -35,6 +35,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
 	touch $@
 
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e '.[bench]'
+	touch $@
+
 run: $(VENV)/.installed
 	$(BIN)/newsrag ingest corpus/
 	$(BIN)/newsrag serve --host $(HOST) --port $(PORT)
@@ -49,7 +53,7 @@ lint: $(VENV)/.installed-test
 
 # Benchmarks print Markdown tables (and write bench/results/*.json); they need ../shared.
 BENCH_INDEX ?= .newsrag-bench
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-bench
 	rm -rf $(BENCH_INDEX)
 	$(BIN)/python bench/ingest.py --keep $(BENCH_INDEX)
 	$(BIN)/python bench/query.py --index $(BENCH_INDEX)

@@ -123,7 +123,7 @@ def search(query: str, k: int, as_json: bool, **values: Any) -> None:
         raise click.BadParameter("must be at least 1", param_hint="--k")
     try:
         store = _open_store(settings)
-        embedder = get_embedder(settings.embedding_model)
+        embedder = get_embedder(settings.embedding_model, settings.embedding_precision)
         passages = store.search(embedder.embed([query])[0], k)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None

@@ -161,7 +161,9 @@ class Retriever:
         store: VectorStore | None = None,
     ) -> None:
         self.settings = settings
-        self.embedder = embedder or get_embedder(settings.embedding_model)
+        self.embedder = embedder or get_embedder(
+            settings.embedding_model, settings.embedding_precision
+        )
         self.store = store or VectorStore(settings, self.embedder.name)
         self.keyword = KeywordIndex(settings.index / "keyword")
 
@@ -190,6 +192,7 @@ class Retriever:
         filters = filters or Filters()
         vector = self.embedder.embed([query])[0]
         dense = self._dense(vector, filters)
+        self.keyword.refresh(self.store, self.settings.index)  # others may have written
         keyword_ids = [cid for cid, _ in self.keyword.search(query, CANDIDATES * 3)]
         dense_ids = {p.chunk_id for p in dense}
         # Filtering in Python: Chroma's metadata filter costs ~10x the plain lookup.
