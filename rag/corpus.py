@@ -3,6 +3,10 @@
 `load(inputs)` yields an `Article` for everything it could read and a `LoadError` (file and
 line, or URL, plus one sentence) for everything it could not, and keeps going either way.
 
+Each file is read once, whole, as a snapshot: a file that changes while it is being read is read
+again, and one written to after it was read is picked up by the next ingest. An article bigger
+than `max_article_bytes` (a single-article file, or a record's text) is reported, not read.
+
 Accepted inputs: directories (walked recursively), `.txt`/`.md` (optional YAML front matter),
 `.json`/`.jsonl` (the RealtimeQA article schema), `.html`/`.htm` (trafilatura), RSS/Atom
 feeds (`.xml`/`.rss`/`.atom`, each entry followed to its page), any of those gzipped, and
@@ -15,6 +19,7 @@ import dataclasses
 import datetime as dt
 import gzip
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +38,7 @@ FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED_SUFFIXES
 MAX_DOWNLOAD = 20 * 1024 * 1024
 FEED_FETCHES = 4  # article pages of one feed fetched at once
+READ_TRIES = 3  # reads of a file that keeps changing under us before giving up on it
 
 
 @dataclass(frozen=True)
@@ -100,13 +106,25 @@ def _fallback_title(text: str) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "..."
 
 
-def article_from_record(record: Any, origin: str) -> Article:
-    """Build an Article from a dict in the RealtimeQA article schema (see corpus/README.md)."""
+def _too_big(what: str, size: int | None, limit: int) -> _Bad:
+    amount = f"{size / 1e6:.3g} MB, over" if size is not None else "over"
+    return _Bad(f"{what} is {amount} the {limit / 1e6:g} MB limit (NEWSRAG_MAX_ARTICLE_MB)")
+
+
+def article_from_record(record: Any, origin: str, max_bytes: int | None = None) -> Article:
+    """Build an Article from a dict in the RealtimeQA article schema (see corpus/README.md).
+
+    A text longer than `max_bytes` (UTF-8) raises _Bad naming the limit.
+    """
     if not isinstance(record, dict):
         raise _Bad(f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _Bad("field 'text' is missing or empty")
+    if max_bytes is not None and len(text) * 4 > max_bytes:  # UTF-8 is at most 4 bytes a char
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            raise _too_big("field 'text'", size, max_bytes)
     url = _str_field(record, "url")
     if url and urlparse(url).scheme not in ("http", "https"):
         raise _Bad(f"field 'url': {url!r} is not an http(s) URL")
@@ -121,14 +139,38 @@ def article_from_record(record: Any, origin: str) -> Article:
     )
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's contents, gunzipped if its name ends in .gz."""
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.suffix == ".gz" else data
+def _version(path: Path) -> tuple[int, int, int]:
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _read_text(path: Path) -> str:
-    data = _read_bytes(path)
+def _read_once(path: Path, limit: int | None) -> bytes:
+    gz = path.suffix == ".gz"
+    if limit is not None and not gz and path.stat().st_size > limit:
+        raise _too_big("the article file", path.stat().st_size, limit)
+    with gzip.open(path, "rb") if gz else open(path, "rb") as fh:
+        data = fh.read() if limit is None else fh.read(limit + 1)
+    if limit is not None and len(data) > limit:
+        raise _too_big("the article file", None if gz else len(data), limit)
+    return data
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's contents, gunzipped if its name ends in .gz, as one consistent snapshot.
+
+    A file replaced or written to while it is read is read again. With `limit`, a file bigger
+    than that many bytes (unzipped) raises _Bad naming the limit, having read at most `limit`.
+    """
+    for _ in range(READ_TRIES):
+        before = _version(path)
+        data = _read_once(path, limit)
+        if _version(path) == before:
+            return data
+    raise _Bad("the file kept changing while it was read: run again once it is written")
+
+
+def _read_text(path: Path, limit: int | None = None) -> str:
+    data = _read_bytes(path, limit)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -144,11 +186,11 @@ def _kind(path: Path) -> str:
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 
 
-def load_text_file(path: Path) -> Iterator[Article]:
+def load_text_file(path: Path, max_bytes: int | None = None) -> Iterator[Article]:
     """A .txt/.md article, with optional YAML front matter (title, url, source, published...)."""
     import yaml
 
-    raw = _read_text(path)
+    raw = _read_text(path, max_bytes)
     meta: dict[str, Any] = {}
     body = raw
     m = _FRONT.match(raw)
@@ -186,7 +228,7 @@ def _title_from_name(path: Path) -> str:
     return re.sub(r"[_-]+", " ", stem).strip() or path.name
 
 
-def load_json_file(path: Path) -> Iterator[Article | LoadError]:
+def load_json_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | LoadError]:
     """A .json file: one article object, or a list of them."""
     try:
         data = json.loads(_read_text(path))
@@ -195,13 +237,13 @@ def load_json_file(path: Path) -> Iterator[Article | LoadError]:
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):
         try:
-            yield article_from_record(record, str(path))
+            yield article_from_record(record, str(path), max_bytes)
         except _Bad as exc:
             where = f"{path}[{i}]" if isinstance(data, list) else str(path)
             yield LoadError(str(path), where, str(exc))
 
 
-def load_jsonl_file(path: Path) -> Iterator[Article | LoadError]:
+def load_jsonl_file(path: Path, max_bytes: int | None = None) -> Iterator[Article | LoadError]:
     """A .jsonl file: one article object per line; a bad line is reported with its number."""
     for lineno, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip():
@@ -211,7 +253,7 @@ def load_jsonl_file(path: Path) -> Iterator[Article | LoadError]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise _Bad(f"malformed JSON at column {exc.colno}: {exc.msg}") from None
-            yield article_from_record(record, str(path))
+            yield article_from_record(record, str(path), max_bytes)
         except _Bad as exc:
             yield LoadError(str(path), f"{path}:{lineno}", str(exc))
 
@@ -251,8 +293,8 @@ def article_from_html(html: str | bytes, origin: str, url: str | None = None) ->
     )
 
 
-def load_html_file(path: Path) -> Iterator[Article]:
-    yield article_from_html(_read_bytes(path), str(path))
+def load_html_file(path: Path, max_bytes: int | None = None) -> Iterator[Article]:
+    yield article_from_html(_read_bytes(path, max_bytes), str(path))
 
 
 def fetch(url: str, timeout: float) -> tuple[bytes, str]:
@@ -366,18 +408,21 @@ def _walk(root: Path) -> Iterator[Path]:
             yield path
 
 
-def load_path(path: Path, timeout: float = 20.0) -> Iterator[Article | LoadError]:
-    """Load one file of any supported format."""
+def load_path(
+    path: Path, timeout: float = 20.0, max_article_bytes: int | None = None
+) -> Iterator[Article | LoadError]:
+    """Load one file of any supported format; `max_article_bytes` caps one article's size."""
     kind = _kind(path)
+    limit = max_article_bytes
     try:
         if kind in TEXT_SUFFIXES:
-            yield from load_text_file(path)
+            yield from load_text_file(path, limit)
         elif kind in JSONL_SUFFIXES:
-            yield from load_jsonl_file(path)
+            yield from load_jsonl_file(path, limit)
         elif kind in JSON_SUFFIXES:
-            yield from load_json_file(path)
+            yield from load_json_file(path, limit)
         elif kind in HTML_SUFFIXES:
-            yield from load_html_file(path)
+            yield from load_html_file(path, limit)
         elif kind in FEED_SUFFIXES:
             yield from load_feed(_read_bytes(path), str(path), timeout)
         else:
@@ -390,8 +435,14 @@ def load_path(path: Path, timeout: float = 20.0) -> Iterator[Article | LoadError
         yield LoadError(str(path), str(path), f"cannot parse ({type(exc).__name__}: {exc})")
 
 
-def load(inputs: Iterable[str], timeout: float = 20.0) -> Iterator[Article | LoadError]:
-    """Load every input: files, directories (recursively), and http(s) URLs of pages or feeds."""
+def load(
+    inputs: Iterable[str], timeout: float = 20.0, max_article_bytes: int | None = None
+) -> Iterator[Article | LoadError]:
+    """Load every input: files, directories (recursively), and http(s) URLs of pages or feeds.
+
+    An article file bigger than `max_article_bytes`, or a record whose text is, is reported as
+    a LoadError without being read further.
+    """
     for item in inputs:
         if re.match(r"^https?://", item):
             try:
@@ -405,7 +456,7 @@ def load(inputs: Iterable[str], timeout: float = 20.0) -> Iterator[Article | Loa
                 # Messages keep the path as the user wrote it; the stored origin is absolute so
                 # that `corpus/a.md` and `/home/me/corpus/a.md` are recognised as one file.
                 origin = str(file.resolve())
-                for loaded in load_path(file, timeout):
+                for loaded in load_path(file, timeout, max_article_bytes):
                     yield dataclasses.replace(loaded, origin=origin)
         else:
             yield LoadError(item, item, "no such file or directory")

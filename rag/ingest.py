@@ -7,21 +7,23 @@ rebuilt whenever it no longer matches the store. Re-running the same command fin
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rag.chunking import chunk_articles
 from rag.config import Settings
 from rag.corpus import LoadError, load
 from rag.embeddings import Embedder, get_embedder
-from rag.store import ArticleState, KeywordIndex, StoreError, VectorStore, fingerprint
+from rag.store import (
+    ArticleState,
+    KeywordIndex,
+    VectorStore,
+    directory_lock,  # noqa: F401  (eval's output lock)
+    index_lock,
+)
 from rag.types import Article, Chunk
 
 
@@ -47,27 +49,6 @@ class IngestReport:
             f"{self.failed} failed, {self.removed} removed; {self.chunks} chunks written "
             f"in {self.seconds:.1f}s{rate}"
         )
-
-
-@contextmanager
-def directory_lock(directory: Path, busy: Exception) -> Iterator[None]:
-    """Hold an exclusive lock on `directory` (raising `busy` if another process holds it);
-    the OS drops it if the process dies."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / ".lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise busy from None
-        fh.write(str(os.getpid()))
-        fh.flush()
-        yield
-
-
-def index_lock(index: Path) -> AbstractContextManager[None]:
-    """Hold the index's lock, so that two ingests never write to it at once."""
-    busy = StoreError(f"Another newsrag ingest is writing to {index}: wait for it to finish.")
-    return directory_lock(index, busy)
 
 
 def _batches(
@@ -117,11 +98,12 @@ def ingest(
     """
     start = time.perf_counter()
     report = IngestReport()
-    embedder = embedder or get_embedder(settings.embedding_model)
+    embedder = embedder or get_embedder(settings.embedding_model, settings.embedding_precision)
     with index_lock(settings.index):
         articles: dict[str, Article] = {}
         origins: set[str] = set()
-        for item in load(inputs, settings.fetch_timeout):
+        limit = int(settings.max_article_mb * 1e6)
+        for item in load(inputs, settings.fetch_timeout, limit):
             if isinstance(item, LoadError):
                 report.errors.append(item)
                 if on_error:
@@ -133,6 +115,7 @@ def ingest(
         failed_origins = {e.origin for e in report.errors}
 
         store = VectorStore(settings, embedder.name)
+        generation = store.generation()  # before the states: a write in between shows next time
         states = store.articles()
         todo, stale = _plan(articles, origins, failed_origins, states, prune, report)
         if todo:
@@ -170,8 +153,11 @@ def ingest(
             report.removed = len(stale)
 
         # Nothing written: the states just read are still current, no need to read them again.
-        current = None if todo or stale else states
-        sync_keyword_index(store, KeywordIndex(settings.index / "keyword"), current)
+        keyword = KeywordIndex(settings.index / "keyword")
+        if todo or stale:
+            keyword.sync(store)
+        else:
+            keyword.sync(store, states, generation)
     report.seconds = time.perf_counter() - start
     return report
 
@@ -242,18 +228,9 @@ def _advance(bar: Any, articles: int) -> Callable[[int, int], object]:
     return advance
 
 
-def sync_keyword_index(
-    store: VectorStore, keyword: KeywordIndex, states: dict[str, ArticleState] | None = None
-) -> bool:
-    """Rebuild the keyword index if it does not cover exactly what the store holds.
-
-    `states` is `store.articles()` when the caller already has it up to date.
-    """
-    fp = fingerprint(store.articles() if states is None else states)
-    if keyword.fingerprint() == fp:
-        return False
-    keyword.build(store, fp)
-    return True
+def sync_keyword_index(store: VectorStore, keyword: KeywordIndex) -> bool:
+    """Rebuild the keyword index if it does not cover exactly what the store holds."""
+    return keyword.sync(store)
 
 
 def _progress(total: int, enabled: bool):  # type: ignore[no-untyped-def]

@@ -7,17 +7,28 @@ idempotent and safe to kill at any moment: a re-run sees the half-written articl
 
 The keyword index is derived from Chroma and stamped with a fingerprint of the articles it
 covers; when the stamp and Chroma disagree (a killed ingest, another client writing to a
-Chroma server) it is rebuilt.
+Chroma server) it is rebuilt. Checking the fingerprint means reading every chunk's metadata, so
+queries check something cheaper first: every write bumps a generation number kept in the
+collection's metadata, and the keyword index records the generation it was built at. A query
+that finds another generation (another newsrag instance ingested into the same server) rebuilds
+the keyword index before searching it.
+
+Every failure of Chroma (a server gone, a full disk, a read-only folder) becomes a one-line
+`StoreError` that names the server or folder and says what to do.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -28,10 +39,58 @@ from rag.config import Settings
 from rag.types import Article, Chunk, Passage
 
 PAGE = 5000  # rows per Chroma read; below its max batch size
+GENERATION = "newsrag_generation"  # collection metadata key, changed by every write
+REBUILD_SPACING = 10.0  # a query-time keyword rebuild waits this many times the last one's duration
+
+log = logging.getLogger(__name__)
 
 
 class StoreError(RuntimeError):
     """The index cannot be opened or used; the message says what to do."""
+
+
+@contextmanager
+def directory_lock(directory: Path, busy: Exception) -> Iterator[None]:
+    """Hold an exclusive lock on `directory` (raising `busy` if another process holds it);
+    the OS drops it if the process dies."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        fh.truncate(0)
+        fh.write(str(os.getpid()))
+        fh.flush()
+        yield
+
+
+@contextmanager
+def index_lock(index: Path) -> Iterator[None]:
+    """Hold the index's lock, so that two ingests never write to it at once."""
+    busy = StoreError(f"Another newsrag ingest is writing to {index}: wait for it to finish.")
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(directory_lock(index, busy))
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot write to the index at {index} ({exc.strerror or exc}): make it "
+                "writable or pass another --index."
+            ) from None
+        yield
+
+
+class KeywordWriteError(StoreError):
+    """The keyword index could not be written; the one in use is unchanged."""
+
+
+class _Busy(Exception):
+    """Another process holds the lock."""
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
 @dataclass
@@ -95,6 +154,19 @@ def _passage(
     )
 
 
+def _backend_error(exc: BaseException) -> bool:
+    """Tell whether `exc` comes from Chroma, its HTTP client or the file system."""
+    module = type(exc).__module__.split(".")[0]
+    return isinstance(exc, OSError) or module in ("chromadb", "httpx")
+
+
+def _free_mb(path: Path) -> float:
+    """Free space on the disk that holds `path` (or its nearest existing parent), in MB."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return shutil.disk_usage(path).free / 1e6
+
+
 class VectorStore:
     """The Chroma collection of chunks, embedded or on a `chroma run` server."""
 
@@ -108,6 +180,38 @@ class VectorStore:
             return self.settings.chroma_url
         return str(self.settings.index / "chroma")
 
+    def _failure(self, exc: BaseException, doing: str) -> StoreError:
+        """Explain in one line a Chroma failure while `doing` something, and what to do."""
+        reason = _one_line(getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+        url = self.settings.chroma_url
+        if url and type(exc).__module__.startswith("httpx"):
+            return StoreError(
+                f"Lost the Chroma server at {url} while {doing} ({type(exc).__name__}: {reason}): "
+                "start it again (`chroma run --path DIR`) and rerun the command; what was stored "
+                "before is kept."
+            )
+        if url:
+            return StoreError(
+                f"The Chroma server at {url} failed while {doing} ({reason}): check its disk "
+                "and log, then rerun the command; what was stored before is kept."
+            )
+        path = self.settings.index / "chroma"
+        return StoreError(
+            f"The index at {path} failed while {doing} ({reason}; {_free_mb(path):.1f} MB free "
+            "on its disk): free some space or make the folder writable, then rerun the command; "
+            "what was stored before is kept."
+        )
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        """Turn a Chroma, HTTP or file-system failure inside the block into a StoreError."""
+        try:
+            yield
+        except Exception as exc:
+            if not _backend_error(exc):
+                raise
+            raise self._failure(exc, doing) from exc
+
     @cached_property
     def client(self) -> Any:
         import chromadb
@@ -117,8 +221,9 @@ class VectorStore:
         url = self.settings.chroma_url
         if not url:
             path = self.settings.index / "chroma"
-            path.mkdir(parents=True, exist_ok=True)
-            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            with self._guard("opening it"):
+                path.mkdir(parents=True, exist_ok=True)
+                return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise StoreError(
@@ -141,12 +246,13 @@ class VectorStore:
 
     @cached_property
     def collection(self) -> Any:
-        coll = self.client.get_or_create_collection(
-            self.settings.collection,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": self.model_name},
-            embedding_function=None,
-        )
+        with self._guard("opening the collection"):
+            coll = self.client.get_or_create_collection(
+                self.settings.collection,
+                configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.model_name},
+                embedding_function=None,
+            )
         built_with = (coll.metadata or {}).get("embedding_model")
         if built_with and built_with != self.model_name:
             raise StoreError(
@@ -156,12 +262,32 @@ class VectorStore:
         return coll
 
     def count(self) -> int:
-        return int(self.collection.count())
+        with self._guard("counting chunks"):
+            return int(self.collection.count())
+
+    def generation(self) -> str:
+        """Return the collection's write generation, read afresh (one cheap request)."""
+        with self._guard("reading the collection"):
+            return str(self._fresh_metadata().get(GENERATION, ""))
+
+    def _fresh_metadata(self) -> dict[str, Any]:
+        """The collection's metadata as it is now (the cached collection's copy may be old)."""
+        _ = self.collection  # created if missing
+        coll = self.client.get_collection(self.settings.collection, embedding_function=None)
+        return dict(coll.metadata or {})
+
+    def _bump(self) -> None:
+        """Give the collection a new write generation, so that readers notice the change."""
+        with self._guard("storing chunks"):
+            meta = self._fresh_metadata()
+            meta[GENERATION] = uuid.uuid4().hex
+            self.collection.modify(metadata=meta)
 
     def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
         offset = 0
         while True:
-            page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            with self._guard("reading chunks"):
+                page = self.collection.get(include=include, limit=PAGE, offset=offset)
             if not page["ids"]:
                 return
             yield page
@@ -199,34 +325,45 @@ class VectorStore:
         vectors: Sequence[Sequence[float]],
     ) -> None:
         """Drop whatever is stored for `articles`, then store their new chunks."""
-        self.delete([a.id for a in articles])
+        self._delete([a.id for a in articles])
         counts: dict[str, int] = {}
         for c in chunks:
             counts[c.article.id] = counts.get(c.article.id, 0) + 1
-        step = self.client.get_max_batch_size()
-        for i in range(0, len(chunks), step):
-            part = chunks[i : i + step]
-            self.collection.add(
-                ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[i : i + step]],
-                documents=[c.text for c in part],
-                metadatas=[_metadata(c, counts[c.article.id]) for c in part],
-            )
+        with self._guard("storing chunks"):
+            step = self.client.get_max_batch_size()
+            for i in range(0, len(chunks), step):
+                part = chunks[i : i + step]
+                self.collection.add(
+                    ids=[c.id for c in part],
+                    embeddings=[list(v) for v in vectors[i : i + step]],
+                    documents=[c.text for c in part],
+                    metadatas=[_metadata(c, counts[c.article.id]) for c in part],
+                )
+        self._bump()
 
     def delete(self, article_ids: Sequence[str]) -> None:
-        for i in range(0, len(article_ids), 500):
-            self.collection.delete(where={"article_id": {"$in": list(article_ids[i : i + 500])}})
+        """Drop every chunk of these articles."""
+        if article_ids:
+            self._delete(article_ids)
+            self._bump()
+
+    def _delete(self, article_ids: Sequence[str]) -> None:
+        with self._guard("deleting chunks"):
+            for i in range(0, len(article_ids), 500):
+                part = list(article_ids[i : i + 500])
+                self.collection.delete(where={"article_id": {"$in": part}})
 
     def search(
         self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[Passage]:
         """Return the `k` chunks nearest to `vector`, best first; score is cosine similarity."""
-        res = self.collection.query(
-            query_embeddings=[list(vector)],
-            n_results=k,
-            where=where,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._guard("searching"):
+            res = self.collection.query(
+                query_embeddings=[list(vector)],
+                n_results=k,
+                where=where,
+                include=["documents", "metadatas", "distances"],
+            )
         return [
             _passage(cid, doc, meta, 1.0 - float(dist), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
@@ -247,7 +384,8 @@ class VectorStore:
         if not ids:
             return []
         include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
-        res = self.collection.get(ids=list(ids), where=where, include=include)
+        with self._guard("reading chunks"):
+            res = self.collection.get(ids=list(ids), where=where, include=include)
         sims = [0.0] * len(res["ids"])
         if vector is not None and len(res["ids"]):
             import numpy as np
@@ -276,24 +414,55 @@ class KeywordIndex:
     """A BM25 index (bm25s) over the stored chunks, saved under `<index>/keyword/`.
 
     Each build goes into a fresh folder; the `CURRENT` file, replaced atomically, names the one
-    in use, so a killed build never leaves a half-written index in use.
+    in use, with the fingerprint and the store generation it was built from, so a killed build
+    never leaves a half-written index in use.
     """
 
     def __init__(self, directory: Path) -> None:
         self.dir = directory
         self._cache: tuple[str, Any, list[str]] | None = None
+        self._next_rebuild = 0.0  # monotonic time before which `refresh` does not rebuild
 
     @property
     def _current(self) -> Path:
         return self.dir / "CURRENT"
 
-    def fingerprint(self) -> str | None:
+    def _read_current(self) -> dict[str, Any]:
         try:
-            return json.loads(self._current.read_text())["fingerprint"]
-        except (FileNotFoundError, ValueError, KeyError):
-            return None
+            current = json.loads(self._current.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return current if isinstance(current, dict) else {}
 
-    def build(self, store: VectorStore, fp: str) -> int:
+    def fingerprint(self) -> str | None:
+        return self._read_current().get("fingerprint")
+
+    def generation(self) -> str | None:
+        """Return the store generation this index was built or last checked at."""
+        return self._read_current().get("generation")
+
+    def _write_current(self, current: dict[str, Any]) -> None:
+        tmp = self.dir / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(current))
+        os.replace(tmp, self._current)
+
+    def restamp(self, generation: str) -> None:
+        """Record that the index in use still matches the store at `generation`."""
+        current = self._read_current()
+        if current:
+            try:
+                self._write_current({**current, "generation": generation})
+            except OSError as exc:
+                raise self._unwritable(exc) from None
+
+    def _unwritable(self, exc: OSError) -> KeywordWriteError:
+        return KeywordWriteError(
+            f"Cannot write the keyword index at {self.dir} ({exc.strerror or exc}; "
+            f"{_free_mb(self.dir):.1f} MB free): free some space or make it writable, then "
+            "rerun the command; the index in use is unchanged."
+        )
+
+    def build(self, store: VectorStore, fp: str, generation: str = "") -> int:
         """Rebuild from every chunk in `store`; return the number of chunks indexed."""
         import bm25s
 
@@ -303,21 +472,68 @@ class KeywordIndex:
             texts.append(f"{meta.get('title', '')}\n{text}")
         name = f"bm25-{fp}-{uuid.uuid4().hex[:8]}"
         target = self.dir / name
-        target.mkdir(parents=True)
-        if texts:
-            retriever = bm25s.BM25()
-            retriever.index(
-                bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False
+        try:
+            target.mkdir(parents=True)
+            if texts:
+                retriever = bm25s.BM25()
+                retriever.index(
+                    bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False
+                )
+                retriever.save(str(target), show_progress=False)
+            (target / "ids.json").write_text(json.dumps(ids))
+            self._write_current(
+                {"fingerprint": fp, "dir": name, "chunks": len(ids), "generation": generation}
             )
-            retriever.save(str(target), show_progress=False)
-        (target / "ids.json").write_text(json.dumps(ids))
-        tmp = self.dir / f"CURRENT.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps({"fingerprint": fp, "dir": name, "chunks": len(ids)}))
-        os.replace(tmp, self._current)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise self._unwritable(exc) from None
         for old in self.dir.iterdir():
             if old.name != name and old.name != "CURRENT":
                 shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
         return len(ids)
+
+    def sync(
+        self,
+        store: VectorStore,
+        states: dict[str, ArticleState] | None = None,
+        generation: str | None = None,
+    ) -> bool:
+        """Rebuild if this index does not cover exactly what the store holds; True if rebuilt.
+
+        `states` is `store.articles()` and `generation` `store.generation()` read before it,
+        when the caller already has them up to date.
+        """
+        if states is None or generation is None:
+            generation = store.generation()  # first: a write after this read shows next time
+            states = store.articles()
+        fp = fingerprint(states)
+        if self.fingerprint() != fp:
+            self.build(store, fp, generation)
+            return True
+        if self.generation() != generation:
+            self.restamp(generation)
+        return False
+
+    def refresh(self, store: VectorStore, index: Path) -> None:
+        """Catch up with writes by others (another instance on the same Chroma server).
+
+        Costs one small read of the collection's metadata when nothing changed. The rebuild is
+        skipped while an ingest holds `index`'s lock (it rebuilds when it ends), and waits
+        REBUILD_SPACING times the last rebuild's duration after it, so that a long ingest
+        elsewhere does not turn every query into a rebuild.
+        """
+        generation = store.generation()
+        if generation == self.generation() or time.monotonic() < self._next_rebuild:
+            return
+        start = time.monotonic()
+        try:
+            with directory_lock(index, _Busy()):
+                self.sync(store)
+        except _Busy:
+            return  # an ingest is writing to this index; it rebuilds the keyword index at the end
+        except (OSError, KeywordWriteError) as exc:
+            log.warning("keyword index under %s not refreshed: %s", index, exc)
+        self._next_rebuild = time.monotonic() + REBUILD_SPACING * (time.monotonic() - start)
 
     def ids(self) -> list[str]:
         """Return the chunk ids in the index currently in use."""
