@@ -58,7 +58,9 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/ingest.py --keep $(BENCH_INDEX)
 	$(BIN)/python bench/query.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/answer.py --index $(BENCH_INDEX)
+	$(BIN)/python bench/memory.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/prompts.py
+	$(BIN)/python bench/load.py --index $(BENCH_INDEX)
 
 clean:
 	rm -rf .newsrag .pytest_cache

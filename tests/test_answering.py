@@ -119,8 +119,11 @@ def test_without_history_there_is_no_condensing_call(settings: Settings):
 def test_article_text_cannot_inject_chat_control_tokens(settings: Settings):
     a, llm = answerer(settings, "Moonshot AI raised over $1 billion [1].")
     a.ask("How much did Moonshot AI raise?", filters=AS_OF)
-    system, user = llm.prompts[0]
+    system, *examples, user = llm.prompts[0]
     assert system.type == "system" and "not instructions to you" in system.content
+    # The worked example is fixed text, the same for every question (llama.cpp reuses it).
+    assert [m.type for m in examples] == ["human", "ai"]
+    assert "Route 9" in examples[0].content and "Moonshot" not in examples[0].content
     assert "Ignore previous instructions" in user.content  # shown as data, inside the sources
     assert "<|im_start|>" not in user.content and "<|im_end|>" not in user.content
 

@@ -11,11 +11,9 @@ import html.parser
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +25,7 @@ from rag.answering import Answerer
 from rag.config import Settings
 from rag.llms import FakeChatModel
 from rag.types import Answer, Citation, Passage, Timings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, newsrag_env, start_serve
 from ui import render
 from ui.index_info import example_questions, names_in
 from ui.service import ChatState, Service, describe_filters, parse_filters, split_urls
@@ -387,6 +385,93 @@ def test_api_answer_is_json_ready(service: Service):
         service.ask("x", as_of="soon")
 
 
+def _shown(update: Any) -> str:
+    return update.messages[-1]["content"]
+
+
+def test_chats_wait_their_turn_for_the_model_and_see_their_place(service: Service):
+    from rag.llms import ModelQueue
+
+    shared = Service(service.settings, service.answerer, queue=ModelQueue())
+    first = shared.chat("How much is MiniMax seeking to raise?", ChatState())
+    assert "Searching" in _shown(next(first))  # it has the model now
+    second = shared.chat("Who founded MiniMax?", ChatState())
+    third = shared.chat("Who is leading MiniMax's new funding round?", ChatState())
+    assert "Waiting for the model: 1 answer ahead of you" in _shown(next(second))
+    assert "Waiting for the model: 2 answers ahead of you" in _shown(next(third))
+    assert "Searching" not in _shown(next(third))  # still waiting, a second later
+    assert "600" in _shown(list(first)[-1])
+    assert "Waiting for the model: 1 answer ahead of you" in _shown(next(third))
+    assert "Searching" in _shown(next(second))  # first come, first served
+    assert "Yan Junjie" in _shown(list(second)[-1])
+    assert "Searching" in _shown(next(third))
+    assert "Alibaba" in _shown(list(third)[-1])
+
+
+def test_a_closed_chat_gives_its_place_up_and_the_api_queues_too(service: Service):
+    import threading
+
+    from rag.llms import ModelQueue
+
+    shared = Service(service.settings, service.answerer, queue=ModelQueue())
+    first = shared.chat("How much is MiniMax seeking to raise?", ChatState())
+    next(first)
+    gone = shared.chat("Who founded MiniMax?", ChatState())
+    last = shared.chat("Who founded MiniMax?", ChatState())
+    next(gone)
+    assert "2 answers ahead" in _shown(next(last))
+    gone.close()  # the tab was closed while waiting
+    assert "1 answer ahead" in _shown(next(last))
+    api: list[dict] = []
+    caller = threading.Thread(target=lambda: api.append(shared.ask("Who founded MiniMax?")))
+    caller.start()
+    caller.join(1.5)
+    assert caller.is_alive() and not api  # behind the two chats
+    list(first)
+    assert "Yan Junjie" in _shown(list(last)[-1])
+    caller.join(30)
+    assert "Yan Junjie" in api[0]["text"]
+
+
+def test_concurrent_chats_condense_follow_ups_with_their_own_history(service: Service):
+    import threading
+
+    from rag.llms import ModelQueue
+
+    llm = service.answerer.llm
+    llm.delay = 0.002  # slow enough for the sessions to overlap
+    shared = Service(service.settings, service.answerer, queue=ModelQueue())
+    firsts = [f"What did reporter number {i} learn about MiniMax's funding?" for i in range(8)]
+    follow_up = "And who founded it?"
+    finals: list[Any] = [None] * len(firsts)
+
+    def session(i: int) -> None:
+        state = ChatState()
+        for question in (firsts[i], follow_up):
+            state = list(shared.chat(question, state))[-1].state
+        finals[i] = state
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(len(firsts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for i, state in enumerate(finals):
+        assert [t.question for t in state.turns] == [firsts[i], follow_up]
+    condensing = [str(p[-1].content) for p in llm.prompts if "Conversation:" in str(p[-1].content)]
+    seen = sorted(i for prompt in condensing for i, q in enumerate(firsts) if q in prompt)
+    assert seen == list(range(len(firsts)))  # each follow-up saw its own first question only
+
+
+def test_a_follow_up_shows_what_was_searched_for(service: Service):
+    first = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))[-1]
+    service.answerer.llm.replies = ["Who founded MiniMax?"]  # the rewritten follow-up
+    second = list(service.chat("And who founded it?", first.state))[-1]
+    assert "Sources for: And who founded it?" in second.panel
+    assert '<div class="nr-searched">Searched for: Who founded MiniMax?</div>' in second.panel
+    assert "nr-searched" not in first.panel  # a standalone question is searched as asked
+
+
 # -- newsrag serve, for real, in Chromium -------------------------------------------------------
 
 WALRUS = """---
@@ -444,46 +529,18 @@ sync_keyword_index(store, KeywordIndex(settings.index / "keyword"))
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSRAG_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
-               ANONYMIZED_TELEMETRY="False", PYTHONUNBUFFERED="1", **extra)  # fmt: skip
-    return env
+    return newsrag_env(**extra)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start_server(index: Path, log: Path, llm: str, timeout: float = 150.0) -> Iterator[str]:
-    port = _free_port()
-    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--port", str(port)]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, env=_env(NEWSRAG_LLM=llm), stdout=out, stderr=out, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + timeout
+def _start_server(
+    index: Path, log: Path, llm: str, timeout: float = 150.0, **env: str
+) -> Iterator[str]:
+    servers = start_serve(index, log, _env(NEWSRAG_LLM=llm, **env), timeout)
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"newsrag serve exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"newsrag serve did not come up in {timeout:.0f} s:\n{log.read_text()}")
-            time.sleep(0.5)
+        url, _ = next(servers)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        servers.close()
 
 
 @pytest.fixture(scope="module")
@@ -706,6 +763,60 @@ def test_gradio_client_calls_the_ask_endpoint(server: str):
     assert {p["source"] for p in dated["passages"]} == {"baynews.example"}
     with pytest.raises(Exception, match="not a date"):
         client.predict("Anything?", as_of="soon", api_name="/ask")
+
+
+@pytest.mark.slow
+def test_gradio_client_sessions_queue_for_the_model_and_keep_their_own_chats(
+    tmp_path_factory: pytest.TempPathFactory,
+):
+    """Three chat sessions at once against `newsrag serve` with a slow one-at-a-time model."""
+    import html
+    import threading
+
+    from gradio_client import Client
+
+    tmp = tmp_path_factory.mktemp("serve-queue")
+    env = {"NEWSRAG_EMBEDDING_MODEL": "fake"}
+    subprocess.run(
+        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix")],
+        env=_env(**env), check=True, cwd=ROOT, capture_output=True, timeout=300,
+    )  # fmt: skip
+    questions = ["How much is MiniMax seeking to raise?", "Who founded MiniMax?",
+                 "Who is leading MiniMax's new funding round?"]  # fmt: skip
+    expected = ["600 million", "Yan Junjie", "Alibaba"]
+    servers = _start_server(tmp / "ix", tmp / "serve.log", "fake", NEWSRAG_FAKE_DELAY="0.1", **env)
+    url = next(servers)
+    seen: list[list[str]] = [[] for _ in questions]
+    finals: list[Any] = [None] * len(questions)
+
+    clients = [Client(url, verbose=False) for _ in questions]  # a session each
+
+    def session(i: int) -> None:
+        job = clients[i].submit(questions[i], "", "", "", [], api_name="/chat")
+        for _, messages, _, _ in job:
+            seen[i].append(html.unescape(messages[-1]["content"][0]["text"]))
+        finals[i] = job.result()
+
+    try:
+        threads = [threading.Thread(target=session, args=(i,)) for i in range(len(questions))]
+        for t in threads:
+            t.start()
+            time.sleep(0.5)
+        for t in threads:
+            t.join(120)
+    finally:
+        servers.close()
+    assert not any(t.is_alive() for t in threads)
+    # Whatever order they arrived in: one had the model at once, one waited behind one answer,
+    # one behind two answers and then one.
+    waits = sorted(re.findall(r"Waiting for the model: (\d) answers? ahead of you…", "\n".join(u))
+                   for u in seen)  # fmt: skip
+    assert [sorted(set(w)) for w in waits] == [[], ["1"], ["1", "2"]], waits
+    for i, final in enumerate(finals):
+        _, messages, panel, _ = final
+        assert [m["content"][0]["text"] for m in messages if m["role"] == "user"] == [questions[i]]
+        assert expected[i] in messages[-1]["content"][0]["text"]
+        assert f"Sources for: {html.escape(questions[i])}" in panel
 
 
 @pytest.mark.slow

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 FILE_TYPES = [".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".html", ".htm", ".xml",
               ".rss", ".atom", ".gz"]  # fmt: skip
-CONCURRENCY = 8  # sessions answered at once; the local model itself runs one at a time
+# Chats handled at once. The local model still answers one at a time: the others wait in
+# rag.llms.MODEL_QUEUE and see their place in it; chats beyond this wait in Gradio's queue.
+CONCURRENCY = 16
 EMPTY_CHAT = (
     "Ask a question about the indexed news. Answers cite their sources as [n]: click one to see "
     "the passage it comes from."
@@ -174,7 +176,9 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
 
         chat_event = {"fn": on_ask, "inputs": chat_inputs, "outputs": chat_outputs,
                       "api_visibility": "private", "show_progress": "hidden"}  # fmt: skip
-        question.submit(**chat_event)
+        # The chat itself, callable by gradio_client as /chat (each Client is one session with
+        # its own history) for load tests such as bench/load.py; /ask is the documented API.
+        question.submit(**{**chat_event, "api_visibility": "undocumented"}, api_name="chat")
         ask.click(**chat_event)
         example_set.click(
             lambda sample: sample[0], example_set, question, queue=False, api_visibility="private"

@@ -38,6 +38,7 @@ a.nr-cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-a
 a.nr-cite:hover { text-decoration: underline; }
 .nr-refusal { font-style: italic; }
 .nr-note { color: var(--body-text-color-subdued); font-size: .88em; margin-top: 2px; }
+.nr-searched { font-size: .8em; color: var(--body-text-color-subdued); margin: -2px 0 6px; }
 .nr-error { color: var(--error-text-color, #b91c1c); }
 .nr-info { color: var(--body-text-color-subdued); }
 .nr-warning { font-size: .85em; color: var(--body-text-color-subdued); margin-top: 6px; }

@@ -110,6 +110,14 @@ def partial_html(text: str) -> str:
     return f'<div class="nr-answer nr-streaming">{md_escape(text)}{cursor}</div>'
 
 
+def waiting_html(ahead: int) -> str:
+    """Render the note a chat shows while other chats' answers are ahead of it for the model."""
+    return (
+        f'<div class="nr-note nr-waiting">Waiting for the model: {ahead} '
+        f"{'answer' if ahead == 1 else 'answers'} ahead of you…</div>"
+    )
+
+
 def notice_html(message: str, kind: str = "error") -> str:
     """Render a one-line notice in the chat (an unavailable model, a bad date)."""
     icon = "⚠️ " if kind == "error" else ""
@@ -174,11 +182,13 @@ def sources_html(answer: Answer, turn: int) -> str:
     return out
 
 
-def turn_block(turn: int, question: str, body: str) -> str:
-    """Wrap the sources of one chat turn, headed by its question."""
+def turn_block(turn: int, question: str, body: str, searched: str = "") -> str:
+    """Wrap the sources of one chat turn, headed by its question (and, for a follow-up, the
+    standalone question that was searched for)."""
+    also = f'<div class="nr-searched">Searched for: {esc(searched)}</div>' if searched else ""
     return (
         f'<section class="nr-turn" data-turn="{turn}"><div class="nr-q">'
-        f"Sources for: {esc(question)}</div>{body}</section>"
+        f"Sources for: {esc(question)}</div>{also}{body}</section>"
     )
 
 

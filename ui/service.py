@@ -1,11 +1,14 @@
 """What the chat does, without Gradio: answer with history and filters, add news, report status.
 
 `Service` is shared by every browser session (it holds the Answerer, whose model is loaded once);
-each session's chat lives in its own `ChatState`. The Gradio wiring is in `ui/app.py`.
+each session's chat lives in its own `ChatState`. With a model that answers one request at a time
+(the local one), sessions take turns in `rag.llms.MODEL_QUEUE`, first come first served, and a
+waiting chat shows how many answers are ahead of it. The Gradio wiring is in `ui/app.py`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +18,7 @@ from typing import Any
 
 from rag.answering import Answerer, QuestionError, Turn
 from rag.config import Settings
-from rag.llms import LLMError, describe
+from rag.llms import MODEL_QUEUE, ONE_AT_A_TIME, LLMError, ModelQueue, describe
 from rag.retrieval import Filters, parse_date
 from rag.store import KeywordIndex, StoreError
 from rag.types import Answer
@@ -94,9 +97,16 @@ def split_urls(text: str | None) -> tuple[list[str], list[str]]:
 class Service:
     """The chat's backend, shared by all sessions; thread-safe."""
 
-    def __init__(self, settings: Settings, answerer: Answerer | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        answerer: Answerer | None = None,
+        queue: ModelQueue | None = None,
+    ) -> None:
         self.settings = settings
         self.answerer = answerer or Answerer(settings)
+        # Who waits for the model: the process-wide queue when it answers one at a time.
+        self.queue = queue or (MODEL_QUEUE if settings.llm in ONE_AT_A_TIME else None)
         self.llm_name = describe(settings)
         self.llm_problem = ""  # the last backend failure, until an answer succeeds
         self._info: IndexInfo | None = None
@@ -151,9 +161,11 @@ class Service:
     ) -> Iterator[ChatUpdate]:
         """Answer `question` as the next turn of the chat, yielding what to show at each step.
 
-        First the question with a "searching" note, then the answer as it is generated, then the
-        checked answer with its citation links and the sources panel. A refusal is shown as a
-        note; a failing model, a bad date or an over-long question as one line in the chat.
+        First the question with a "searching" note (after "waiting for the model: N ahead of
+        you" notes while other chats have the model), then the answer as it is generated, then
+        the checked answer with its citation links and the sources panel. A refusal is shown as
+        a note; a failing model, a bad date or an over-long question as one line in the chat,
+        and a half-written answer is dropped, not kept as an answer.
         """
         question = (question or "").strip()
         if not question:
@@ -161,17 +173,41 @@ class Service:
         messages = [*state.messages, {"role": "user", "content": render.question_html(question)}]
         panel = render.sources_panel(state.source_blocks)
 
-        def show(content: str, new_state: ChatState | None = None) -> ChatUpdate:
+        def show(content: str) -> ChatUpdate:
             shown = [*messages, {"role": "assistant", "content": content}]
-            st = new_state or ChatState(state.turns, shown, state.source_blocks)
+            st = ChatState(state.turns, shown, state.source_blocks)
             return ChatUpdate(shown, panel, st, self.status_html())
 
-        yield show('<div class="nr-note">Searching the articles…</div>')
         try:
             filters = parse_filters(as_of, date_from, date_to, outlets)
         except ValueError as exc:
             yield show(render.notice_html(str(exc), "info"))
             return
+        queue, ticket = self.queue, None
+        try:
+            if queue is not None:
+                ticket = queue.take()
+                # Wake at least every second: Gradio can only close a generator (for a closed
+                # tab) between two steps, and closing it gives the place in the queue up.
+                ahead = queue.ahead(ticket)
+                while ahead:
+                    yield show(render.waiting_html(ahead))
+                    ahead = queue.wait(ticket, timeout=1.0)
+            yield show('<div class="nr-note">Searching the articles…</div>')
+            yield from self._answer(question, state, filters, messages, show)
+        finally:
+            if queue is not None and ticket is not None:
+                queue.release(ticket)
+
+    def _answer(
+        self,
+        question: str,
+        state: ChatState,
+        filters: Filters,
+        messages: list[Message],
+        show: Callable[[str], ChatUpdate],
+    ) -> Iterator[ChatUpdate]:
+        """Stream the answer to `question` once the model is free; see `chat`."""
         text = ""
         answer: Answer | None = None
         try:
@@ -197,18 +233,16 @@ class Service:
         if answer.timings.first_token is not None:
             self.llm_problem = ""
         turn = len(state.source_blocks) + 1
+        standalone = answer.standalone_question
+        searched = standalone if standalone != answer.question else ""
         blocks = [
             *state.source_blocks,
-            render.turn_block(turn, question, render.sources_html(answer, turn)),
+            render.turn_block(turn, question, render.sources_html(answer, turn), searched),
         ]
-        panel = render.sources_panel(blocks)
         content = render.answer_html(answer, turn, describe_filters(filters))
-        final = ChatState(
-            [*state.turns, Turn(question, answer.text)],
-            [*messages, {"role": "assistant", "content": content}],
-            blocks,
-        )
-        yield show(content, final)
+        shown = [*messages, {"role": "assistant", "content": content}]
+        final = ChatState([*state.turns, Turn(question, answer.text)], shown, blocks)
+        yield ChatUpdate(shown, render.sources_panel(blocks), final, self.status_html())
 
     def ask(
         self,
@@ -230,7 +264,8 @@ class Service:
         filters = parse_filters(as_of, date_from, date_to, outlets)
         turns = [Turn(str(q), str(a)) for q, a in (history or [])]
         try:
-            answer = self.answerer.ask(question, turns, filters)
+            with self.queue.turn() if self.queue else contextlib.nullcontext():
+                answer = self.answerer.ask(question, turns, filters)
         except LLMError as exc:
             self.llm_problem = str(exc)
             raise
