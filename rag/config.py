@@ -155,7 +155,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "context_tokens",
-        400,
+        250,
         "NEWSRAG_CONTEXT_TOKENS",
         "Source text shown to the model per question, in tokens: the retrieved passages' most "
         "relevant sentences are kept up to this budget (smaller is faster on a CPU).",
@@ -222,7 +222,7 @@ class Settings:
     openai_model: str = ""
     openai_api_key: str = ""
     top_k: int = 5
-    context_tokens: int = 400
+    context_tokens: int = 250
     min_similarity: float = 0.15
     host: str = "127.0.0.1"
     port: int = 7860

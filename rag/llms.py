@@ -201,13 +201,16 @@ class ModelQueue:
 MODEL_QUEUE = ModelQueue()
 
 
+STATE_CACHE_BYTES = 256 << 20
+
+
 def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
     """Load a GGUF model once per process (per path, context size and thread count)."""
     key = (str(path), n_ctx, threads)
     with _MODELS_LOCK:
         if key not in _MODELS:
             try:
-                from llama_cpp import Llama
+                from llama_cpp import Llama, LlamaRAMCache
             except ImportError:
                 raise LLMError(
                     "local LLM: llama-cpp-python is not installed: run `pip install "
@@ -215,13 +218,19 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
                 ) from None
             try:
                 with _without_amx():
-                    _MODELS[key] = Llama(
+                    llama = Llama(
                         model_path=str(path),
                         n_ctx=n_ctx,
                         n_threads=threads or max(1, os.cpu_count() or 1),
                         n_batch=512,
+                        flash_attn=True,  # 4% faster prompt evaluation on 2 cores
                         verbose=False,
                     )
+                # llama.cpp reuses the evaluated prefix of the previous prompt (the system
+                # prompt and worked example). The RAM cache keeps the model state after each
+                # answer (about 5 MB), so the prefix survives a condensing call in between.
+                llama.set_cache(LlamaRAMCache(capacity_bytes=STATE_CACHE_BYTES))
+                _MODELS[key] = llama
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"local LLM: cannot load {path}: {exc}") from None
         return _MODELS[key]

@@ -76,7 +76,9 @@ ARTICLES = [
 def answerer(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Answerer:
     root = tmp_path_factory.mktemp("injection")
     settings = Settings.load(index=root / "index", llm="local")
-    report = ingest([str(write_jsonl(root / "a.jsonl", ARTICLES))], settings, real_embedder)
+    report = ingest(
+        [str(write_jsonl(root / "a.jsonl", ARTICLES))], settings, embedder=real_embedder
+    )
     assert report.added == len(ARTICLES)
     return Answerer(settings, retriever=Retriever(settings, embedder=real_embedder))
 
