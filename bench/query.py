@@ -69,7 +69,7 @@ def scale_index(source: Path, target: Path, copies: int) -> int:
                 documents=page["documents"],
                 metadatas=metas,
             )
-    KeywordIndex(target / "keyword").build(dst, fingerprint(dst.articles()))
+    KeywordIndex(target / "keyword").build(dst, fingerprint(dst.articles()), dst.generation())
     return dst.count()
 
 
