@@ -55,6 +55,7 @@ def default_model_path() -> Path:
 
 
 PRECISIONS = ("auto", "fp32", "bf16")
+BF16_MIN_TEXTS = 8  # fewer texts (a question) are embedded in fp32: the cast costs more
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -148,8 +149,10 @@ class SentenceTransformerEmbedder:
             return []
         import torch
 
-        # Autocast state is per thread, so it is entered here, in the embedding thread.
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        # Autocast state is per thread, so it is entered here, in the embedding thread. It casts
+        # the weights on every call (a few ms), which only pays off for batches.
+        bf16 = self.precision == "bf16" and len(texts) >= BF16_MIN_TEXTS
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             vectors = self.model.encode(
                 list(texts),
                 batch_size=32,

@@ -40,6 +40,7 @@ from rag.types import Article, Chunk, Passage
 
 PAGE = 5000  # rows per Chroma read; below its max batch size
 GENERATION = "newsrag_generation"  # collection metadata key, changed by every write
+CHECK_EVERY = 1.0  # seconds between two looks at the collection's write generation
 REBUILD_SPACING = 10.0  # a query-time keyword rebuild waits this many times the last one's duration
 
 log = logging.getLogger(__name__)
@@ -422,6 +423,7 @@ class KeywordIndex:
         self.dir = directory
         self._cache: tuple[str, Any, list[str]] | None = None
         self._next_rebuild = 0.0  # monotonic time before which `refresh` does not rebuild
+        self._next_check = 0.0  # ... and before which it does not even look
 
     @property
     def _current(self) -> Path:
@@ -517,11 +519,14 @@ class KeywordIndex:
     def refresh(self, store: VectorStore, index: Path) -> None:
         """Catch up with writes by others (another instance on the same Chroma server).
 
-        Costs one small read of the collection's metadata when nothing changed. The rebuild is
-        skipped while an ingest holds `index`'s lock (it rebuilds when it ends), and waits
-        REBUILD_SPACING times the last rebuild's duration after it, so that a long ingest
-        elsewhere does not turn every query into a rebuild.
+        Looks at most once every CHECK_EVERY seconds (one small read of the collection's
+        metadata). The rebuild is skipped while an ingest holds `index`'s lock (it rebuilds
+        when it ends), and waits REBUILD_SPACING times the last rebuild's duration after it, so
+        that a long ingest elsewhere does not turn every query into a rebuild.
         """
+        if time.monotonic() < self._next_check:
+            return
+        self._next_check = time.monotonic() + CHECK_EVERY
         generation = store.generation()
         if generation == self.generation() or time.monotonic() < self._next_rebuild:
             return
