@@ -91,6 +91,14 @@ _FOLLOW_UP = re.compile(
 )
 
 
+# Words that point back into the conversation: a question with one needs the history.
+_REFERS_BACK = re.compile(
+    r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|those|these|this|there|same"
+    r"|the (company|deal|firm|story|article|report|news))\b",
+    re.IGNORECASE,
+)
+
+
 class QuestionError(ValueError):
     """The question cannot be asked (empty, or too long)."""
 
@@ -278,11 +286,14 @@ class Answerer:
         if (
             not text.endswith("?")
             or len(text) > 3 * len(question) + 200
-            or not (_words(text) - _words(question)) & _words("\n".join(lines))
+            or (
+                _REFERS_BACK.search(question)
+                and not (_words(text) - _words(question)) & _words("\n".join(lines))
+            )
         ):
-            # Not a question (the model answered instead), or a rewrite that took nothing from
-            # the conversation ("Which outlet published the story?"): search with the earlier
-            # question too.
+            # Not a question (the model answered instead), or a question that refers back
+            # ("Which outlet published that story?") rewritten with nothing from the
+            # conversation ("...the story?"): search with the earlier question too.
             return f"{question} ({history[-1].question})"
         return text
 

@@ -129,6 +129,13 @@ def test_a_rewrite_without_the_conversation_searches_with_the_earlier_question(
     )
 
 
+def test_a_follow_up_that_names_its_subject_is_searched_as_rewritten(settings: Settings):
+    a, _ = answerer(settings, "And who founded MiniMax?", "The sources do not say.")
+    history = [Turn("How much is MiniMax seeking?", "MiniMax is seeking $600 million [1].")]
+    answer = a.ask("And who founded MiniMax?", history=history, filters=AS_OF)
+    assert answer.standalone_question == "And who founded MiniMax?"
+
+
 def test_without_history_there_is_no_condensing_call(settings: Settings):
     a, llm = answerer(settings, "MiniMax was founded by Yan Junjie [1].")
     assert a.ask("Who founded it?", filters=AS_OF).standalone_question == "Who founded it?"

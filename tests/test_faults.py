@@ -296,10 +296,14 @@ def test_a_corpus_file_that_keeps_changing_while_read(tmp_path: Path):
     assert len(items) == lines and all(isinstance(i, Article) for i in items)
 
 
+# VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak over a fork and exec into
+# ru_maxrss, so a child of a large pytest process would report pytest's size.
 PEAK_MEMORY = """
-import atexit, resource, sys
-atexit.register(lambda: print("maxrss_kb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                              file=sys.stderr))
+import atexit, re, sys
+def _peak():
+    status = open("/proc/self/status").read()
+    print("maxrss_kb", re.search(r"VmHWM:\\s+(\\d+)", status).group(1), file=sys.stderr)
+atexit.register(_peak)
 sys.argv[0] = "newsrag"
 from rag.cli import main
 main()
