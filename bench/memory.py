@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT.parent / "shared" / "data" / "realtimeqa-2023q4" / "questions.jsonl"
 RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(ROOT))
 
 
 def proc_mib(pid: int, field: str) -> float:
@@ -33,25 +29,6 @@ def proc_mib(pid: int, field: str) -> float:
     raise KeyError(field)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, proc: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"newsrag serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    sys.exit(f"newsrag serve did not come up in {timeout:.0f} s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="index of the corpus")
@@ -59,17 +36,15 @@ def main() -> None:
     args = parser.parse_args()
     from gradio_client import Client
 
+    from bench.load import start_server
+
     questions = ["Who is leading MiniMax's new funding round?"]
     if QUESTIONS.exists():
         with open(QUESTIONS) as fh:
             questions = [json.loads(line)["question"] for line in fh]
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(args.index), "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    RESULTS.mkdir(exist_ok=True)
+    proc, url = start_server(args.index, "local", RESULTS / "memory-serve.log", timeout=300)
     try:
-        wait_up(url, proc)
         started = proc_mib(proc.pid, "VmRSS")
         client = Client(url, verbose=False)
         for question in questions[: args.questions]:
@@ -89,7 +64,6 @@ def main() -> None:
     print(f"| resident once the page answers | {result['rss_started_mib']:.0f} |")
     print(f"| resident after {args.questions} answers | {result['rss_after_answers_mib']:.0f} |")
     print(f"| peak resident (VmHWM) | {result['peak_mib']:.0f} |")
-    RESULTS.mkdir(exist_ok=True)
     (RESULTS / "memory.json").write_text(json.dumps(result, indent=2))
 
 

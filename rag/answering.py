@@ -84,18 +84,19 @@ CONDENSE_EXAMPLE = [
 CONDENSE_USER = "Conversation:\n{history}\n\nFollow-up question: {question}"
 
 _CONTROL = re.compile(r"<\|[^|>]{1,40}\|>|</?s>|\[/?INST\]")
+# Words that point back into the conversation.
+_POINTERS = r"it|its|it's|they|them|their|he|him|his|she|her|that|those|these|this|there|same"
+# A question worth condensing: it points back, or continues ("and", "what about").
 _FOLLOW_UP = re.compile(
-    r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|those|these|this|there|the company"
-    r"|the deal|the firm|same|also|too|and|what about|how about|then)\b|^(and|but|so|what|how)\b",
+    rf"\b({_POINTERS}|the company|the deal|the firm|also|too|and|what about|how about|then)\b"
+    r"|^(and|but|so|what|how)\b",
     re.IGNORECASE,
 )
 
 
-# Words that point back into the conversation: a question with one needs the history.
+# A question that needs the history: it points back to something named earlier.
 _REFERS_BACK = re.compile(
-    r"\b(it|its|it's|they|them|their|he|him|his|she|her|that|those|these|this|there|same"
-    r"|the (company|deal|firm|story|article|report|news))\b",
-    re.IGNORECASE,
+    rf"\b({_POINTERS}|the (company|deal|firm|story|article|report|news))\b", re.IGNORECASE
 )
 
 
