@@ -63,11 +63,12 @@ def scale_index(source: Path, target: Path, copies: int) -> int:
                 if c:
                     m["article_id"] = f"{m['article_id']}~{c}"
                 metas.append(m)
+            docs = page["documents"]  # None where the text is in the metadata
             dst.collection.add(
                 ids=[cid if c == 0 else f"{cid}~{c}" for cid in page["ids"]],
                 embeddings=noisy.tolist(),
-                documents=page["documents"],
                 metadatas=metas,
+                **({"documents": docs} if any(d is not None for d in docs) else {}),
             )
     KeywordIndex(target / "keyword").build(dst, fingerprint(dst.articles()), dst.generation())
     return dst.count()

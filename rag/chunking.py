@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 
-from rag.embeddings import Embedder, Offsets
+from rag.embeddings import Embedder, Offsets, Tokens
 from rag.types import Article, Chunk
 
 # Title tokens beyond this are left out of what the model sees (the title is context for the
@@ -114,30 +115,34 @@ def chunk_article(article: Article, embedder: Embedder, target_tokens: int = 200
 def chunk_articles(
     articles: Sequence[Article], embedder: Embedder, target_tokens: int = 200
 ) -> list[list[Chunk]]:
-    """Chunk many articles, tokenizing them in one batch (much faster than one at a time)."""
+    """Chunk many articles, tokenizing them in one batch (much faster than one at a time).
+
+    Each article is tokenized once, whole; a sentence's tokens are those that start inside it
+    (sentences are separated by whitespace, which no token spans).
+    """
     window = embedder.max_tokens
-    sentence_spans = [split_sentences(a.text) for a in articles]
-    flat = [a.text[s:e] for a, spans in zip(articles, sentence_spans) for s, e in spans]
     titles = [a.title.strip() for a in articles]
-    offsets = embedder.token_offsets(flat + titles)
-    title_offsets = offsets[len(flat) :]
-    sentence_offsets = iter(offsets[: len(flat)])
+    tokens = embedder.tokenize([a.text for a in articles] + titles)
+    title_offsets = [t.offsets for t in tokens[len(articles) :]]
 
     result = []
-    for article, spans, title, t_offs in zip(articles, sentence_spans, titles, title_offsets):
+    for article, title, t_offs, body in zip(articles, titles, title_offsets, tokens):
         if len(t_offs) > MAX_TITLE_TOKENS:
             title = title[: t_offs[MAX_TITLE_TOKENS - 1][1]]
         title_tokens = min(len(t_offs), MAX_TITLE_TOKENS)
         prefix = f"{title}\n" if title else ""
         hard = window - title_tokens
         target = max(16, min(target_tokens, window) - title_tokens)
+        offsets = body.offsets
+        starts = [a for a, _ in offsets]
         units: list[tuple[tuple[int, int], int]] = []
-        for span in spans:
-            offs = next(sentence_offsets)
-            if len(offs) > hard:
-                units.extend(_split_long(span, offs, target))
-            elif offs:
-                units.append((span, len(offs)))
+        for span in split_sentences(article.text):
+            lo, hi = bisect_left(starts, span[0]), bisect_left(starts, span[1])
+            if hi - lo > hard:
+                relative = [(a - span[0], b - span[0]) for a, b in offsets[lo:hi]]
+                units.extend(_split_long(span, relative, target))
+            elif hi > lo:
+                units.append((span, hi - lo))
         chunks = []
         for group in _pack(units, target, hard):
             start = units[group[0]][0][0]
@@ -156,21 +161,31 @@ def _fit_window(
     embedder: Embedder,
     window: int,
 ) -> list[Chunk]:
-    """Build the chunks, re-tokenizing what the model will see; split any that overflow.
+    """Build the chunks, tokenizing what the model will see; split any that overflow.
 
-    Sentence token counts add up exactly for WordPiece, but not for every tokenizer, so the
-    window is checked on the real input instead of trusted.
+    Token counts of parts add up exactly for WordPiece, but not for every tokenizer, so the
+    window is checked on the real input instead of trusted. The tokens are kept on each chunk:
+    they are what ingest embeds.
     """
     texts = [prefix + article.text[s:e] for s, e, _ in spans]
-    fitted: list[tuple[int, int, int]] = []
-    for (s, e, _), offs in zip(spans, embedder.token_offsets(texts)):
-        if len(offs) <= window:
-            fitted.append((s, e, len(offs)))
+    fitted: list[tuple[int, int]] = []
+    tokens: list[Tokens | None] = []
+    for (s, e, _), tok in zip(spans, embedder.tokenize(texts)):
+        if len(tok) <= window:
+            fitted.append((s, e))
+            tokens.append(tok)
             continue
         body = embedder.token_offsets([article.text[s:e]])[0]
-        for (ps, pe), k in _split_long((s, e), body, window - title_tokens - 8):
-            fitted.append((ps, pe, k + title_tokens))
-    return [
-        Chunk(article, i, s, e, article.text[s:e], prefix + article.text[s:e], n)
-        for i, (s, e, n) in enumerate(fitted)
-    ]
+        for piece, _k in _split_long((s, e), body, window - title_tokens - 8):
+            fitted.append(piece)
+            tokens.append(None)
+    missing = [i for i, t in enumerate(tokens) if t is None]
+    redone = embedder.tokenize([prefix + article.text[slice(*fitted[i])] for i in missing])
+    for i, again in zip(missing, redone):
+        tokens[i] = again
+    chunks = []
+    for i, ((s, e), final) in enumerate(zip(fitted, tokens)):
+        assert final is not None
+        text = article.text[s:e]
+        chunks.append(Chunk(article, i, s, e, text, prefix + text, len(final), tokens=final))
+    return chunks

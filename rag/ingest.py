@@ -7,11 +7,15 @@ rebuilt whenever it no longer matches the store. Re-running the same command fin
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import numpy as np
 
 from rag.chunking import chunk_articles
 from rag.config import Settings
@@ -122,7 +126,7 @@ def ingest(
             bar = _progress(len(todo), progress)
 
             def store_batch(
-                n: int, group: list[Article], chunks: list[Chunk], vectors: list[list[float]]
+                n: int, group: list[Article], chunks: list[Chunk], vectors: np.ndarray
             ) -> None:
                 store.replace(group, chunks, vectors)
                 report.chunks += len(chunks)
@@ -131,16 +135,23 @@ def ingest(
                 if on_batch:
                     on_batch(n, len(group), len(chunks))
 
-            # Store batch n in the background while batch n+1 is chunked and embedded; one write
-            # at a time, in order, and any error surfaces before the next batch is written.
-            with ThreadPoolExecutor(max_workers=1) as writer:
+            # The model loads in the background while the first batches are chunked (chunking
+            # needs only the tokenizer), and chunking runs a few batches ahead of the embedding.
+            # Batch n is stored in the background while batch n+1 is embedded; one write at a
+            # time, in order, and any error surfaces before the next batch is written.
+            with (
+                ThreadPoolExecutor(max_workers=1) as loader,
+                ThreadPoolExecutor(max_workers=1) as writer,
+            ):
+                loading = loader.submit(embedder.load)
+                batches = _ahead(
+                    _batches(todo, embedder, settings.chunk_tokens, settings.batch_size),
+                    CHUNK_AHEAD,
+                )
                 pending: Future[None] | None = None
-                for n, (group, chunks) in enumerate(
-                    _batches(todo, embedder, settings.chunk_tokens, settings.batch_size), 1
-                ):
-                    vectors = _embed(
-                        embedder, [c.embed_text for c in chunks], _advance(bar, len(group))
-                    )
+                for n, (group, chunks) in enumerate(batches, 1):
+                    loading.result()
+                    vectors = _embed(embedder, chunks, _advance(bar, len(group)))
                     if pending is not None:
                         pending.result()
                     pending = writer.submit(store_batch, n, group, chunks, vectors)
@@ -196,25 +207,74 @@ def _plan(
     return todo, stale
 
 
-EMBED_SLICE = 128  # texts per embed call, so progress moves between batches
+EMBED_SLICE = 128  # chunks per embed call, so progress moves between batches
+CHUNK_AHEAD = 4  # batches chunked ahead of the one being embedded
+
+T = TypeVar("T")
 
 
 def _embed(
-    embedder: Embedder, texts: list[str], on_progress: Callable[[int, int], object]
-) -> list[list[float]]:
-    """Embed `texts` longest first, in slices, reporting progress after each slice.
+    embedder: Embedder, chunks: list[Chunk], on_progress: Callable[[int, int], object]
+) -> np.ndarray:
+    """Embed the chunks' tokens longest first, in slices, reporting progress after each slice.
 
     Sorting the whole batch first keeps padding as low as one big `encode` call would (it
-    sorts the same way), while the slices let the progress bar move.
+    sorts the same way), while the slices let the progress bar move. The chunker's tokens are
+    embedded as they are: nothing is tokenised twice.
     """
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    vectors: list[list[float]] = [[] for _ in texts]
+    missing = [c for c in chunks if c.tokens is None]
+    retokenized = dict(zip(map(id, missing), embedder.tokenize([c.embed_text for c in missing])))
+    tokens = [c.tokens if c.tokens is not None else retokenized[id(c)] for c in chunks]
+    order = sorted(range(len(chunks)), key=lambda i: -len(tokens[i]))
+    vectors: list[Any] = [None] * len(chunks)
     for s in range(0, len(order), EMBED_SLICE):
         part = order[s : s + EMBED_SLICE]
-        for i, vec in zip(part, embedder.embed([texts[i] for i in part])):
+        for i, vec in zip(part, embedder.embed_tokens([tokens[i] for i in part])):
             vectors[i] = vec
-        on_progress(s + len(part), len(texts))
-    return vectors
+        on_progress(s + len(part), len(chunks))
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """Yield `items`, produced by a background thread up to `depth` items ahead.
+
+    An exception in the producer is raised here, in order; when the consumer stops early, the
+    producer stops too.
+    """
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put((kind, value), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put("item", item):
+                    return
+            put("done", None)
+        except BaseException as exc:  # noqa: BLE001  (handed to the consumer)
+            put("error", exc)
+
+    thread = threading.Thread(target=produce, name="newsrag-chunker", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _advance(bar: Any, articles: int) -> Callable[[int, int], object]:

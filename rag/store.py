@@ -27,7 +27,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -35,11 +35,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from rag.config import Settings
 from rag.types import Article, Chunk, Passage
 
 PAGE = 5000  # rows per Chroma read; below its max batch size
 GENERATION = "newsrag_generation"  # collection metadata key, changed by every write
+# A chunk's text is stored in its metadata under this key, not as a Chroma document: Chroma
+# indexes documents for full-text search, which newsrag does not use (its keyword index is
+# BM25), and that index was 40% of the cost of every write (bench/ingest.py). Chunks stored
+# by earlier versions, with the text as their document, are still read.
+TEXT = "text"
 CHECK_EVERY = 1.0  # seconds between two looks at the collection's write generation
 REBUILD_SPACING = 10.0  # a query-time keyword rebuild waits this many times the last one's duration
 
@@ -134,6 +141,11 @@ def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
         # A number for date-range filters ($gte/$lte): 2023-10-31 -> 20231031.
         meta["published_day"] = int(a.published[:10].replace("-", ""))
     return meta
+
+
+def _text(document: str | None, meta: dict[str, Any]) -> str:
+    """A stored chunk's text: in its metadata, or its document if an earlier version stored it."""
+    return str(meta.get(TEXT) or document or "")
 
 
 def _passage(
@@ -296,34 +308,21 @@ class VectorStore:
 
     def articles(self) -> dict[str, ArticleState]:
         """Read back, from the chunks' metadata, what is stored for each article."""
-        states: dict[str, ArticleState] = {}
-        for page in self._pages(["metadatas"]):
-            for meta in page["metadatas"]:
-                aid = str(meta["article_id"])
-                st = states.get(aid)
-                if st is None:
-                    st = states[aid] = ArticleState(
-                        hash=str(meta["article_hash"]),
-                        n_chunks=int(meta["n_chunks"]),
-                        origin=str(meta.get("origin", "")),
-                        id_from_url=bool(meta.get("id_from_url", False)),
-                        source=str(meta.get("source") or "") or None,
-                        published=str(meta.get("published") or "") or None,
-                    )
-                st.chunks.add(int(meta["chunk_index"]))
-                st.hashes.add(str(meta["article_hash"]))
-        return states
+        return article_states(
+            meta for page in self._pages(["metadatas"]) for meta in page["metadatas"]
+        )
 
     def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """Yield (chunk id, text, metadata) for every stored chunk."""
         for page in self._pages(["documents", "metadatas"]):
-            yield from zip(page["ids"], page["documents"], page["metadatas"])
+            for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                yield cid, _text(doc, meta), meta
 
     def replace(
         self,
         articles: Sequence[Article],
         chunks: Sequence[Chunk],
-        vectors: Sequence[Sequence[float]],
+        vectors: Sequence[Sequence[float]] | np.ndarray,
     ) -> None:
         """Drop whatever is stored for `articles`, then store their new chunks."""
         self._delete([a.id for a in articles])
@@ -332,13 +331,13 @@ class VectorStore:
             counts[c.article.id] = counts.get(c.article.id, 0) + 1
         with self._guard("storing chunks"):
             step = self.client.get_max_batch_size()
+            array = np.asarray(vectors, dtype=np.float32)  # Chroma checks arrays much faster
             for i in range(0, len(chunks), step):
                 part = chunks[i : i + step]
                 self.collection.add(
                     ids=[c.id for c in part],
-                    embeddings=[list(v) for v in vectors[i : i + step]],
-                    documents=[c.text for c in part],
-                    metadatas=[_metadata(c, counts[c.article.id]) for c in part],
+                    embeddings=array[i : i + step],
+                    metadatas=[{**_metadata(c, counts[c.article.id]), TEXT: c.text} for c in part],
                 )
         self._bump()
 
@@ -366,7 +365,7 @@ class VectorStore:
                 include=["documents", "metadatas", "distances"],
             )
         return [
-            _passage(cid, doc, meta, 1.0 - float(dist), 1.0 - float(dist))
+            _passage(cid, _text(doc, meta), meta, 1.0 - float(dist), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
             )
@@ -396,10 +395,30 @@ class VectorStore:
             norms = np.linalg.norm(emb, axis=1) * (np.linalg.norm(q) or 1.0)
             sims = (emb @ q / np.where(norms == 0, 1.0, norms)).tolist()
         found = {
-            cid: _passage(cid, doc, meta, 0.0, float(sim))
+            cid: _passage(cid, _text(doc, meta), meta, 0.0, float(sim))
             for cid, doc, meta, sim in zip(res["ids"], res["documents"], res["metadatas"], sims)
         }
         return [found[cid] for cid in ids if cid in found]
+
+
+def article_states(metadatas: Iterable[dict[str, Any]]) -> dict[str, ArticleState]:
+    """Gather what is stored for each article from its chunks' metadata."""
+    states: dict[str, ArticleState] = {}
+    for meta in metadatas:
+        aid = str(meta["article_id"])
+        st = states.get(aid)
+        if st is None:
+            st = states[aid] = ArticleState(
+                hash=str(meta["article_hash"]),
+                n_chunks=int(meta["n_chunks"]),
+                origin=str(meta.get("origin", "")),
+                id_from_url=bool(meta.get("id_from_url", False)),
+                source=str(meta.get("source") or "") or None,
+                published=str(meta.get("published") or "") or None,
+            )
+        st.chunks.add(int(meta["chunk_index"]))
+        st.hashes.add(str(meta["article_hash"]))
+    return states
 
 
 def fingerprint(states: dict[str, ArticleState]) -> str:
@@ -464,12 +483,22 @@ class KeywordIndex:
             "rerun the command; the index in use is unchanged."
         )
 
-    def build(self, store: VectorStore, fp: str, generation: str = "") -> int:
-        """Rebuild from every chunk in `store`; return the number of chunks indexed."""
+    def build(
+        self,
+        store: VectorStore,
+        fp: str,
+        generation: str = "",
+        rows: Iterable[tuple[str, str, dict[str, Any]]] | None = None,
+    ) -> int:
+        """Rebuild from every chunk in `store` (or `rows`, all of them already read from it).
+
+        Returns:
+            The number of chunks indexed.
+        """
         import bm25s
 
         ids, texts = [], []
-        for cid, text, meta in store.all_chunks():
+        for cid, text, meta in store.all_chunks() if rows is None else rows:
             ids.append(cid)
             texts.append(f"{meta.get('title', '')}\n{text}")
         name = f"bm25-{fp}-{uuid.uuid4().hex[:8]}"
@@ -503,14 +532,17 @@ class KeywordIndex:
         """Rebuild if this index does not cover exactly what the store holds; True if rebuilt.
 
         `states` is `store.articles()` and `generation` `store.generation()` read before it,
-        when the caller already has them up to date.
+        when the caller already has them up to date. Otherwise the chunks are read once, for
+        both the fingerprint and the rebuild (a sync without states mostly follows a write).
         """
+        rows = None
         if states is None or generation is None:
             generation = store.generation()  # first: a write after this read shows next time
-            states = store.articles()
+            rows = list(store.all_chunks())
+            states = article_states(meta for _, _, meta in rows)
         fp = fingerprint(states)
         if self.fingerprint() != fp:
-            self.build(store, fp, generation)
+            self.build(store, fp, generation, rows)
             return True
         if self.generation() != generation:
             self.restamp(generation)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 def _sha1(text: str) -> str:
@@ -57,7 +58,8 @@ class Article:
 class Chunk:
     """A piece of an article small enough for the embedding model.
 
-    `text == article.text[start:end]`; `embed_text` is what the model sees (title + text).
+    `text == article.text[start:end]`; `embed_text` is what the model sees (title + text), and
+    `tokens` how the embedder tokenised it, when the chunker made it (ingest embeds those).
     """
 
     article: Article
@@ -67,6 +69,7 @@ class Chunk:
     text: str
     embed_text: str
     n_tokens: int
+    tokens: Any = field(default=None, compare=False, repr=False)
 
     @property
     def id(self) -> str:

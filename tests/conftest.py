@@ -114,7 +114,7 @@ def real_embedder():
     from rag.embeddings import get_embedder
 
     embedder = get_embedder("")
-    _ = embedder.max_tokens  # load now, not inside the first test's timing
+    embedder.load()  # now, not inside the first test's timing
     return embedder
 
 
@@ -151,14 +151,14 @@ def dump_index(index: Path, collection: str = "newsrag") -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from rag.store import KeywordIndex
+    from rag.store import TEXT, KeywordIndex
 
     client = chromadb.PersistentClient(
         path=str(index / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
     )
     got = client.get_collection(collection).get(include=["documents", "metadatas", "embeddings"])
     chunks = {
-        cid: (doc, meta, tuple(float(x) for x in emb))
+        cid: (meta.get(TEXT) or doc, meta, tuple(float(x) for x in emb))
         for cid, doc, meta, emb in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"]
         )

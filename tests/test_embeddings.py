@@ -34,3 +34,37 @@ def test_bf16_vectors_match_fp32_and_rank_the_same(real_embedder):
         sorted(range(4), key=lambda i: -sum(x * y for x, y in zip(vs[i], vs[4]))) for vs in (a, b)
     ]
     assert rank[0] == rank[1] and rank[0][0] == 0
+
+
+@pytest.mark.slow
+def test_tokenizer_and_window_are_the_models_own(real_embedder):
+    """Chunking reads tokenizer.json and the window before the model loads: they must agree."""
+    texts = [
+        "Alibaba is reportedly leading MiniMax's new funding round of at least $600 million.",
+        "Café owners in Zürich—and São Paulo—said “no comment” (again) at 3:45 p.m.",
+        "",
+        "x" * 600,
+    ]
+    model = real_embedder.model
+    ids = model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+    assert [list(t.ids) for t in real_embedder.tokenize(texts)] == ids
+    assert real_embedder.max_tokens == model.max_seq_length - 2
+
+
+@pytest.mark.slow
+def test_embedding_tokens_gives_the_vectors_of_embedding_texts(real_embedder):
+    import numpy as np
+
+    fp32 = SentenceTransformerEmbedder(precision="fp32")
+    fp32.__dict__["model"] = real_embedder.model
+    texts = [
+        "MiniMax\nAlibaba is reportedly leading MiniMax's new funding round.",
+        "Short.",
+        "The council approved the bridge repair budget after a long debate that ran past "
+        "midnight, with three members voting against it and two abstaining. " * 3,
+    ] * 4  # 12 texts of different lengths: batched, sorted and padded
+    by_tokens = np.asarray(fp32.embed_tokens(fp32.tokenize(texts)))
+    by_text = np.asarray(fp32.embed(texts))
+    assert by_tokens.shape == (12, 384)
+    assert np.abs(by_tokens - by_text).max() < 1e-5
+    assert len(fp32.embed_tokens([])) == 0

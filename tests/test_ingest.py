@@ -169,3 +169,61 @@ def test_the_same_file_under_another_spelling_is_the_same_origin(
     assert [d for d, _, _ in dump_index(settings.index)["chunks"].values()] == [
         "The council voted no."
     ]
+
+
+def test_chunks_stored_by_earlier_versions_as_documents_are_still_read(
+    tmp_path: Path, settings: Settings
+):
+    """Before the text moved into the metadata, it was the Chroma document."""
+    from rag.store import TEXT
+
+    run([write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(3)])], settings)
+    store = VectorStore(settings, "fake")
+    got = store.collection.get(include=["metadatas", "embeddings"])
+    old = {cid: meta.pop(TEXT) for cid, meta in zip(got["ids"], got["metadatas"])}
+    store.collection.delete(ids=got["ids"])
+    store.collection.add(
+        ids=got["ids"],
+        embeddings=got["embeddings"],
+        metadatas=got["metadatas"],
+        documents=[old[cid] for cid in got["ids"]],
+    )
+    assert {cid: text for cid, text, _ in store.all_chunks()} == old
+    passages = store.get(list(old))
+    assert [p.text for p in passages] == [old[cid] for cid in old]
+    top = store.search(FakeEmbedder().embed([old[got["ids"][0]]])[0], 1)
+    assert top[0].text == old[got["ids"][0]]
+
+
+def test_chunking_ahead_hands_on_errors_and_stops_with_its_consumer():
+    import threading
+
+    from rag.ingest import _ahead
+
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("bad article")
+
+    got = []
+    try:
+        for x in _ahead(failing(), 1):
+            got.append(x)
+    except ValueError as exc:
+        assert str(exc) == "bad article"
+    assert got == [1, 2]
+
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    for x in _ahead(endless(), 2):
+        if x == 3:
+            break
+    assert len(produced) <= 3 + 1 + 2 + 1  # consumed, queued, one being put
+    assert not any(t.name == "newsrag-chunker" for t in threading.enumerate())
