@@ -40,6 +40,11 @@ RESULTS = ROOT / "bench" / "results"
 sys.path.insert(0, str(ROOT))
 
 
+def progress(line: str) -> None:
+    """Say how far a long run has got, on stderr (the tables go to stdout at the end)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
+
+
 def _child_peak_mib() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
 
@@ -181,12 +186,18 @@ def measure(args: argparse.Namespace) -> dict:
     # encoder in the default precision runs right before and right after `newsrag ingest`, and
     # the ingest is compared with the mean of the two.
     before_s, default_vectors = encode_seconds(embedders[default], texts)
+    progress(f"plain encode {default}, {len(texts)} chunks: {before_s:.1f} s")
     first_s, first_summary = run_cli(index, inputs)
     ingest_peak = _child_peak_mib()
+    progress(f"newsrag ingest: {first_s:.1f} s")
     after_s, _ = encode_seconds(embedders[default], texts)
+    progress(f"plain encode {default} again: {after_s:.1f} s")
     again_s, again_summary = run_cli(index, inputs)
+    progress(f"newsrag ingest, same input again: {again_s:.1f} s")
     book = run_textbook(inputs, work / "textbook")
+    progress(f"textbook LangChain: {book['seconds']:.1f} s")
     other_s, other_vectors = encode_seconds(embedders[other], texts)
+    progress(f"plain encode {other}: {other_s:.1f} s")
     seconds = {default: (before_s + after_s) / 2, other: other_s}
     vectors = {default: default_vectors, other: other_vectors}
     fp32, bf16 = embedders["fp32"], embedders["bf16"]
