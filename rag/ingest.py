@@ -10,8 +10,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -142,12 +143,14 @@ def ingest(
             with (
                 ThreadPoolExecutor(max_workers=1) as loader,
                 ThreadPoolExecutor(max_workers=1) as writer,
+                closing(
+                    _ahead(
+                        _batches(todo, embedder, settings.chunk_tokens, settings.batch_size),
+                        CHUNK_AHEAD,
+                    )
+                ) as batches,
             ):
                 loading = loader.submit(embedder.load)
-                batches = _ahead(
-                    _batches(todo, embedder, settings.chunk_tokens, settings.batch_size),
-                    CHUNK_AHEAD,
-                )
                 pending: Future[None] | None = None
                 for n, (group, chunks) in enumerate(batches, 1):
                     loading.result()
@@ -235,7 +238,7 @@ def _embed(
     return np.asarray(vectors, dtype=np.float32)
 
 
-def _ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+def _ahead(items: Iterator[T], depth: int) -> Generator[T, None, None]:
     """Yield `items`, produced by a background thread up to `depth` items ahead.
 
     An exception in the producer is raised here, in order; when the consumer stops early, the

@@ -227,3 +227,21 @@ def test_chunking_ahead_hands_on_errors_and_stops_with_its_consumer():
             break
     assert len(produced) <= 3 + 1 + 2 + 1  # consumed, queued, one being put
     assert not any(t.name == "newsrag-chunker" for t in threading.enumerate())
+
+
+def test_a_model_that_fails_to_load_stops_the_ingest_before_anything_is_stored(
+    tmp_path: Path, settings: Settings
+):
+    import pytest
+
+    from rag.embeddings import MissingModelError
+
+    class Broken(FakeEmbedder):
+        def load(self) -> None:
+            raise MissingModelError("Cannot load embedding model /nowhere: no config.json")
+
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(30)])
+    with pytest.raises(MissingModelError, match="/nowhere"):
+        ingest([str(f)], settings, embedder=Broken())
+    assert VectorStore(settings, "fake").count() == 0
+    assert run([f], settings).added == 30  # and a working model then stores everything
