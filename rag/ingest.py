@@ -225,9 +225,7 @@ def _embed(
     sorts the same way), while the slices let the progress bar move. The chunker's tokens are
     embedded as they are: nothing is tokenised twice.
     """
-    missing = [c for c in chunks if c.tokens is None]
-    retokenized = dict(zip(map(id, missing), embedder.tokenize([c.embed_text for c in missing])))
-    tokens = [c.tokens if c.tokens is not None else retokenized[id(c)] for c in chunks]
+    tokens = [c.tokens for c in chunks]  # every chunk from `chunk_articles` carries them
     order = sorted(range(len(chunks)), key=lambda i: -len(tokens[i]))
     vectors: list[Any] = [None] * len(chunks)
     for s in range(0, len(order), EMBED_SLICE):

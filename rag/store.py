@@ -143,7 +143,7 @@ def _metadata(chunk: Chunk, n_chunks: int) -> dict[str, Any]:
     return meta
 
 
-def _text(document: str | None, meta: dict[str, Any]) -> str:
+def stored_text(document: str | None, meta: dict[str, Any]) -> str:
     """A stored chunk's text: in its metadata, or its document if an earlier version stored it."""
     return str(meta.get(TEXT) or document or "")
 
@@ -316,7 +316,7 @@ class VectorStore:
         """Yield (chunk id, text, metadata) for every stored chunk."""
         for page in self._pages(["documents", "metadatas"]):
             for cid, doc, meta in zip(page["ids"], page["documents"], page["metadatas"]):
-                yield cid, _text(doc, meta), meta
+                yield cid, stored_text(doc, meta), meta
 
     def replace(
         self,
@@ -365,7 +365,7 @@ class VectorStore:
                 include=["documents", "metadatas", "distances"],
             )
         return [
-            _passage(cid, _text(doc, meta), meta, 1.0 - float(dist), 1.0 - float(dist))
+            _passage(cid, stored_text(doc, meta), meta, 1.0 - float(dist), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0]
             )
@@ -395,7 +395,7 @@ class VectorStore:
             norms = np.linalg.norm(emb, axis=1) * (np.linalg.norm(q) or 1.0)
             sims = (emb @ q / np.where(norms == 0, 1.0, norms)).tolist()
         found = {
-            cid: _passage(cid, _text(doc, meta), meta, 0.0, float(sim))
+            cid: _passage(cid, stored_text(doc, meta), meta, 0.0, float(sim))
             for cid, doc, meta, sim in zip(res["ids"], res["documents"], res["metadatas"], sims)
         }
         return [found[cid] for cid in ids if cid in found]

@@ -151,14 +151,14 @@ def dump_index(index: Path, collection: str = "newsrag") -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from rag.store import TEXT, KeywordIndex
+    from rag.store import KeywordIndex, stored_text
 
     client = chromadb.PersistentClient(
         path=str(index / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
     )
     got = client.get_collection(collection).get(include=["documents", "metadatas", "embeddings"])
     chunks = {
-        cid: (meta.get(TEXT) or doc, meta, tuple(float(x) for x in emb))
+        cid: (stored_text(doc, meta), meta, tuple(float(x) for x in emb))
         for cid, doc, meta, emb in zip(
             got["ids"], got["documents"], got["metadatas"], got["embeddings"]
         )
