@@ -327,6 +327,8 @@ def score(
         "cited_unsupported": 0,
         "first_token": None,
         "total": None,
+        "stale": bool(gold.get("stale")),
+        "time_honest": None,
         "category": "error",
     }
     if out["error"]:
@@ -344,7 +346,9 @@ def score(
     if golds:
         out["correct"] = not refused and answer_correct(text, golds, gold.get("choices") or ())
         out["gold_rank"] = first_hit([passage_text(p) for p in retrieved], golds)
-        out["gold_shown"] = first_hit([passage_text(p) for p in passages], golds) is not None
+        # What the model read: the sentences shown of each passage, where the record has them.
+        shown = [passage_text({**p, "text": p.get("shown", p.get("text"))}) for p in passages]
+        out["gold_shown"] = first_hit(shown, golds) is not None
     if out["has_urls"]:
         out["url_rank"] = first_url_hit([p.get("url") for p in retrieved], gold["gold_urls"])
     if not refused:
@@ -354,8 +358,20 @@ def score(
         out["cited_unsupported"], out["cited_sentences"] = cited_sentence_counts(
             text, answer.get("unsupported") or []
         )
+    if out["stale"]:
+        out["time_honest"] = time_honest(text, refused, citations)
     out["category"] = _category(out)
     return out
+
+
+def time_honest(text: str, refused: bool, citations: Sequence[Mapping[str, Any]]) -> bool:
+    """Tell whether an answer to a question whose only sources are stale is honest about time:
+    it declines, or it names the year of the newest source it cites."""
+    if refused:
+        return True
+    years = [str(c.get("published") or "")[:4] for c in citations]
+    years = [y for y in years if y.isdigit()]
+    return bool(years) and max(years) in strip_markers(text)
 
 
 def _category(s: Mapping[str, Any]) -> str:
@@ -390,6 +406,7 @@ METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("citations_gold", "answers whose cited passages hold the gold answer"),
     MetricInfo("citations_real", "citations pointing at a real passage"),
     MetricInfo("cited_unsupported", "cited sentences flagged unsupported", False),
+    MetricInfo("time_honest", "stale-only recency questions: declined, or dated by the source"),
     MetricInfo("errors", "questions that failed with an error", False),
 )
 
@@ -428,6 +445,9 @@ def aggregate(scores: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     metrics["cited_unsupported"] = Rate(
         sum(s["cited_unsupported"] for s in ok), sum(s["cited_sentences"] for s in ok)
     )
+    stale = [s for s in ok if s.get("stale")]
+    if stale:
+        metrics["time_honest"] = _rate(stale, "time_honest")
     metrics["errors"] = _rate(scores, "error")
     first = [s["first_token"] for s in ok if s["first_token"] is not None]
     total = [s["total"] for s in ok if s["total"] is not None]

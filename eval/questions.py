@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.limits import LimitError, loads_json
+
 
 class QuestionFileError(ValueError):
     """A question file cannot be used; the message names FILE:LINE and the field."""
@@ -31,6 +33,7 @@ class Question:
     answer_in_corpus: bool | None = None
     gold_urls: tuple[str, ...] = ()
     history: tuple[str, ...] = ()
+    stale: bool = False  # a recency question whose only matching articles predate its window
     line: int = 0
 
     @property
@@ -52,6 +55,7 @@ class Question:
             "answer_in_corpus": self.answer_in_corpus,
             "gold_urls": list(self.gold_urls),
             "answerable": self.answerable,
+            "stale": self.stale,
         }
 
 
@@ -117,6 +121,9 @@ def parse_question(obj: Any, where: str, line: int = 0) -> Question:
         )
     if in_corpus is True and not answers:
         raise _field_error(where, "answers", "empty, but answer_in_corpus is true")
+    stale = obj.get("stale", False)
+    if not isinstance(stale, bool):
+        raise _field_error(where, "stale", f"must be true or false, not {_show(stale)}")
     return Question(
         id=qid.strip(),
         question=question.strip(),
@@ -126,16 +133,20 @@ def parse_question(obj: Any, where: str, line: int = 0) -> Question:
         answer_in_corpus=in_corpus,
         gold_urls=_strings(obj, "gold_urls", where),
         history=_strings(obj, "history", where),
+        stale=stale,
         line=line,
     )
+
+
+MAX_ERRORS_SHOWN = 20  # bad lines listed before the rest are only counted
 
 
 def load_questions(path: str | Path) -> list[Question]:
     """Read a JSONL question file; blank lines are skipped, unknown fields ignored.
 
     Raises:
-        QuestionFileError: `FILE:LINE: field: what is wrong`, for the first bad line; also for
-            a file that cannot be read, holds no question, or repeats an id.
+        QuestionFileError: `FILE:LINE: field: what is wrong`, one line for every bad line; also
+            for a file that cannot be read, holds no question, or repeats an id.
     """
     path = Path(path)
     try:
@@ -143,22 +154,38 @@ def load_questions(path: str | Path) -> list[Question]:
     except (OSError, UnicodeDecodeError) as exc:
         raise QuestionFileError(f"{path}: cannot read it: {exc}") from None
     questions: list[Question] = []
+    errors: list[str] = []
     seen: dict[str, int] = {}
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{n}"
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise QuestionFileError(
-                f"{where}: malformed JSON at column {exc.colno}: {exc.msg}"
-            ) from None
-        q = parse_question(obj, where, n)
-        if q.id in seen:
-            raise _field_error(where, "id", f"{q.id!r} repeats the id of line {seen[q.id]}")
+            q = _parse_line(line, where, n)
+            if q.id in seen:
+                raise _field_error(where, "id", f"{q.id!r} repeats the id of line {seen[q.id]}")
+        except QuestionFileError as exc:
+            errors.append(str(exc))
+            continue
         seen[q.id] = n
         questions.append(q)
+    if errors:
+        more = len(errors) - MAX_ERRORS_SHOWN
+        shown = errors[:MAX_ERRORS_SHOWN] + ([f"{path}: {more} more bad lines"] if more > 0 else [])
+        raise QuestionFileError("\n".join(shown))
     if not questions:
         raise QuestionFileError(f"{path}: holds no questions (one JSON object a line)")
     return questions
+
+
+def _parse_line(line: str, where: str, n: int) -> Question:
+    """Decode and validate one line; any problem is a QuestionFileError naming FILE:LINE."""
+    try:
+        obj = loads_json(line)
+    except json.JSONDecodeError as exc:
+        raise QuestionFileError(
+            f"{where}: malformed JSON at column {exc.colno}: {exc.msg}"
+        ) from None
+    except LimitError as exc:
+        raise QuestionFileError(f"{where}: JSON {exc}") from None
+    return parse_question(obj, where, n)

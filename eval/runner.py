@@ -28,6 +28,7 @@ RESULTS = "results.jsonl"
 CONFIG_SETTINGS = (
     "llm", "llm_model", "llm_context", "max_answer_tokens", "openai_base_url", "openai_model",
     "chroma_url", "collection", "embedding_model", "top_k", "context_tokens", "min_similarity",
+    "refusal_threshold",
 )  # fmt: skip
 MAX_LLM_ERRORS_IN_A_ROW = 5
 
@@ -56,6 +57,24 @@ def run_config(settings: Settings, questions_path: Path, index_fingerprint: str)
     config["index_content"] = index_fingerprint
     config["questions"] = Path(questions_path).name
     return config
+
+
+def check_out(out: Path) -> None:
+    """Make sure results can be written to `out`, creating it if needed.
+
+    Raises:
+        EvalError: `out` cannot be created or written to (read-only, under a file, no room).
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".newsrag-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise EvalError(
+            f"Cannot write to --out {out} ({exc.strerror or type(exc).__name__}): make it "
+            "writable or pass another --out."
+        ) from None
 
 
 def _out_lock(out: Path) -> AbstractContextManager[None]:
@@ -160,9 +179,14 @@ def ask_one(answerer: Any, q: Question, config: dict[str, Any]) -> dict[str, Any
         "unsupported": list(answer.unsupported),
         "raw_text": answer.raw_text,
         "llm": answer.llm,
+        "scope": answer.scope,
+        "evidence": answer.evidence,
     }
     record["citations"] = [asdict(c) for c in answer.citations]
-    record["passages"] = [_passage(p) for p in answer.passages]
+    record["passages"] = [
+        {**_passage(p), **({"shown": answer.shown[i]} if i < len(answer.shown) else {})}
+        for i, p in enumerate(answer.passages)
+    ]
     record["retrieved"] = [_passage(p, rank) for rank, p in enumerate(retrieved, 1)]
     record["timings"] = asdict(answer.timings)
     record["scores"] = score(record["gold"], record)
@@ -211,6 +235,7 @@ def run_eval(
         )
     config = run_config(settings, questions_path, fingerprint(states))
     path = out / RESULTS
+    check_out(out)
     with _out_lock(out):
         if fresh and path.exists():
             path.unlink()

@@ -9,6 +9,7 @@ source sentence that best matches the claim.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -47,11 +48,28 @@ _STOP = {
 }  # fmt: skip
 
 
-def format_sources(passages: Sequence[Passage], texts: Sequence[str] | None = None) -> str:
-    """Number the passages [1]..[n] with title, outlet and date, for the prompt."""
+def format_sources(
+    passages: Sequence[Passage],
+    texts: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
+) -> str:
+    """Number the passages [1]..[n] with title, outlet and date, for the prompt.
+
+    With `as_of`, each dated source also says how long before the question it was published
+    ("3 days before", "12 years before"), so the model can tell this week's news from old news.
+    """
+    from rag.timescope import age_words
+
     blocks = []
     for n, p in enumerate(passages, 1):
-        meta = ", ".join(x for x in (p.source, p.published) if x) or "outlet and date unknown"
+        published = p.published[:10] if p.published else ""
+        if published and as_of is not None:
+            try:
+                age = age_words(dt.date.fromisoformat(published), as_of)
+                published += ", published today" if age == "the same day" else f", {age} today"
+            except ValueError:
+                pass
+        meta = ", ".join(x for x in (p.source, published) if x) or "outlet and date unknown"
         title = " ".join(p.title.split()) or "untitled"
         text = texts[n - 1] if texts is not None else p.text
         blocks.append(f"[{n}] {title} ({meta})\n{text.strip()}")

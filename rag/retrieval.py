@@ -15,9 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from rag.chunking import split_sentences
 from rag.config import Settings
 from rag.embeddings import Embedder, get_embedder
 from rag.store import KeywordIndex, VectorStore
+from rag.timescope import TimeScope, time_scope
 from rag.types import Passage
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -25,15 +27,13 @@ CANDIDATES = 40  # results taken from each of dense and keyword search before fu
 DENSE_WIDE = 100  # nearest chunks read before filtering in Python (see Retriever._dense)
 PER_ARTICLE = 2  # passages kept from any one article, so the k slots cover several sources
 DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as the same text
-RECENCY_WEIGHT = 1.0  # how much a recency question favours an article of the as-of day
-RECENCY_DAYS = 7.0  # ... decaying with this time constant (a news week)
-
-_RECENT = re.compile(
-    r"\b(this (week|weekend|month|year|season)|last (week|weekend|month)|past (week|month|few)"
-    r"|latest|recent(ly)?|newest|now|nowadays|currently|current|today|tonight|yesterday"
-    r"|so far|as of|upcoming|just|new)\b",
-    re.IGNORECASE,
-)
+# How much an article inside the question's time window gains over one far outside it (x2.5
+# for a named period such as "this week"), and less for a soft one ("recently", "new").
+# Chosen on the 2023 dev set's gold@5 (docs/benchmarks.md, retrieval ablation).
+WINDOW_WEIGHT = 1.5
+SOFT_WINDOW_WEIGHT = 0.7
+UNDATED_SHARE = 0.5  # an undated article gets this share of the in-window gain: usable, not first
+LEAD_WEIGHT = 0.1  # the first chunk of an article (title and lead) gains this share
 _WORD = re.compile(r"\w+")
 
 
@@ -55,8 +55,8 @@ def parse_date(value: str | dt.date | None, field: str = "date") -> dt.date | No
 
 
 def asks_for_recent(question: str) -> bool:
-    """Tell whether a question is about the latest state of things ("this week", "now")."""
-    return bool(_RECENT.search(question))
+    """Tell whether a question is about a recent period ("this week", "now", "latest")."""
+    return time_scope(question, dt.date.today()) is not None
 
 
 def _day(d: dt.date) -> int:
@@ -133,13 +133,29 @@ def collapse_duplicates(passages: Iterable[Passage]) -> Iterator[Passage]:
         yield p
 
 
-def recency_boost(published: str | None, as_of: dt.date) -> float:
-    """Return the factor by which an article's fused score grows for a recency question."""
-    day = parse_date(published) if published else None
-    if day is None:
+def time_factor(
+    published: str | None,
+    scope: TimeScope | None,
+    weight: float = WINDOW_WEIGHT,
+    soft_weight: float = SOFT_WINDOW_WEIGHT,
+) -> float:
+    """Return the factor by which a passage's fused score grows for a question with a scope.
+
+    Inside the window: 1 + weight. Before it, the gain decays with the days before the window's
+    start, on the window's own scale (a day late for "this week" costs more than for "this
+    year"). Undated articles get a share of the gain; with no scope every factor is 1.
+    """
+    if scope is None:
         return 1.0
-    age = max(0, (as_of - day).days)
-    return 1.0 + RECENCY_WEIGHT * math.exp(-age / RECENCY_DAYS)
+    w = soft_weight if scope.soft else weight
+    try:
+        day = parse_date(published) if published else None
+    except ValueError:
+        day = None
+    if day is None:
+        return 1.0 + UNDATED_SHARE * w
+    gap = scope.days_before(day)
+    return 1.0 + w * math.exp(-gap / max(3.0, scope.length / 2))
 
 
 def fuse(rankings: Sequence[Sequence[str]]) -> dict[str, float]:
@@ -166,6 +182,13 @@ class Retriever:
         )
         self.store = store or VectorStore(settings, self.embedder.name)
         self.keyword = KeywordIndex(settings.index / "keyword")
+        # Knobs of the ranking, one per mechanism, so bench/retrieval.py can switch each off.
+        self.window_weight = WINDOW_WEIGHT
+        self.soft_weight = SOFT_WINDOW_WEIGHT
+        self.window_search = True
+        self.split_preamble = True
+        self.extra_run_weight = 0.5
+        self.lead_weight = LEAD_WEIGHT
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `k` chunks nearest to the query's embedding, within `filters`."""
@@ -184,34 +207,52 @@ class Retriever:
     ) -> list[Passage]:
         """Return up to `k` passages for `query`, best first.
 
-        Dense and keyword candidates are fused by reciprocal rank; for a recency question
-        (`recent`, detected from the wording when None) newer articles rank higher; near-duplicate
-        passages collapse into one. `score` is the final fused score, `similarity` the passage's
-        cosine similarity to the query.
+        Dense and keyword candidates are fused by reciprocal rank. A question with a time scope
+        ("this week", "in 2023", "recently"; `time_scope`) also searches its window, and
+        passages published inside the window outrank those before it (`time_factor`); `recent`
+        False ignores the scope, True treats a question without one as asking about the last
+        week. A question with a preamble ("X died this week. Which office...?") also searches
+        with each of its sentences. Near-duplicate passages collapse into one. `score` is the
+        final score, `similarity` the passage's cosine similarity to the query.
         """
         filters = filters or Filters()
-        vector = self.embedder.embed([query])[0]
-        dense = self._dense(vector, filters)
+        as_of = filters.effective_as_of
+        scope = self.scope_of(query, as_of, recent)
+        queries = [query, *self.sub_queries(query)]
+        vectors = self.embedder.embed(queries)
+        vector = vectors[0]
+        dense_runs = [self._dense(v, filters) for v in vectors]
+        if scope is not None and self.window_search:
+            window = replace(
+                filters,
+                date_from=max(scope.start, filters.date_from or scope.start),
+                date_to=min(scope.end, filters.date_to or scope.end),
+            )
+            if window.date_from <= window.date_to:  # type: ignore[operator]
+                dense_runs.append(self.store.search(vector, CANDIDATES, window.where()))
         self.keyword.refresh(self.store, self.settings.index)  # others may have written
         keyword_ids = [cid for cid, _ in self.keyword.search(query, CANDIDATES * 3)]
-        dense_ids = {p.chunk_id for p in dense}
+        by_id = {p.chunk_id: p for run in dense_runs for p in run}
+        dense_ids = set(by_id)
         # Filtering in Python: Chroma's metadata filter costs ~10x the plain lookup.
         extra = [
             p
             for p in self.store.get([cid for cid in keyword_ids if cid not in dense_ids])
             if filters.matches(p)
         ]
-        by_id = {p.chunk_id: p for p in dense} | {p.chunk_id: p for p in extra}
+        by_id |= {p.chunk_id: p for p in extra}
         keyword_ranking = [cid for cid in keyword_ids if cid in by_id][:CANDIDATES]
-        scores = fuse([[p.chunk_id for p in dense], keyword_ranking])
-        if recent is None:
-            recent = asks_for_recent(query)
-        as_of = filters.effective_as_of
+        scores = fuse([[p.chunk_id for p in dense_runs[0]], keyword_ranking])
+        # The extra runs add evidence, at a lower weight than the question as a whole.
+        for run in dense_runs[1:]:
+            for cid, s in fuse([[p.chunk_id for p in run]]).items():
+                scores[cid] = scores.get(cid, 0.0) + self.extra_run_weight * s
         ranked = []
         for cid, score in scores.items():
             p = by_id[cid]
-            if recent:
-                score *= recency_boost(p.published, as_of)
+            score *= time_factor(p.published, scope, self.window_weight, self.soft_weight)
+            if self.lead_weight and cid.rsplit(":", 1)[-1] == "0":
+                score *= 1.0 + self.lead_weight
             ranked.append(replace(p, score=score))
         ranked.sort(key=lambda p: -p.score)
         per_article: dict[str, int] = {}
@@ -225,12 +266,31 @@ class Retriever:
             out.append(p)
             if len(out) == k:
                 break
-        # Keyword-only hits have no similarity yet: read their vectors (only these few).
-        missing = [p.chunk_id for p in out if p.chunk_id not in dense_ids]
+        # Hits not from the question's own dense run have no similarity to it yet: read their
+        # vectors (only these few).
+        own = {p.chunk_id for p in dense_runs[0]}
+        missing = [p.chunk_id for p in out if p.chunk_id not in own]
         if missing:
             sims = {p.chunk_id: p.similarity for p in self.store.get(missing, vector=vector)}
             out = [replace(p, similarity=sims.get(p.chunk_id, p.similarity)) for p in out]
         return out
+
+    def scope_of(self, query: str, as_of: dt.date, recent: bool | None = None) -> TimeScope | None:
+        """The time window `query` asks about (see `retrieve` for `recent`)."""
+        if recent is False:
+            return None
+        scope = time_scope(query, as_of)
+        if scope is None and recent:
+            scope = TimeScope("recent", as_of - dt.timedelta(days=8), as_of)
+        return scope
+
+    def sub_queries(self, query: str) -> list[str]:
+        """The sentences of a question with a preamble, each searched on its own too."""
+        if not self.split_preamble:
+            return []
+        sentences = [query[s:e].strip() for s, e in split_sentences(query)]
+        sentences = [s for s in sentences if len(_WORD.findall(s)) >= 3]
+        return sentences if len(sentences) > 1 else []
 
     def _dense(self, vector: Sequence[float], filters: Filters) -> list[Passage]:
         """The CANDIDATES nearest chunks that pass `filters`.

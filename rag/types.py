@@ -131,6 +131,15 @@ class Timings:
 
 
 @dataclass(frozen=True)
+class Retrieved:
+    """The sources of an answer, announced before the model reads them (`Answerer.stream`)."""
+
+    passages: tuple[Passage, ...]
+    shown: tuple[str, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
 class Answer:
     """What `newsrag ask` returns: the text with `[n]` markers and what they point at.
 
@@ -150,6 +159,9 @@ class Answer:
     llm: str = ""
     timings: Timings = Timings()
     raw_text: str = ""  # what the model wrote, before checking (empty if it was not called)
+    shown: tuple[str, ...] = ()  # what the model read of each passage (sentences may be cut)
+    scope: dict[str, Any] | None = None  # the question's time window (rag.timescope)
+    evidence: dict[str, Any] = field(default_factory=dict)  # what decided a refusal (rag.refusal)
 
     def to_dict(self) -> dict[str, object]:
         """Return the answer as plain JSON-ready data."""

@@ -91,6 +91,12 @@ def answer_html(answer: Answer, turn: int, scope: str = "") -> str:
     # md_escape wrote each "[n]" as "&#91;n&#93;"; make the cited ones links.
     body = re.sub(r"&#91;(\d+)&#93;", anchor, body)
     out = f'<div class="nr-answer">{body}</div>'
+    if cited:
+        dates = " · ".join(
+            f"[{n}] {md_escape(c.source or 'outlet unknown')}, {md_escape(dated_label(c.published, answer.as_of))}"
+            for n, c in sorted(cited.items())
+        )
+        out += f'<div class="nr-cited-dates">{dates}</div>'
     out += (
         f'<div class="nr-note">As of {md_escape(answer.as_of)}{within} · {len(cited)} of '
         f"{len(answer.passages)} sources cited · {answer.timings.total:.1f} s</div>"
@@ -102,6 +108,35 @@ def answer_html(answer: Answer, turn: int, scope: str = "") -> str:
             f"<ul>{items}</ul></div>"
         )
     return out
+
+
+def dated_label(published: str | None, as_of: str) -> str:
+    """Say when a source was published and how long before the question: "2014-05-23, 9 years
+    before"."""
+    if not published:
+        return "date unknown"
+    import datetime as dt
+
+    from rag.timescope import age_words
+
+    try:
+        age = age_words(dt.date.fromisoformat(published[:10]), dt.date.fromisoformat(as_of))
+    except ValueError:
+        return published
+    return f"{published[:10]}, {age}"
+
+
+def pending_sources_html(passages: Sequence[Passage], turn: int) -> str:
+    """Render the retrieved sources while the model is still reading them (nothing cited yet)."""
+    if not passages:
+        return '<div class="nr-empty">No passage matched the question and filters.</div>'
+    cards = "".join(source_card(turn, n, p, None) for n, p in enumerate(passages, 1))
+    return f'<div class="nr-note nr-reading">The model is reading these sources…</div>{cards}'
+
+
+def reading_html() -> str:
+    """Render the note shown between retrieval and the model's first word."""
+    return '<div class="nr-note nr-reading-note">Reading the sources…</div>'
 
 
 def partial_html(text: str) -> str:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from rag.config import Settings
 from rag.llms import MODEL_QUEUE, ONE_AT_A_TIME, LLMError, ModelQueue, describe
 from rag.retrieval import Filters, parse_date
 from rag.store import KeywordIndex, StoreError
-from rag.types import Answer
+from rag.types import Answer, Retrieved
 from ui import render
 from ui.index_info import IndexInfo, example_questions, read_index_info
 
@@ -210,13 +210,23 @@ class Service:
         """Stream the answer to `question` once the model is free; see `chat`."""
         text = ""
         answer: Answer | None = None
+        turn = len(state.source_blocks) + 1
+        pending = ""  # the sources panel with this turn's sources, once they are known
         try:
-            for item in self.answerer.stream(question, state.turns, filters):
+            for item in self.answerer.stream(question, state.turns, filters, announce=True):
                 if isinstance(item, Answer):
                     answer = item
+                elif isinstance(item, Retrieved):
+                    # The sources appear as soon as retrieval ends, while the model reads them.
+                    block = render.turn_block(
+                        turn, question, render.pending_sources_html(item.passages, turn)
+                    )
+                    pending = render.sources_panel([*state.source_blocks, block])
+                    yield replace(show(render.reading_html()), panel=pending)
                 else:
                     text += item
-                    yield show(render.partial_html(text))
+                    update = show(render.partial_html(text))
+                    yield replace(update, panel=pending) if pending else update
         except QuestionError as exc:
             yield show(render.notice_html(str(exc), "info"))
             return
@@ -232,7 +242,6 @@ class Service:
         assert answer is not None, "Answerer.stream() ended without an Answer"
         if answer.timings.first_token is not None:
             self.llm_problem = ""
-        turn = len(state.source_blocks) + 1
         standalone = answer.standalone_question
         searched = standalone if standalone != answer.question else ""
         blocks = [

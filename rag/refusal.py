@@ -1,0 +1,132 @@
+"""When to say "The articles don't say.": evidence measured on an answer, and the rule on it.
+
+The model is asked for its best answer from the sources; whether to show it is decided here,
+from evidence that can be measured on every answer, not from the prompt's wording alone:
+
+- the model said itself that the sources do not answer;
+- every claim it made is missing from the sources it cited (the citation check);
+- how many of the question's content words the best shown source holds (`topic`);
+- how many of the answer's own content words (those not in the question) occur in a shown
+  source (`grounded`): an answer made up of words no source has is a guess;
+- an answer-type check: "how many" wants a number, "which country" a name, "when" a date.
+
+`support` folds these into one number in [0, 1]; the threshold on it is the setting
+`refusal_threshold`, chosen from the refusal precision/recall curve on the dev set
+(docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rag.chunking import split_sentences
+from rag.citations import Checked, is_refusal
+from rag.types import Passage
+
+_WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+_STOP = frozenset(
+    "a an the of to in on at for and or but is are was were be been being do does did what who "
+    "whom whose which when where why how much many this that these those it its with by from as "
+    "about into than then there their they them he she his her we you i has have had will would "
+    "can could should may might after before over under new recent recently latest week month "
+    "year years according said says say one two also not no more most other some such than "
+    "called named announced reported".split()
+)
+_NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|big|tall|large)\b|\bwhat (percentage|"
+                       r"number|amount|share|age)\b", re.IGNORECASE)  # fmt: skip
+_DATE_Q = re.compile(r"^\s*when\b|\bwhat (year|date|day|month)\b", re.IGNORECASE)
+_NAME_Q = re.compile(
+    r"\b(who|whom|whose)\b|\b(which|what) (country|city|state|company|team|nation|person|firm"
+    r"|organization|organisation|university|school|brand|group|party|airline|bank|network|player"
+    r"|singer|actor|actress|artist|band|club|publication|newspaper|agency|island|region|county"
+    r"|province|capital|leader|president|celebrity|star)\b",
+    re.IGNORECASE,
+)
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred"
+                         r"|thousand|million|billion|half|twice)\b", re.IGNORECASE)  # fmt: skip
+_HAS_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
+_HAS_DATE = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August"
+                       r"|September|October|November|December|Monday|Tuesday|Wednesday|Thursday"
+                       r"|Friday|Saturday|Sunday|yesterday|today|week|month|year)\b")  # fmt: skip
+_MARKER = re.compile(r"\s*\[\d+(?:[^\]]*)\]")
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-cased words of `text` that carry meaning (no stop words)."""
+    return {w.lower().strip("'’") for w in _WORD.findall(text)} - _STOP
+
+
+def answer_type_ok(question: str, answer: str) -> bool:
+    """Tell whether the answer has the kind of thing the question asks for (True if unknown)."""
+    body = _MARKER.sub("", answer)
+    if _NUMBER_Q.search(question):
+        return bool(_HAS_NUMBER.search(body))
+    if _DATE_Q.search(question):
+        return bool(_HAS_DATE.search(body) or _HAS_NUMBER.search(body))
+    if _NAME_Q.search(question):
+        # A name: a capitalised word that does not only start the sentence.
+        first_words = {body[s:e].split()[0] for s, e in split_sentences(body) if body[s:e].split()}
+        names = {m.group() for m in _HAS_NAME.finditer(body)} | {
+            w for w in first_words if w[:1].isupper() and w.lower() not in _STOP
+        }
+        return bool(names)
+    return True
+
+
+def gather_evidence(
+    question: str,
+    raw: str,
+    checked: Checked,
+    passages: Sequence[Passage],
+    shown: Sequence[str],
+) -> dict[str, Any]:
+    """Measure what decides a refusal (see the module docstring); JSON-ready."""
+    answer = _MARKER.sub("", raw)
+    words = content_words(question)
+    texts = [f"{p.title}\n{t}".lower() for p, t in zip(passages, shown)]
+    topic = max((sum(1 for w in words if w in t) / max(1, len(words)) for t in texts), default=0.0)
+    new_words = content_words(answer) - words
+    source_words: set[str] = set()
+    for t in texts:
+        source_words |= content_words(t)
+    grounded = (
+        sum(1 for w in new_words if w in source_words) / len(new_words) if new_words else 0.0
+    )
+    spans = split_sentences(raw)
+    first = raw[spans[0][0] : spans[0][1]] if spans else raw
+    said_no = (
+        not re.search(r"\w", answer)
+        or is_refusal(first)
+        or (is_refusal(raw) and checked.supported_claims == 0)
+    )
+    evidence: dict[str, Any] = {
+        "model_refused": said_no,
+        "unsupported": bool(checked.unsupported) and not checked.supported_claims,
+        "topic": round(topic, 3),
+        "grounded": round(grounded, 3),
+        "type_ok": answer_type_ok(question, answer),
+        "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
+    }
+    evidence["support"] = support(evidence)
+    return evidence
+
+
+def support(evidence: dict[str, Any]) -> float:
+    """Fold the evidence into one number in [0, 1]: how well the sources back the answer."""
+    if evidence["model_refused"] or evidence["unsupported"]:
+        return 0.0
+    value = 0.5 * evidence["topic"] + 0.5 * evidence["grounded"]
+    if not evidence["type_ok"]:
+        value *= 0.5
+    return round(value, 3)
+
+
+def decide_refusal(evidence: dict[str, Any], threshold: float) -> bool:
+    """Refuse when the model said so, when every claim it made is missing from the sources it
+    cited, or when the evidence's support is below `threshold`."""
+    return (
+        bool(evidence["model_refused"] or evidence["unsupported"])
+        or evidence["support"] < threshold
+    )

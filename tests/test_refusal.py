@@ -1,0 +1,77 @@
+"""The refusal rule: evidence measured on an answer, and the threshold that decides."""
+
+from __future__ import annotations
+
+from rag.citations import check
+from rag.refusal import answer_type_ok, content_words, decide_refusal, gather_evidence, support
+from rag.types import Passage
+
+
+def passage(text: str, title: str = "Storm closes coastal highway") -> Passage:
+    return Passage(
+        chunk_id="a:0", article_id="a", text=text, score=1.0, title=title, url=None,
+        source="coast.example", published="2023-01-09", similarity=0.6,
+    )  # fmt: skip
+
+
+ROAD = passage(
+    "Heavy rain washed out part of Route 9 on Monday. The state transport department said "
+    "repairs would take about three weeks and cost $4.2 million."
+)
+
+
+def evidence(question: str, raw: str, p: Passage = ROAD) -> dict:
+    return gather_evidence(question, raw, check(raw, [p]), [p], [p.text])
+
+
+def test_a_grounded_on_topic_answer_has_high_support():
+    e = evidence("How much will the Route 9 repairs cost?", "They will cost $4.2 million [1].")
+    assert not e["model_refused"] and e["type_ok"]
+    assert e["topic"] >= 0.6 and e["grounded"] == 1.0
+    assert e["support"] >= 0.7 and not decide_refusal(e, 0.5)
+
+
+def test_an_answer_with_words_no_source_has_is_a_guess():
+    e = evidence("Which company will repair Route 9?", "Acme Construction will repair it [1].")
+    assert e["grounded"] == 0.0
+    assert e["support"] < evidence("How long will Route 9 repairs take?",
+                                   "About three weeks [1].")["support"]  # fmt: skip
+
+
+def test_a_question_about_something_else_has_low_topic():
+    e = evidence("Who won the Nobel Prize in literature?", "Heavy rain [1].")
+    assert e["topic"] == 0.0 and decide_refusal(e, 0.3)
+
+
+def test_the_model_saying_no_is_always_a_refusal_whatever_the_threshold():
+    e = evidence("How much will repairs cost?", "The sources do not say.")
+    assert e["model_refused"] and e["support"] == 0.0
+    assert decide_refusal(e, 0.0)
+
+
+def test_threshold_zero_keeps_every_answer_the_model_gives():
+    e = evidence("Which company will repair Route 9?", "Acme Construction will repair it [1].")
+    assert not decide_refusal(e, 0.0)
+
+
+def test_answer_types():
+    assert answer_type_ok("How many people died?", "At least 23 people died [1].")
+    assert not answer_type_ok("How many people died?", "Many people died [1].")
+    assert answer_type_ok("Which country did Biden visit?", "Biden visited Israel [1].")
+    assert answer_type_ok("Which country did Biden visit?", "Israel [1].")
+    assert not answer_type_ok("Which country did Biden visit?", "a country in the region [1].")
+    assert answer_type_ok("When did it open?", "It opened in May 2019 [1].")
+    assert not answer_type_ok("When did it open?", "It opened after the vote [1].")
+    assert answer_type_ok("Why did she resign?", "because she moved [1].")  # no type to check
+
+
+def test_a_wrong_type_halves_support():
+    good = {"model_refused": False, "unsupported": False, "topic": 0.8, "grounded": 1.0,
+            "type_ok": True}  # fmt: skip
+    assert support(good) == 0.9
+    assert support({**good, "type_ok": False}) == 0.45
+    assert support({**good, "unsupported": True}) == 0.0
+
+
+def test_content_words_drop_stop_words():
+    assert content_words("Which company announced this week a deal?") == {"company", "deal"}

@@ -1,0 +1,104 @@
+"""The time-scope parser: which window of dates a question's words ask about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.timescope import age_words, month_year, time_scope
+
+AS_OF = dt.date(2023, 12, 1)  # a Friday
+
+
+def d(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end", "soft"),
+    [
+        ("Which company announced this week that it is laying off 16,000 employees?",
+         "2023-11-23", "2023-12-01", False),
+        ("Rev. Jesse Jackson died this week. Which office did he seek?",
+         "2023-11-23", "2023-12-01", False),
+        ("What happened this past weekend in Ohio?", "2023-11-23", "2023-12-01", False),
+        ("Who won the election on Tuesday?", "2023-11-23", "2023-12-01", False),
+        ("What did the Fed say yesterday?", "2023-11-28", "2023-12-01", False),
+        ("Who resigned last week?", "2023-11-16", "2023-12-01", False),
+        ("What did the company report last month?", "2023-11-01", "2023-12-01", False),
+        ("Which film topped the box office this month?", "2023-10-31", "2023-12-01", False),
+        ("What was the best-selling car this year?", "2023-01-01", "2023-12-01", False),
+        ("Who won the World Series last year?", "2022-01-01", "2023-12-01", False),
+        ("Which team won the title in 2019?", "2019-01-01", "2019-12-31", False),
+        ("How many jobs were added since 2020?", "2020-01-01", "2023-12-01", False),
+        ("What did Apple launch in March?", "2023-03-01", "2023-03-31", False),
+        ("What did Apple launch in March 2021?", "2021-03-01", "2021-03-31", False),
+        ("What happened in October?", "2023-10-01", "2023-10-31", False),
+        ("Who recently became CEO of OpenAI?", "2023-10-31", "2023-12-01", True),
+        ("Which is the latest country to join NATO?", "2023-10-31", "2023-12-01", True),
+        ("A new study names which country as the worst for housing?",
+         "2023-10-31", "2023-12-01", True),
+    ],
+)  # fmt: skip
+def test_time_words_map_to_a_window_before_the_as_of_date(question, start, end, soft):
+    scope = time_scope(question, AS_OF)
+    assert scope is not None, question
+    assert (scope.start, scope.end, scope.soft) == (d(start), d(end), soft)
+    assert scope.phrase.lower() in question.lower()
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who founded MiniMax?",
+        "Which New York team signed the pitcher?",  # "New" is a name here, not "new"
+        "Billie Eilish accused which publication of outing her?",
+        "What may happen to interest rates?",  # "may" the verb, not the month
+        "What is the 2024 election about?",  # a year not introduced as a period
+    ],
+)
+def test_questions_without_time_words_have_no_scope(question):
+    assert time_scope(question, AS_OF) is None
+
+
+def test_the_narrowest_named_period_wins_over_soft_words():
+    scope = time_scope("Which company recently announced this week that it will merge?", AS_OF)
+    assert scope is not None and not scope.soft and scope.phrase == "this week"
+
+
+def test_a_month_later_in_the_year_than_the_as_of_date_means_last_year():
+    scope = time_scope("What did the council decide in November?", dt.date(2023, 3, 5))
+    assert scope is not None and (scope.start, scope.end) == (d("2022-11-01"), d("2022-11-30"))
+
+
+def test_a_window_never_ends_after_the_as_of_date():
+    scope = time_scope("What happened in 2023?", dt.date(2023, 6, 30))
+    assert scope is not None and scope.end == dt.date(2023, 6, 30)
+
+
+def test_window_membership_and_days_before():
+    scope = time_scope("What happened this week?", AS_OF)
+    assert scope is not None
+    assert scope.contains(d("2023-11-28")) and not scope.contains(d("2023-11-01"))
+    assert scope.days_before(d("2023-11-13")) == 10 and scope.days_before(d("2023-11-30")) == 0
+
+
+@pytest.mark.parametrize(
+    ("published", "words"),
+    [
+        ("2023-12-01", "the same day"),
+        ("2023-11-28", "3 days before"),
+        ("2023-11-30", "1 day before"),
+        ("2023-11-03", "4 weeks before"),
+        ("2023-06-01", "6 months before"),
+        ("2014-05-23", "9 years before"),
+        ("2023-12-03", "2 days after"),
+    ],
+)
+def test_age_words(published, words):
+    assert age_words(d(published), AS_OF) == words
+
+
+def test_month_year():
+    assert month_year(d("2014-05-23")) == "May 2014"
