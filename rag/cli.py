@@ -18,6 +18,7 @@ import click
 from rag.config import Settings, setting
 from rag.corpus import LoadError
 from rag.embeddings import MissingModelError, get_embedder
+from rag.limits import terminal_safe as _safe
 from rag.store import KeywordIndex, StoreError, VectorStore, fingerprint
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,11 +72,15 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--prune", is_flag=True, help="Remove stored articles that are not in the inputs.")
 @click.option("-v", "--verbose", is_flag=True, help="Print a line for every batch written.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symlinks that lead out of an ingested folder.")  # fmt: skip
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "chunk_tokens", "batch_size",
     "fetch_timeout",
 )  # fmt: skip
-def ingest(inputs: tuple[str, ...], prune: bool, verbose: bool, **values: Any) -> None:
+def ingest(
+    inputs: tuple[str, ...], prune: bool, verbose: bool, follow_links: bool, **values: Any
+) -> None:
     """Add news articles to the index, or bring it up to date.
 
     PATH_OR_URL is a file, a directory (read recursively), or an http(s):// URL of an article
@@ -88,7 +93,7 @@ def ingest(inputs: tuple[str, ...], prune: bool, verbose: bool, **values: Any) -
     settings = _settings(**values)
 
     def on_error(err: LoadError) -> None:
-        click.echo(f"error: {err}", err=True)
+        click.echo(_safe(f"{'warning' if err.warning else 'error'}: {err}"), err=True)
 
     def on_batch(n: int, articles: int, chunks: int) -> None:
         if verbose:
@@ -102,6 +107,7 @@ def ingest(inputs: tuple[str, ...], prune: bool, verbose: bool, **values: Any) -
             on_error=on_error,
             on_batch=on_batch,
             progress=sys.stderr.isatty(),
+            follow_links=follow_links,
         )
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
@@ -134,13 +140,13 @@ def search(query: str, k: int, as_json: bool, **values: Any) -> None:
         click.echo("No passages found: the index is empty.")
         return
     for rank, p in enumerate(passages, 1):
-        click.echo(f"{rank}. [{p.score:.3f}] {p.title}")
+        click.echo(_safe(f"{rank}. [{p.score:.3f}] {p.title}"))
         meta = " · ".join(
             [p.source or "unknown outlet", p.published or "date unknown"]
             + ([p.url] if p.url else [])
         )
-        click.echo(f"   {meta}")
-        for para in p.text.splitlines():
+        click.echo(_safe(f"   {meta}"))
+        for para in _safe(p.text).splitlines():
             if para.strip():
                 click.echo(textwrap.fill(para, 100, initial_indent="   ", subsequent_indent="   "))
         click.echo()
@@ -180,7 +186,7 @@ def stats(as_json: bool, **values: Any) -> None:
         if key == "top_sources":
             click.echo("top sources:")
             for src, n in value.items():
-                click.echo(f"  {n:6d}  {src}")
+                click.echo(_safe(f"  {n:6d}  {src}"))
         else:
             click.echo(f"{key.replace('_', ' ')}: {value}")
 
@@ -204,16 +210,18 @@ def print_answer(answer: Any) -> None:
         )
         return
     for sentence in answer.unsupported:
-        click.echo(f"warning: not backed by the cited source: {sentence}", err=True)
+        click.echo(_safe(f"warning: not backed by the cited source: {sentence}"), err=True)
     if answer.citations:
         click.echo("\nSources:")
     for c in answer.citations:
         meta = " · ".join([c.source or "outlet unknown", c.published or "date unknown"])
-        click.echo(f"[{c.number}] {c.title} ({meta})")
+        click.echo(_safe(f"[{c.number}] {c.title} ({meta})"))
         if c.url:
-            click.echo(f"    {c.url}")
+            click.echo(_safe(f"    {c.url}"))
         click.echo(
-            textwrap.fill(f"“{c.quote}”", 100, initial_indent="    ", subsequent_indent="    ")
+            textwrap.fill(
+                _safe(f"“{c.quote}”"), 100, initial_indent="    ", subsequent_indent="    "
+            )
         )
 
 
@@ -268,7 +276,7 @@ def ask(
                 answer = item
             elif stream:
                 raw.append(item)
-                click.echo(item, nl=False)
+                click.echo(_safe(item), nl=False)
     except (QuestionError, LLMError, *USER_ERRORS) as exc:
         if raw:
             click.echo()
@@ -280,9 +288,9 @@ def ask(
     if stream:
         click.echo()
         if "".join(raw).strip() != answer.text:
-            click.echo(f"\nChecked answer: {answer.text}")
+            click.echo(_safe(f"\nChecked answer: {answer.text}"))
     else:
-        click.echo(answer.text)
+        click.echo(_safe(answer.text))
     print_answer(answer)
 
 
@@ -363,7 +371,7 @@ def eval_command(
         render_summary,
         write_report,
     )
-    from eval.runner import RESULTS, EvalError, run_eval
+    from eval.runner import RESULTS, EvalError, check_out, run_eval
     from rag.ingest import ingest as run_ingest
     from rag.llms import LLMError
 
@@ -372,11 +380,12 @@ def eval_command(
     try:
         questions = load_questions(path)[:limit]
         base = load_report(Path(baseline)) if baseline else None
-    except (ValueError, ReportError) as exc:
+        check_out(out_dir)
+    except (ValueError, ReportError, EvalError) as exc:
         raise click.ClickException(str(exc)) from None
 
     def on_error(err: LoadError) -> None:
-        click.echo(f"error: {err}", err=True)
+        click.echo(_safe(f"{'warning' if err.warning else 'error'}: {err}"), err=True)
 
     try:
         if corpora:
@@ -413,7 +422,12 @@ def eval_command(
     )
     if base is not None:
         report["baseline"] = compare(base, report)
-    paths = write_report(report, out_dir)
+    try:
+        paths = write_report(report, out_dir)
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot write the report to {out_dir} ({exc.strerror or exc}): pass another --out."
+        ) from None
     click.echo(render_summary(report))
     if base is not None:
         click.echo(f"\nAgainst the baseline {baseline}:\n{render_diff(report['baseline'])}")

@@ -75,7 +75,8 @@ SETTINGS: tuple[Setting, ...] = (
         "fetch_timeout",
         20.0,
         "NEWSRAG_FETCH_TIMEOUT",
-        "Seconds to wait for a web page or feed before giving up on it.",
+        "Seconds allowed for one web page or feed, redirects and all (a deadline for the "
+        "whole page, not for each read).",
         float,
     ),
     Setting(
@@ -189,6 +190,37 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSRAG_AUTH",
         "USER:PASSWORD that `newsrag serve` asks for at login; empty means no login.",
     ),
+    Setting(
+        "allow_private_urls",
+        "",
+        "NEWSRAG_ALLOW_PRIVATE_URLS",
+        "Hosts that ingest may fetch although they are loopback, private, link-local or "
+        "reserved addresses: comma-separated host or host:port (e.g. intranet.example:8080), "
+        "or 1 for all. Empty means public addresses only.",
+    ),
+    Setting(
+        "feed_max_entries",
+        200,
+        "NEWSRAG_FEED_MAX_ENTRIES",
+        "Entries of one RSS/Atom feed followed to their pages (the first ones); the rest are "
+        "reported and skipped.",
+        int,
+    ),
+    Setting(
+        "feed_deadline",
+        300.0,
+        "NEWSRAG_FEED_DEADLINE",
+        "Seconds allowed for fetching all the article pages of one feed.",
+        float,
+    ),
+    Setting(
+        "max_file_mb",
+        200.0,
+        "NEWSRAG_MAX_FILE_MB",
+        "Largest input file, in MB once decompressed; a .gz may also expand at most 50-fold. "
+        "A bigger file is read up to the limit and reported.",
+        float,
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -227,6 +259,10 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""
+    allow_private_urls: str = ""
+    feed_max_entries: int = 200
+    feed_deadline: float = 300.0
+    max_file_mb: float = 200.0
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -20,7 +20,7 @@ import numpy as np
 
 from rag.chunking import chunk_articles
 from rag.config import Settings
-from rag.corpus import LoadError, load
+from rag.corpus import LoadError, LoadOptions, load
 from rag.embeddings import Embedder, get_embedder
 from rag.store import (
     ArticleState,
@@ -44,6 +44,7 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     errors: list[LoadError] = field(default_factory=list)
+    warnings: list[LoadError] = field(default_factory=list)  # reported; nothing failed
 
     def summary(self) -> str:
         rate = (
@@ -84,6 +85,7 @@ def ingest(
     on_error: Callable[[LoadError], None] | None = None,
     on_batch: Callable[[int, int, int], None] | None = None,
     progress: bool = False,
+    follow_links: bool = False,
 ) -> IngestReport:
     """Bring the index in line with `inputs`.
 
@@ -93,9 +95,12 @@ def ingest(
         prune: also remove every stored article that is not in `inputs`.
         embedder: the embedding model; by default the one `settings` names (loaded only if
             something needs embedding).
-        on_error: called with each input that could not be loaded, as it is found.
+        on_error: called with each input that could not be loaded, as it is found, and with
+            each warning (a `LoadError` with `warning` set: a repeated URL, a future date, an
+            empty input, a symlink not followed, a feed cut short).
         on_batch: called with (batch number, articles, chunks) after each batch is stored.
         progress: show a progress bar on stderr.
+        follow_links: follow symlinks that lead out of an ingested folder.
 
     Returns:
         Counts of what happened. Articles that failed to load leave what was stored for them
@@ -107,10 +112,10 @@ def ingest(
     with index_lock(settings.index):
         articles: dict[str, Article] = {}
         origins: set[str] = set()
-        limit = int(settings.max_article_mb * 1e6)
-        for item in load(inputs, settings.fetch_timeout, limit):
+        options = LoadOptions.from_settings(settings, follow_links)
+        for item in load(inputs, options=options):
             if isinstance(item, LoadError):
-                report.errors.append(item)
+                (report.warnings if item.warning else report.errors).append(item)
                 if on_error:
                     on_error(item)
                 continue

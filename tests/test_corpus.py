@@ -5,7 +5,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from rag.corpus import LoadError, load
+from rag.corpus import LoadError, LoadOptions, load
+from rag.fetch import FetchPolicy
 from rag.types import Article
 from tests.conftest import make_record
 
@@ -26,6 +27,10 @@ independent inquiry into how the original decisions were made.</p>
 
 def page(title: str, body: str, url: str, topic: str = "bridge") -> str:
     return PAGE.format(title=title, body=body, url=url, topic=topic)
+
+
+# The test server listens on 127.0.0.1, which the default fetch policy refuses.
+LOCAL = LoadOptions(policy=FetchPolicy(timeout=5, allow_private=True))
 
 
 def split(items):
@@ -180,7 +185,7 @@ def _site(base: str, root: Path, n: int) -> list[str]:
 def test_feed_url_follows_each_entry_to_its_page(web):
     base, root = web
     _site(base, root, 3)
-    articles, errors = split(list(load([f"{base}/feed.xml"], timeout=5)))
+    articles, errors = split(list(load([f"{base}/feed.xml"], options=LOCAL)))
     assert [a.title for a in articles] == [f"Harbour plan {i} approved" for i in range(3)]
     assert [a.url for a in articles] == [f"{base}/story{i}.html" for i in range(3)]
     assert [a.published for a in articles] == ["2023-11-01", "2023-11-02", "2023-11-03"]
@@ -196,7 +201,7 @@ def test_feed_file_on_disk(web, tmp_path: Path):
     _site(base, root, 2)
     local = tmp_path / "saved.rss"
     local.write_bytes((root / "feed.xml").read_bytes())
-    articles, errors = split(list(load([str(local)], timeout=5)))
+    articles, errors = split(list(load([str(local)], options=LOCAL)))
     assert len(articles) == 2 and len(errors) == 1
     assert all(a.origin == str(local) for a in articles)
 
@@ -205,14 +210,16 @@ def test_article_url_and_dead_url(web):
     base, root = web
     body = "Wind farms produced a record share of the country's power in October. " * 3
     (root / "wind.html").write_text(page("Record wind power", body, f"{base}/wind.html"))
-    articles, errors = split(list(load([f"{base}/wind.html", f"{base}/nope.html"], timeout=5)))
+    articles, errors = split(list(load([f"{base}/wind.html", f"{base}/nope.html"], options=LOCAL)))
     [a] = articles
     assert (a.title, a.url, a.source) == ("Record wind power", f"{base}/wind.html", "Daily Planet")
     assert [str(e) for e in errors] == [f"{base}/nope.html: HTTP 404 File not found"]
 
 
 def test_unreachable_url_and_missing_path(tmp_path: Path):
-    _, errors = split(list(load(["http://127.0.0.1:9/x", str(tmp_path / "nope.jsonl")], 2)))
+    _, errors = split(
+        list(load(["http://127.0.0.1:9/x", str(tmp_path / "nope.jsonl")], options=LOCAL))
+    )
     assert errors[0].where == "http://127.0.0.1:9/x" and "cannot fetch" in errors[0].message
     assert str(errors[1]) == f"{tmp_path / 'nope.jsonl'}: no such file or directory"
 
@@ -230,7 +237,7 @@ def test_feed_entry_with_a_dead_link_falls_back_to_its_full_content(web):
         '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
     )
     (root / "feed.xml").write_text(feed)
-    [a] = list(load([f"{base}/feed.xml"], timeout=5))
+    [a] = list(load([f"{base}/feed.xml"], options=LOCAL))
     assert isinstance(a, Article)
     assert (a.title, a.url, a.published) == ("Ferries resume", f"{base}/gone.html", "2023-11-03")
     assert a.text.startswith("The ferry service to the islands resumes on Monday")

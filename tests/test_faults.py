@@ -23,8 +23,8 @@ from rag.types import Article
 from tests.conftest import ROOT, make_record, write_jsonl
 
 
-def _ingest_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+def _ingest_cli(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **extra_env}
     return subprocess.run(
         [sys.executable, "-m", "rag", "ingest", *args, "--embedding-model", "fake"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
@@ -65,7 +65,8 @@ def test_a_feed_url_that_hangs_times_out(tmp_path: Path):
     url = f"http://127.0.0.1:{server.getsockname()[1]}/feed.xml"
     t0 = time.monotonic()
     try:
-        result = _ingest_cli(url, "--index", str(tmp_path / "ix"), "--fetch-timeout", "2")
+        result = _ingest_cli(url, "--index", str(tmp_path / "ix"), "--fetch-timeout", "2",
+                             NEWSRAG_ALLOW_PRIVATE_URLS="127.0.0.1")  # fmt: skip
     finally:
         server.close()
     assert result.returncode == 1 and time.monotonic() - t0 < 60

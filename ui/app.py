@@ -260,11 +260,14 @@ def launch_options(settings: Settings, share: bool = False) -> dict[str, Any]:
     Raises:
         ValueError: a malformed --auth value.
     """
+    auth = parse_auth(settings.auth)
     return {
         "server_name": settings.host,
         "server_port": settings.port,
         "share": share,
-        "auth": parse_auth(settings.auth),
+        "auth": auth,
+        # Gradio does not limit login tries: each failure makes its address wait longer.
+        "app_kwargs": {"middleware": [_login_throttle()]} if auth else {},
         "auth_message": "newsrag: log in with the user and password it was started with.",
         "footer_links": ["api"],
         "ssr_mode": False,
@@ -276,6 +279,14 @@ def launch_options(settings: Settings, share: bool = False) -> dict[str, Any]:
         "css": CSS,
         "js": JS,
     }
+
+
+def _login_throttle() -> Any:
+    from starlette.middleware import Middleware
+
+    from ui.login import LoginThrottle
+
+    return Middleware(LoginThrottle)
 
 
 def warm_up(service: Service, background_llm: bool = True) -> None:
