@@ -49,7 +49,7 @@ SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | JSONL_SUFFIXES | HTML_SUFFIXES | FEED
 FEED_FETCHES = 4  # article pages of one feed fetched at once
 READ_TRIES = 3  # reads of a file that keeps changing under us before giving up on it
 MAX_JSON_FILE = 50_000_000  # a .json file is parsed whole; bigger collections belong in .jsonl
-MAX_FEED_FILE = MAX_DOWNLOAD  # a feed file holds no more than a fetched feed may
+MAX_FEED_FILE = 20_000_000  # a feed file, read whole (a fetched feed may have 20 MiB)
 # A gzip file may expand to at most this many times its size: text compresses 3-10x, a bomb
 # of repeated bytes about 1000x.
 MAX_GZIP_RATIO = 50
@@ -189,9 +189,9 @@ def _fallback_title(text: str) -> str:
     return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "..."
 
 
-def _too_big(what: str, size: int | None, limit: int) -> _Bad:
+def _too_big(what: str, size: int | None, limit: int, name: str = "NEWSRAG_MAX_ARTICLE_MB") -> _Bad:
     amount = f"{size / 1e6:.3g} MB, over" if size is not None else "over"
-    return _Bad(f"{what} is {amount} the {limit / 1e6:g} MB limit (NEWSRAG_MAX_ARTICLE_MB)")
+    return _Bad(f"{what} is {amount} the {limit / 1e6:g} MB limit ({name})")
 
 
 def _check_url(url: str | None) -> str | None:
@@ -218,13 +218,15 @@ def article_from_record(record: Any, origin: str, max_bytes: int | None = None) 
     if not isinstance(record, dict):
         raise _Bad(f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         raise _Bad("field 'text' is missing or empty")
     if max_bytes is not None and len(text) * 4 > max_bytes:  # UTF-8 is at most 4 bytes a char
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > max_bytes:
             raise _too_big("field 'text'", size, max_bytes)
     text = strip_controls(text).strip()
+    if not text:
+        raise _Bad("field 'text' is missing or empty")
     url = _check_url(_str_field(record, "url"))
     source = _str_field(record, "source")
     return Article(
@@ -256,10 +258,10 @@ def _gzip_cap(path: Path, limit: int) -> tuple[int, str]:
     return limit, ""
 
 
-def _read_once(path: Path, limit: int, what: str) -> bytes:
+def _read_once(path: Path, limit: int, what: str, name: str) -> bytes:
     gz = path.suffix == ".gz"
     if not gz and path.stat().st_size > limit:
-        raise _too_big(what, path.stat().st_size, limit)
+        raise _too_big(what, path.stat().st_size, limit, name)
     cap, why = _gzip_cap(path, limit)
     with limits.open_bytes(path) as fh:
         try:
@@ -267,10 +269,12 @@ def _read_once(path: Path, limit: int, what: str) -> bytes:
         except LimitError:
             if why:
                 raise _Bad(f"expands to over {cap / 1e6:g} MB{why}") from None
-            raise _too_big(what, None, limit) from None
+            raise _too_big(what, None, limit, name) from None
 
 
-def _read_bytes(path: Path, limit: int, what: str = "the article file") -> bytes:
+def _read_bytes(
+    path: Path, limit: int, what: str = "the article file", name: str = "NEWSRAG_MAX_ARTICLE_MB"
+) -> bytes:
     """The file's contents, gunzipped if its name ends in .gz, as one consistent snapshot.
 
     A file replaced or written to while it is read is read again. A file bigger than `limit`
@@ -278,7 +282,7 @@ def _read_bytes(path: Path, limit: int, what: str = "the article file") -> bytes
     """
     for _ in range(READ_TRIES):
         before = _version(path)
-        data = _read_once(path, limit, what)
+        data = _read_once(path, limit, what, name)
         if _version(path) == before:
             return data
     raise _Bad("the file kept changing while it was read: run again once it is written")
@@ -304,8 +308,7 @@ def _text_file(path: Path, opts: LoadOptions) -> Iterator[Found]:
     """A .txt/.md article, with optional YAML front matter (title, url, source, published...)."""
     import yaml
 
-    limit = opts.max_article_bytes or opts.max_file_bytes
-    raw = _decode(_read_bytes(path, limit))
+    raw = _decode(_read_bytes(path, *_article_limit(opts)))
     meta: dict[str, Any] = {}
     body = raw
     m = _FRONT.match(raw)
@@ -340,6 +343,13 @@ def _text_file(path: Path, opts: LoadOptions) -> Iterator[Found]:
     yield str(path), article_from_record(record, str(path))
 
 
+def _article_limit(opts: LoadOptions) -> tuple[int, str, str]:
+    """The most a one-article file may hold, what to call it, and the setting that sets it."""
+    if opts.max_article_bytes is not None and opts.max_article_bytes <= opts.max_file_bytes:
+        return opts.max_article_bytes, "the article file", "NEWSRAG_MAX_ARTICLE_MB"
+    return opts.max_file_bytes, "the article file", "NEWSRAG_MAX_FILE_MB"
+
+
 def _title_from_name(path: Path) -> str:
     stem = path.name.split(".")[0]
     return re.sub(r"[_-]+", " ", stem).strip() or path.name
@@ -356,8 +366,12 @@ def _parse_json(data: str | bytes) -> Any:
 
 def _json_file(path: Path, opts: LoadOptions) -> Iterator[Found]:
     """A .json file: one article object, or a list of them."""
-    limit = min(MAX_JSON_FILE, opts.max_file_bytes)
-    text = _decode(_read_bytes(path, limit, "the .json file (use .jsonl for more)"))
+    what = "the .json file"
+    if opts.max_file_bytes < MAX_JSON_FILE:
+        data = _read_bytes(path, opts.max_file_bytes, what, "NEWSRAG_MAX_FILE_MB")
+    else:
+        data = _read_bytes(path, MAX_JSON_FILE, what, "a .json file is read whole: use .jsonl")
+    text = _decode(data)
     try:
         data = limits.loads_json(text)
     except json.JSONDecodeError as exc:
@@ -484,8 +498,7 @@ def _html_authors(value: str | None) -> tuple[str, ...]:
 
 
 def _html_file(path: Path, opts: LoadOptions) -> Iterator[Found]:
-    limit = opts.max_article_bytes or opts.max_file_bytes
-    yield str(path), article_from_html(_read_bytes(path, limit), str(path))
+    yield str(path), article_from_html(_read_bytes(path, *_article_limit(opts)), str(path))
 
 
 def _looks_like_feed(body: bytes, content_type: str) -> bool:
@@ -594,7 +607,10 @@ def _feed_entry(
 
 
 def _feed_file(path: Path, opts: LoadOptions) -> Iterator[Found]:
-    data = _read_bytes(path, min(MAX_FEED_FILE, opts.max_file_bytes), "the feed file")
+    if opts.max_file_bytes < MAX_FEED_FILE:
+        data = _read_bytes(path, opts.max_file_bytes, "the feed file", "NEWSRAG_MAX_FILE_MB")
+    else:
+        data = _read_bytes(path, MAX_FEED_FILE, "the feed file", "a feed file is read whole")
     yield from _feed(data, str(path), opts, None)
 
 

@@ -127,20 +127,26 @@ class BoundedDecoder:
     """Decode a gzip or deflate HTTP body a slice at a time, refusing more than `limit` bytes."""
 
     def __init__(self, encoding: str, limit: int) -> None:
-        wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS}.get(
-            encoding, zlib.MAX_WBITS
-        )
-        self._d = zlib.decompressobj(wbits)
+        self._gzip = encoding in ("gzip", "x-gzip")
+        self._wbits = 16 + zlib.MAX_WBITS if self._gzip else zlib.MAX_WBITS
+        self._d = zlib.decompressobj(self._wbits)
         self._limit = limit
         self.size = 0
 
     def feed(self, data: bytes) -> bytes:
         """Return the bytes `data` expands to; raise LimitError past the limit."""
-        out = self._d.decompress(data, self._limit + 1 - self.size)
-        self.size += len(out)
-        if self.size > self._limit or self._d.unconsumed_tail:
-            raise LimitError(f"over {mb(self._limit)} once decompressed")
-        return out
+        out = bytearray()
+        while True:
+            part = self._d.decompress(data, self._limit + 1 - self.size)
+            self.size += len(part)
+            out += part
+            if self.size > self._limit or self._d.unconsumed_tail:
+                raise LimitError(f"over {mb(self._limit)} once decompressed")
+            if not (self._gzip and self._d.eof and self._d.unused_data):
+                return bytes(out)
+            # Another gzip member follows (gzip streams may be concatenated): decode it too.
+            data = self._d.unused_data
+            self._d = zlib.decompressobj(self._wbits)
 
 
 # -- parsing ---------------------------------------------------------------------------------
