@@ -62,8 +62,6 @@ class Server:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    server_state: Server
-
     def do_GET(self) -> None:  # noqa: N802  (http.server's name)
         state = self.server.state  # type: ignore[attr-defined]
         path = self.path.split("?", 1)[0]
@@ -387,8 +385,9 @@ The council met on Tuesday to discuss the budget.
 
 
 def test_2_3_bombs_in_every_format_stop_early_in_bounded_memory(tmp_path: Path):
-    """1 GB of spaces gzipped into about 1 MB, under every name that is decompressed, and a
-    YAML alias bomb: one error line each, in seconds and little memory; stored articles stay."""
+    """1 GB of spaces gzipped into about 1 MB, under every name that is decompressed, a YAML
+    alias bomb, deep YAML and deep HTML: one error line each, in seconds and little memory;
+    what was stored stays."""
     index = tmp_path / "ix"
     first = newsrag("ingest", str(write_jsonl(tmp_path / "old.jsonl", [make_record(0)])),
                     "--index", str(index))  # fmt: skip
@@ -401,6 +400,9 @@ def test_2_3_bombs_in_every_format_stop_early_in_bounded_memory(tmp_path: Path):
     (folder / "laughs.md").write_text(ALIAS_BOMB)
     deep = "---\ntitle: Deep\ntags: " + "[" * 5000 + "]" * 5000 + "\n---\nSome text here.\n"
     (folder / "deep.md").write_text(deep)
+    # HTML nested 500,000 deep: lxml stops at its own depth limit, trafilatura finds no text.
+    (folder / "deep.html").write_text("<html><body>" + "<div>" * 500_000 + "Some text. " * 20
+                                      + "</div>" * 500_000 + "</body></html>")  # fmt: skip
     write_jsonl(folder / "good.jsonl", [make_record(1), make_record(2)])
 
     run = newsrag("ingest", str(folder), "--index", str(index))
@@ -418,10 +420,11 @@ def test_2_3_bombs_in_every_format_stop_early_in_bounded_memory(tmp_path: Path):
         "(NEWSRAG_MAX_ARTICLE_MB)",
         f"error: {folder / 'bomb.xml.gz'}: the feed file is over the 20 MB limit (a feed file "
         "is read whole)",
+        f"error: {folder / 'deep.html'}: no article text found in the page",
         f"error: {folder / 'deep.md'}: front matter is nested more than 32 levels deep",
         f"error: {folder / 'laughs.md'}: front matter line 4: YAML aliases (*name) are not allowed",
     ]
-    assert run.stdout.startswith("2 added, 0 updated, 0 unchanged, 7 failed")
+    assert run.stdout.startswith("2 added, 0 updated, 0 unchanged, 8 failed")
     assert set(stored(index)) == {make_record(i)["id"] for i in range(3)}
     assert run.seconds < 120 and run.peak_mb < 400, (run.seconds, run.peak_mb)
 
