@@ -1,7 +1,7 @@
 """Retrieval ablation: gold@1/5/10 on the answerable RealtimeQA questions, one mechanism at a time.
 
 Each row switches on one more mechanism of `rag.retrieval.Retriever` (time scope, window search,
-preamble sentences, lead weight) and reports how often a passage among the top 1/5/10 holds a
+preamble sentences) and reports how often a passage among the top 1/5/10 holds a
 gold answer, over the 200 answerable questions, with the spread over the set's weeks (as-of
 dates) and by whether the question names a time scope. Writes bench/results/retrieval.json.
 
@@ -35,13 +35,11 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
             soft_weight=0.0,
             window_search=False,
             split_preamble=False,
-            lead_weight=0.0,
         ),
     ),
-    ("+ time scope weighting", dict(window_weight=1.5, soft_weight=0.7)),
+    ("+ time scope weighting", dict(window_weight=3.0, soft_weight=0.7)),
     ("+ dense search inside the window", dict(window_search=True)),
     ("+ preamble sentences as extra queries", dict(split_preamble=True)),
-    ("+ lead chunk weight", dict(lead_weight=0.1)),
 ]
 
 
@@ -92,6 +90,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "retrieval.json")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[250, 500, 800, 1200])
+    parser.add_argument("--top-ks", type=int, nargs="+", default=[5, 8, 10])
     args = parser.parse_args()
     if not args.questions.exists():
         sys.exit(f"{args.questions} not found: this benchmark needs ../shared beside the repo")
@@ -120,8 +120,47 @@ def main() -> None:
             f"| {r['scoped@5']:.3f} ({r['n_scoped']}) | {r['unscoped@5']:.3f} "
             f"| {r['week@5_min']:.2f} / {r['week@5_median']:.2f} / {r['week@5_max']:.2f} |"
         )
+    shown = context_table(retriever, questions, args.budgets, args.top_ks)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(rows, indent=1))
+    args.out.write_text(json.dumps({"ablation": rows, "shown": shown}, indent=1))
+
+
+def context_table(
+    retriever: Any, questions: list[dict[str, Any]], budgets: list[int], top_ks: list[int]
+) -> list[dict[str, Any]]:
+    """How often the gold answer is in what the model reads, per context budget and top-k."""
+    from eval.metrics import contains
+    from rag.answering import select_context
+    from rag.config import Settings
+    from rag.retrieval import Filters
+
+    min_sim = Settings.load().min_similarity
+    retrieved = []
+    for q in questions:
+        as_of = dt.date.fromisoformat(q["as_of"])
+        retrieved.append(retriever.retrieve(q["question"], max(top_ks), Filters(as_of=as_of)))
+    rows = []
+    for k in top_ks:
+        for budget in budgets:
+            shown_hits = lost = 0
+            for q, passages in zip(questions, retrieved):
+                top = [p for p in passages[:k] if p.similarity >= min_sim]
+                in_top = any(contains(f"{p.title}\n{p.text}", q["answers"]) for p in top)
+                chosen = select_context(q["question"], top, budget, retriever.embedder.embed)
+                hit = any(contains(f"{p.title}\n{t}", q["answers"]) for p, t in chosen)
+                shown_hits += hit
+                lost += in_top and not hit
+            rows.append({"top_k": k, "budget": budget, "shown": shown_hits, "cut": lost})
+            print(f"top-{k} budget {budget}: shown {shown_hits}, cut {lost}", file=sys.stderr)
+    n = len(questions)
+    print(f"\nGold answer in the text shown to the model ({n} answerable questions)\n")
+    print("| top-k | context tokens | gold shown | gold retrieved but cut by sentence selection |")
+    print("|---:|---:|---:|---:|")
+    for r in rows:
+        print(
+            f"| {r['top_k']} | {r['budget']} | {r['shown']} ({r['shown'] / n:.3f}) | {r['cut']} |"
+        )
+    return rows
 
 
 if __name__ == "__main__":

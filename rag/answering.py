@@ -23,7 +23,7 @@ from rag.chunking import split_sentences
 from rag.citations import check, format_sources
 from rag.config import Settings
 from rag.llms import LLMError, explain, get_llm
-from rag.refusal import decide_refusal, gather_evidence
+from rag.refusal import content_words, decide_refusal, gather_evidence
 from rag.retrieval import Filters, Retriever, parse_date
 from rag.timescope import TimeScope, month_year
 from rag.types import Answer, Citation, Passage, Retrieved, Timings
@@ -175,18 +175,7 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-_QWORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
-_QSTOP = frozenset(
-    "a an the of to in on at for and or but is are was were be been do does did what who whom "
-    "which when where why how much many this that these those it its with by from as about into "
-    "than then there their they them he she his her we you i has have had will would can could "
-    "week year month recently new latest according".split()
-)
 COVERAGE_SHARE = 0.3  # of the budget, kept for the best sentences of passages not shown whole
-
-
-def _question_words(question: str) -> set[str]:
-    return {w.lower() for w in _QWORD.findall(question) if w.lower() not in _QSTOP}
 
 
 def select_context(
@@ -234,11 +223,11 @@ def select_context(
         texts = [passages[i].text[slice(*spans[i][j])] for i, j in flat]
         vectors = embed([question, *texts])
         q = vectors[0]
-        words = _question_words(question)
+        words = content_words(question)
         by_passage: dict[int, list[tuple[float, int]]] = {}
         for (i, j), text, v in zip(flat, texts, vectors[1:]):
             sim = float(sum(a * b for a, b in zip(q, v)))
-            overlap = len(words & _question_words(text)) / max(1, len(words))
+            overlap = len(words & content_words(text)) / max(1, len(words))
             by_passage.setdefault(i, []).append((sim + 0.5 * overlap, j))
         for ranked in by_passage.values():
             ranked.sort(key=lambda t: -t[0])
@@ -263,9 +252,8 @@ def select_context(
         pieces, last_end = [], None
         for j in sorted(chosen[i]):
             s, e = spans[i][j]
-            gap = last_end is not None and p.text[last_end:s].strip()
-            if last_end is None and p.text[:s].strip():
-                gap = True
+            before = p.text[last_end:s] if last_end is not None else p.text[:s]
+            gap = bool(before.strip())
             pieces.append(("… " if gap else "") + p.text[s:e])
             last_end = e
         out.append((p, " ".join(pieces)))

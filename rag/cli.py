@@ -6,6 +6,7 @@ variable -> default; `--help` shows each one's variable.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import textwrap
@@ -200,6 +201,19 @@ def _date_option(value: str | None, name: str) -> Any:
         raise click.BadParameter(str(exc).split(": ", 1)[1], param_hint=name) from None
 
 
+def _dated(published: str | None, as_of: str) -> str:
+    """Say when a source was published and how long before the question was asked."""
+    from rag.timescope import age_words
+
+    if not published:
+        return "date unknown"
+    try:
+        age = age_words(dt.date.fromisoformat(published[:10]), dt.date.fromisoformat(as_of))
+    except ValueError:
+        return published
+    return f"{published[:10]}, {age} the question"
+
+
 def print_answer(answer: Any) -> None:
     """Print an answer's numbered sources (title, outlet, date, url) and its checks."""
     if answer.refused:
@@ -214,7 +228,7 @@ def print_answer(answer: Any) -> None:
     if answer.citations:
         click.echo("\nSources:")
     for c in answer.citations:
-        meta = " · ".join([c.source or "outlet unknown", c.published or "date unknown"])
+        meta = " · ".join([c.source or "outlet unknown", _dated(c.published, answer.as_of)])
         click.echo(_safe(f"[{c.number}] {c.title} ({meta})"))
         if c.url:
             click.echo(_safe(f"    {c.url}"))
@@ -274,7 +288,7 @@ def ask(
         for item in answerer.stream(question, filters=filters, k=k):
             if isinstance(item, Answer):
                 answer = item
-            elif stream:
+            elif stream and isinstance(item, str):
                 raw.append(item)
                 click.echo(_safe(item), nl=False)
     except (QuestionError, LLMError, *USER_ERRORS) as exc:
@@ -341,7 +355,7 @@ def serve(share: bool, **values: Any) -> None:
               help="Discard the results in --out instead of resuming from them.")  # fmt: skip
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
-    "openai_model", "top_k", "context_tokens", "min_similarity",
+    "openai_model", "top_k", "context_tokens", "min_similarity", "refusal_threshold",
 )  # fmt: skip
 def eval_command(
     questions_file: str,

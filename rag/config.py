@@ -156,10 +156,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "context_tokens",
-        250,
+        800,
         "NEWSRAG_CONTEXT_TOKENS",
-        "Source text shown to the model per question, in tokens: the retrieved passages' most "
-        "relevant sentences are kept up to this budget (smaller is faster on a CPU).",
+        "Source text shown to the model per question, in tokens: the best passages whole, then "
+        "the most relevant sentences of the others, up to this budget (chosen from the "
+        "accuracy/latency curve in docs/benchmarks.md; smaller is faster on a CPU).",
         int,
     ),
     Setting(
@@ -168,6 +169,15 @@ SETTINGS: tuple[Setting, ...] = (
         "NEWSRAG_MIN_SIMILARITY",
         "Passages less similar than this to the question (cosine) are not shown to the model; "
         "with none left the question is refused without calling it.",
+        float,
+    ),
+    Setting(
+        "refusal_threshold",
+        0.0,
+        "NEWSRAG_REFUSAL_THRESHOLD",
+        "Answers whose support by the sources (0-1: the question's words in the best source, "
+        "the answer's words in the sources, the right kind of answer) is below this are "
+        'replaced by "The articles don\'t say."; chosen from the refusal curve on the dev set.',
         float,
     ),
     Setting(
@@ -254,8 +264,9 @@ class Settings:
     openai_model: str = ""
     openai_api_key: str = ""
     top_k: int = 5
-    context_tokens: int = 250
+    context_tokens: int = 800
     min_similarity: float = 0.15
+    refusal_threshold: float = 0.0
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""

@@ -26,13 +26,14 @@ from rag.citations import Checked, is_refusal
 from rag.types import Passage
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
+# Words that carry no topic of their own (question words, time words, reporting verbs).
 _STOP = frozenset(
-    "a an the of to in on at for and or but is are was were be been being do does did what who "
-    "whom whose which when where why how much many this that these those it its with by from as "
-    "about into than then there their they them he she his her we you i has have had will would "
-    "can could should may might after before over under new recent recently latest week month "
-    "year years according said says say one two also not no more most other some such than "
-    "called named announced reported".split()
+    """a an the of to in on at for and or but is are was were be been being do does did what who
+    whom whose which when where why how much many this that these those it its with by from as
+    about into than then there their they them he she his her we you i has have had will would
+    can could should may might after before over under new recent recently latest week month
+    year years according said says say one two also not no more most other some such called
+    named announced reported""".split()  # noqa: SIM905
 )
 _NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|big|tall|large)\b|\bwhat (percentage|"
                        r"number|amount|share|age)\b", re.IGNORECASE)  # fmt: skip
@@ -91,9 +92,7 @@ def gather_evidence(
     source_words: set[str] = set()
     for t in texts:
         source_words |= content_words(t)
-    grounded = (
-        sum(1 for w in new_words if w in source_words) / len(new_words) if new_words else 0.0
-    )
+    grounded = sum(1 for w in new_words if w in source_words) / len(new_words) if new_words else 0.0
     spans = split_sentences(raw)
     first = raw[spans[0][0] : spans[0][1]] if spans else raw
     said_no = (

@@ -27,13 +27,13 @@ CANDIDATES = 40  # results taken from each of dense and keyword search before fu
 DENSE_WIDE = 100  # nearest chunks read before filtering in Python (see Retriever._dense)
 PER_ARTICLE = 2  # passages kept from any one article, so the k slots cover several sources
 DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as the same text
-# How much an article inside the question's time window gains over one far outside it (x2.5
+# How much an article inside the question's time window gains over one far outside it (x4
 # for a named period such as "this week"), and less for a soft one ("recently", "new").
 # Chosen on the 2023 dev set's gold@5 (docs/benchmarks.md, retrieval ablation).
-WINDOW_WEIGHT = 1.5
+WINDOW_WEIGHT = 3.0
 SOFT_WINDOW_WEIGHT = 0.7
+WINDOW_MIN_SHARE = 0.5  # ... when its similarity is at least this share of the best candidate's
 UNDATED_SHARE = 0.5  # an undated article gets this share of the in-window gain: usable, not first
-LEAD_WEIGHT = 0.1  # the first chunk of an article (title and lead) gains this share
 _WORD = re.compile(r"\w+")
 
 
@@ -186,9 +186,9 @@ class Retriever:
         self.window_weight = WINDOW_WEIGHT
         self.soft_weight = SOFT_WINDOW_WEIGHT
         self.window_search = True
+        self.window_min_share = WINDOW_MIN_SHARE
         self.split_preamble = True
         self.extra_run_weight = 0.5
-        self.lead_weight = LEAD_WEIGHT
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `k` chunks nearest to the query's embedding, within `filters`."""
@@ -237,7 +237,9 @@ class Retriever:
         # Filtering in Python: Chroma's metadata filter costs ~10x the plain lookup.
         extra = [
             p
-            for p in self.store.get([cid for cid in keyword_ids if cid not in dense_ids])
+            for p in self.store.get(
+                [cid for cid in keyword_ids if cid not in dense_ids], vector=vector
+            )
             if filters.matches(p)
         ]
         by_id |= {p.chunk_id: p for p in extra}
@@ -248,11 +250,13 @@ class Retriever:
             for cid, s in fuse([[p.chunk_id for p in run]]).items():
                 scores[cid] = scores.get(cid, 0.0) + self.extra_run_weight * s
         ranked = []
+        # Only passages about as relevant as the best one gain from their date: a fresh article
+        # that barely matches must not push out the ones that answer the question.
+        top_similarity = max((p.similarity for p in by_id.values()), default=0.0)
         for cid, score in scores.items():
             p = by_id[cid]
-            score *= time_factor(p.published, scope, self.window_weight, self.soft_weight)
-            if self.lead_weight and cid.rsplit(":", 1)[-1] == "0":
-                score *= 1.0 + self.lead_weight
+            if p.similarity >= self.window_min_share * top_similarity:
+                score *= time_factor(p.published, scope, self.window_weight, self.soft_weight)
             ranked.append(replace(p, score=score))
         ranked.sort(key=lambda p: -p.score)
         per_article: dict[str, int] = {}
@@ -268,7 +272,7 @@ class Retriever:
                 break
         # Hits not from the question's own dense run have no similarity to it yet: read their
         # vectors (only these few).
-        own = {p.chunk_id for p in dense_runs[0]}
+        own = {p.chunk_id for p in dense_runs[0]} | {p.chunk_id for p in extra}
         missing = [p.chunk_id for p in out if p.chunk_id not in own]
         if missing:
             sims = {p.chunk_id: p.similarity for p in self.store.get(missing, vector=vector)}

@@ -37,8 +37,11 @@ _DAYS: list[tuple[str, int, bool]] = [
         31,
         False,
     ),
-    (r"\b(this (fall|autumn|spring|summer|winter|season|quarter)|past (few|several) months)\b",
-     92, False),  # fmt: skip
+    (
+        r"\b(this (fall|autumn|spring|summer|winter|season|quarter)|past (few|several) months)\b",
+        92,
+        False,
+    ),  # fmt: skip
     (
         r"\b(recent(ly)?|latest|newly|newest|currently|current|now|nowadays|so far|upcoming"
         r"|(?-i:new|just))\b",
@@ -54,7 +57,8 @@ _YEAR = re.compile(r"\b(in|during|of|since|throughout|for)\s+(19[5-9]\d|20\d\d)\
 # "in March", "in March 2024", "last March", "this March"; "May" only capitalised and after a
 # preposition, since "may" is mostly a verb.
 _NAMED_MONTH = re.compile(
-    rf"\b(in|during|last|this|since|early|late|mid|of)[- ]+(?P<m>{_MONTH})\.?(\s+(?P<y>(19|20)\d\d))?\b",
+    rf"\b(in|during|last|this|since|early|late|mid|of)[- ]+(?P<m>{_MONTH})\.?"
+    r"(\s+(?P<y>(19|20)\d\d))?\b",
     re.IGNORECASE,
 )
 

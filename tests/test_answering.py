@@ -222,3 +222,64 @@ def test_condensing_that_answers_instead_of_rewriting_falls_back_to_the_history(
     assert "Q: Who is leading MiniMax's funding round?\nA: Alibaba is leading it." in str(
         llm.prompts[0][-1].content
     )
+
+
+def test_sources_are_announced_before_the_model_reads_them(settings: Settings):
+    from rag.types import Retrieved
+
+    a, llm = answerer(settings, "MiniMax is seeking at least $600 million [1].")
+    items = iter(a.stream("How much is MiniMax seeking?", filters=AS_OF, announce=True))
+    first = next(items)
+    assert isinstance(first, Retrieved) and llm.prompts == []  # the model has not been called
+    assert first.passages and first.passages[0].url == "https://technode.example/minimax"
+    *_, answer = items
+    assert isinstance(answer, Answer) and answer.passages == first.passages
+    assert answer.shown == first.shown
+
+
+def test_sources_in_the_prompt_say_how_old_they_are(settings: Settings):
+    a, llm = answerer(settings, "MiniMax is seeking at least $600 million [1].")
+    a.ask("How much is MiniMax seeking?", filters=AS_OF)
+    prompt = llm.prompts[0][-1].content
+    assert "(technode.example, 2024-03-06, 2 days before today)" in prompt
+    assert "(news.example, 2024-02-20, 2 weeks before today)" in prompt
+
+
+def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: Settings):
+    a, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
+    answer = a.ask("Which startup raised over $1 billion this week?", filters=AS_OF)
+    assert answer.scope and answer.scope["phrase"] == "this week"
+    assert answer.text == (
+        "According to a February 2024 article, Moonshot AI raised over $1 billion [2]."
+    )
+    # Inside the window (or with no time words) the answer is left as the model gave it.
+    b, _ = answerer(settings, "MiniMax is seeking at least $600 million [1].")
+    assert b.ask("What is MiniMax seeking this week?", filters=AS_OF).text.startswith("MiniMax")
+    c, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
+    assert c.ask("Which startup raised over $1 billion?", filters=AS_OF).text.startswith("Moonshot")
+
+
+def test_whole_passages_are_shown_while_they_fit_then_their_best_sentences():
+    from rag.answering import select_context
+    from rag.embeddings import FakeEmbedder
+    from rag.types import Passage
+
+    def passage(i: int, text: str) -> Passage:
+        return Passage(chunk_id=f"a{i}:0", article_id=f"a{i}", text=text, score=1.0,
+                       title=f"T{i}", url=None, source=None, published=None)  # fmt: skip
+
+    filler = " ".join(f"Filler sentence number {n} about nothing much at all." for n in range(12))
+    passages = [
+        passage(0, "The council approved the bridge budget on Monday. " + filler),
+        passage(1, filler + " The bridge will cost $12 million, the mayor said."),
+        passage(2, filler + " Bridge work starts in June."),
+    ]
+    embed = FakeEmbedder().embed
+    shown = dict((p.chunk_id, t) for p, t in select_context("bridge cost", passages, 250, embed))
+    assert shown["a0:0"] == passages[0].text  # the best passage whole
+    # The others are cut, but each keeps its sentence about the question.
+    assert "$12 million" in shown["a1:0"] and "…" in shown["a1:0"]
+    assert len(shown["a1:0"]) < len(passages[1].text)
+    assert "Bridge work starts in June." in shown["a2:0"]
+    big = dict((p.chunk_id, t) for p, t in select_context("bridge cost", passages, 5000, embed))
+    assert big == {p.chunk_id: p.text for p in passages}

@@ -38,9 +38,11 @@ def test_an_answer_with_words_no_source_has_is_a_guess():
                                    "About three weeks [1].")["support"]  # fmt: skip
 
 
-def test_a_question_about_something_else_has_low_topic():
-    e = evidence("Who won the Nobel Prize in literature?", "Heavy rain [1].")
-    assert e["topic"] == 0.0 and decide_refusal(e, 0.3)
+def test_an_answer_from_a_source_about_something_else_has_low_support():
+    off = evidence("Who won the Nobel Prize in literature?", "Heavy rain [1].")
+    on = evidence("How much will the Route 9 repairs cost?", "They will cost $4.2 million [1].")
+    assert off["topic"] == 0.0 and off["support"] < on["support"]
+    assert decide_refusal(off, 0.6) and not decide_refusal(on, 0.6)
 
 
 def test_the_model_saying_no_is_always_a_refusal_whatever_the_threshold():
@@ -49,9 +51,13 @@ def test_the_model_saying_no_is_always_a_refusal_whatever_the_threshold():
     assert decide_refusal(e, 0.0)
 
 
-def test_threshold_zero_keeps_every_answer_the_model_gives():
-    e = evidence("Which company will repair Route 9?", "Acme Construction will repair it [1].")
+def test_threshold_zero_keeps_every_answer_the_sources_back():
+    e = evidence("Who will repair Route 9?", "the state transport department [1].")
+    assert not e["unsupported"] and not e["model_refused"]
     assert not decide_refusal(e, 0.0)
+    # A made-up name is refused whatever the threshold: the citation check finds it nowhere.
+    made_up = evidence("Who will repair Route 9?", "Acme Construction will repair it [1].")
+    assert made_up["unsupported"] and decide_refusal(made_up, 0.0)
 
 
 def test_answer_types():

@@ -335,6 +335,21 @@ def test_chat_streams_then_shows_the_checked_answer_and_its_sources(service: Ser
     assert 'LLM: <span class="nr-llm">fake' in final.status and "1 article<" in final.status
 
 
+def test_sources_show_before_the_model_writes_and_stay_while_it_streams(service: Service):
+    updates = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))
+    reading = next(i for i, u in enumerate(updates) if "Reading the sources" in str(u.messages))
+    first_word = next(i for i, u in enumerate(updates) if "nr-streaming" in str(u.messages))
+    assert reading < first_word
+    assert 'id="src-1-1"' in updates[reading].panel and "is reading these" in updates[reading].panel
+    assert all('id="src-1-1"' in u.panel for u in updates[reading:])
+    assert "<mark>" not in updates[reading].panel and "<mark>" in updates[-1].panel
+
+
+def test_the_answer_shows_each_cited_sources_date(service: Service):
+    final = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))[-1]
+    assert 'class="nr-cited-dates"' in final.messages[-1]["content"]
+
+
 def test_follow_up_questions_get_the_chat_history(service: Service):
     llm = service.answerer.llm
     first = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))[-1]

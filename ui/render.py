@@ -93,7 +93,8 @@ def answer_html(answer: Answer, turn: int, scope: str = "") -> str:
     out = f'<div class="nr-answer">{body}</div>'
     if cited:
         dates = " · ".join(
-            f"[{n}] {md_escape(c.source or 'outlet unknown')}, {md_escape(dated_label(c.published, answer.as_of))}"
+            f"[{n}] {md_escape(c.source or 'outlet unknown')}, "
+            + md_escape(dated_label(c.published, answer.as_of))
             for n, c in sorted(cited.items())
         )
         out += f'<div class="nr-cited-dates">{dates}</div>'

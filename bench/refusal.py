@@ -1,0 +1,118 @@
+"""Refusal curve: precision and recall of "The articles don't say." over the refusal threshold.
+
+Reads the results.jsonl of a `newsrag eval` run made with `--refusal-threshold 0` (every answer
+the model gives is kept, and each record carries the evidence `rag.refusal` measured) and
+replays the refusal rule at each threshold: a question is refused when the run refused it or its
+support is below the threshold. A refusal is right on a question the corpus cannot answer.
+
+Prints, per threshold, refusal precision and recall (over the unanswerable questions), the
+share of answerable questions wrongly refused and the accuracy that remains, and the share of
+questions with a right outcome (answered correctly, or unanswerable and declined); marks the
+operating point: of the thresholds that cost no correct answer (answerable accuracy as at 0),
+the one with the most right outcomes, the lowest on a tie. Accuracy comes first: declining an
+unanswerable question is worth having only while it does not turn away a right answer;
+draws docs/refusal-curve.png; writes bench/results/refusal.json.
+
+    .venv/bin/python bench/refusal.py eval-out/rtqa/results.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 17)]
+
+
+def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    """The rates a run would have had with `threshold`."""
+    ok = [r for r in records if not r["scores"]["error"]]
+    answerable = [r for r in ok if r["scores"]["answerable"]]
+    unanswerable = [r for r in ok if not r["scores"]["answerable"]]
+
+    def refused(r: dict[str, Any]) -> bool:
+        evidence = (r.get("answer") or {}).get("evidence") or {}
+        support = evidence.get("support", 1.0)
+        return bool(r["scores"]["refused"]) or support < threshold
+
+    refusals = [r for r in ok if refused(r)]
+    right = [r for r in refusals if not r["scores"]["answerable"]]
+    correct = [r for r in answerable if r["scores"]["correct"] and not refused(r)]
+    correct_all = [r for r in ok if r["scores"]["correct"] and not refused(r)]
+    return {
+        "threshold": threshold,
+        "refusals": len(refusals),
+        "precision": len(right) / len(refusals) if refusals else 1.0,
+        "recall": len(right) / max(1, len(unanswerable)),
+        "wrongly_refused": sum(1 for r in answerable if refused(r)) / max(1, len(answerable)),
+        "accuracy_answerable": len(correct) / max(1, len(answerable)),
+        "accuracy_all": len(correct_all) / max(1, len(ok)),
+        "right": (len(correct) + len(right)) / max(1, len(ok)),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path)
+    parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "refusal-curve.png")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "refusal.json")
+    args = parser.parse_args()
+    records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
+    rows = [replay(records, t) for t in THRESHOLDS]
+    keeps = [r for r in rows if r["accuracy_answerable"] >= rows[0]["accuracy_answerable"]]
+    best = max(keeps, key=lambda r: (r["right"], -r["threshold"]))
+    print(f"\nRefusal curve, {len(records)} questions ({args.results})\n")
+    print(
+        "| threshold | refusals | refusal precision | refusal recall (unanswerable declined) "
+        "| answerable wrongly refused | accuracy, answerable | accuracy, all | right outcomes |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        mark = " **←**" if r is best else ""
+        print(
+            f"| {r['threshold']:.2f}{mark} | {r['refusals']} | {r['precision']:.3f} "
+            f"| {r['recall']:.3f} | {r['wrongly_refused']:.3f} | {r['accuracy_answerable']:.3f} "
+            f"| {r['accuracy_all']:.3f} | {r['right']:.3f} |"
+        )
+    print(
+        f"\noperating point: threshold {best['threshold']:.2f} ({best['right']:.3f} of questions "
+        "answered right or rightly declined, no correct answer lost)"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"rows": rows, "best": best}, indent=1))
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot([r["recall"] for r in rows], [r["precision"] for r in rows], "o-", label="refusal")
+    seen: set[tuple[float, float]] = set()
+    for r in rows:  # label each distinct point with the lowest threshold that gives it
+        point = (r["recall"], r["precision"])
+        if point not in seen:
+            seen.add(point)
+            ax.annotate(f"{r['threshold']:.2f}", point, fontsize=7,
+                        textcoords="offset points", xytext=(4, 4))  # fmt: skip
+    ax.plot([best["recall"]], [best["precision"]], "r*", markersize=14, label="chosen")
+    ax.set_xlabel("recall: unanswerable questions declined")
+    ax.set_ylabel("precision: refusals that were right")
+    ax.set_title("Refusal precision vs recall over the support threshold")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    args.plot.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.plot, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
