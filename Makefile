@@ -18,7 +18,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench eval-rtqa clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,10 +57,23 @@ bench: $(VENV)/.installed-bench
 	rm -rf $(BENCH_INDEX)
 	$(BIN)/python bench/ingest.py --keep $(BENCH_INDEX)
 	$(BIN)/python bench/query.py --index $(BENCH_INDEX)
+	$(BIN)/python bench/retrieval.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/answer.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/memory.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/prompts.py
 	$(BIN)/python bench/load.py --index $(BENCH_INDEX)
+
+# The answer-quality run of docs/benchmarks.md (about an hour on 2 cores, needs ../shared and the
+# index `make bench` builds): all 339 questions with every answer kept (--refusal-threshold 0),
+# the refusal curve and spread read from its records, and the time-honesty set.
+RTQA := ../shared/data/realtimeqa-2023q4
+EVAL_OUT ?= eval-out
+eval-rtqa: $(VENV)/.installed-bench
+	$(BIN)/newsrag eval $(RTQA)/questions.jsonl --corpus $(RTQA)/articles.jsonl \
+		--index $(BENCH_INDEX) --refusal-threshold 0 --out $(EVAL_OUT)/rtqa
+	$(BIN)/python bench/refusal.py $(EVAL_OUT)/rtqa/results.jsonl
+	$(BIN)/python bench/spread.py $(EVAL_OUT)/rtqa/results.jsonl
+	$(BIN)/newsrag eval eval/time-honesty.jsonl --index $(BENCH_INDEX) --out $(EVAL_OUT)/time-honesty
 
 clean:
 	rm -rf .newsrag .pytest_cache

@@ -35,9 +35,11 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
             soft_weight=0.0,
             window_search=False,
             split_preamble=False,
+            window_min_share=0.0,
         ),
     ),
     ("+ time scope weighting", dict(window_weight=3.0, soft_weight=0.7)),
+    ("+ date gain only for passages half as similar as the best", dict(window_min_share=0.5)),
     ("+ dense search inside the window", dict(window_search=True)),
     ("+ preamble sentences as extra queries", dict(split_preamble=True)),
 ]

@@ -461,7 +461,11 @@ def _scope_dict(scope: TimeScope | None) -> dict[str, Any] | None:
     }
 
 
-_LOWER_FIRST = {"The", "A", "An", "It", "Its", "They", "He", "She", "This", "There", "These"}
+# Words that start a sentence but not a name: lower-cased after "According to ... article,".
+_LOWER_FIRST = {
+    "The", "A", "An", "It", "Its", "They", "He", "She", "This", "There", "These", "About",
+    "Around", "Nearly", "Almost", "Over", "Some", "More", "Most", "Many", "All", "Up", "In", "On",
+}  # fmt: skip
 
 
 def dated(text: str, citations: Sequence[Citation], scope: TimeScope | None) -> str:

@@ -173,7 +173,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "refusal_threshold",
-        0.0,
+        0.35,
         "NEWSRAG_REFUSAL_THRESHOLD",
         "Answers whose support by the sources (0-1: the question's words in the best source, "
         "the answer's words in the sources, the right kind of answer) is below this are "
@@ -266,7 +266,7 @@ class Settings:
     top_k: int = 5
     context_tokens: int = 800
     min_similarity: float = 0.15
-    refusal_threshold: float = 0.0
+    refusal_threshold: float = 0.35
     host: str = "127.0.0.1"
     port: int = 7860
     auth: str = ""

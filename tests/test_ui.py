@@ -874,3 +874,10 @@ def test_browser_real_local_llm_answers_with_a_citation(
 
 def test_artifacts_folder_is_git_ignored():
     assert "tests/artifacts/" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_added_news_warnings_are_shown_without_failing(service: Service, tmp_path: Path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    html = service.add_news([str(empty)], "")
+    assert "empty.jsonl" in html and "nr-ok" in html  # a warning line, not a failure

@@ -324,6 +324,9 @@ class Service:
         names = {str(f): Path(f).name for f in files or []}
         errors = [render.esc(str(e).replace(e.origin, names.get(e.origin, e.origin), 1))
                   for e in report.errors]  # fmt: skip
+        # Warnings (a repeated URL, a future date, an empty file) are shown, but are no failure.
+        notes = [render.esc(str(e).replace(e.origin, names.get(e.origin, e.origin), 1))
+                 for e in report.warnings]  # fmt: skip
         changed = report.added + report.updated
         counts = [f"{report.added} new"] + [
             f"{n} {what}"
@@ -335,7 +338,7 @@ class Service:
             f"{_plural(report.chunks, 'passage')}) in {report.seconds:.1f} s."
             + (" Searchable now." if changed else "")
         )
-        return _summary([head, *lines, *errors], ok=not (errors or lines))
+        return _summary([head, *lines, *errors, *notes], ok=not (errors or lines))
 
 
 def _plural(n: int, word: str) -> str:
