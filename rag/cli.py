@@ -6,7 +6,6 @@ variable -> default; `--help` shows each one's variable.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 import textwrap
@@ -201,21 +200,10 @@ def _date_option(value: str | None, name: str) -> Any:
         raise click.BadParameter(str(exc).split(": ", 1)[1], param_hint=name) from None
 
 
-def _dated(published: str | None, as_of: str) -> str:
-    """Say when a source was published and how long before the question was asked."""
-    from rag.timescope import age_words
-
-    if not published:
-        return "date unknown"
-    try:
-        age = age_words(dt.date.fromisoformat(published[:10]), dt.date.fromisoformat(as_of))
-    except ValueError:
-        return published
-    return f"{published[:10]}, {age} the question"
-
-
 def print_answer(answer: Any) -> None:
     """Print an answer's numbered sources (title, outlet, date, url) and its checks."""
+    from rag.timescope import dated_label
+
     if answer.refused:
         click.echo(
             f"(nothing in the {len(answer.passages)} passage(s) retrieved as of {answer.as_of} "
@@ -228,7 +216,8 @@ def print_answer(answer: Any) -> None:
     if answer.citations:
         click.echo("\nSources:")
     for c in answer.citations:
-        meta = " · ".join([c.source or "outlet unknown", _dated(c.published, answer.as_of)])
+        dated = dated_label(c.published, answer.as_of, " the question")
+        meta = " · ".join([c.source or "outlet unknown", dated])
         click.echo(_safe(f"[{c.number}] {c.title} ({meta})"))
         if c.url:
             click.echo(_safe(f"    {c.url}"))

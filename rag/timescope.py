@@ -163,6 +163,20 @@ def age_words(published: dt.date, as_of: dt.date) -> str:
     return f"{days // 365} years before"
 
 
+def dated_label(published: str | None, as_of: str | dt.date, reference: str = "") -> str:
+    """Say when a source was published and how long before `as_of`: "2014-05-23, 9 years
+    before", then `reference` (" the question"); "date unknown" without a date, the text as it
+    is when it is not a date."""
+    if not published:
+        return "date unknown"
+    try:
+        day = dt.date.fromisoformat(published[:10])
+        ref = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    except ValueError:
+        return published
+    return f"{published[:10]}, {age_words(day, ref)}{reference}"
+
+
 def month_year(day: dt.date) -> str:
     """Return "May 2014"."""
     return f"{calendar.month_name[day.month]} {day.year}"

@@ -38,6 +38,7 @@ from rag.limits import json_depth_ok, terminal_safe
 from rag.store import VectorStore
 from rag.types import Article
 from tests.conftest import ROOT, make_record, newsrag_env, start_serve, write_jsonl
+from tests.test_faults import PEAK_MEMORY
 
 ALLOW_HINT = "set NEWSRAG_ALLOW_PRIVATE_URLS={} to allow it"
 
@@ -89,18 +90,24 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def start_server(host: str, routes: dict[str, Route]) -> tuple[Any, Server]:
+    """Serve `routes` on `host` (any free port) in a thread; return the server and its state."""
+    state = Server(host, routes)
+    httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
+    httpd.daemon_threads = True
+    httpd.state = state  # type: ignore[attr-defined]
+    state.port = httpd.server_address[1]
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, state
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[..., Server]]:
     """Start servers on demand: serve(host, routes) -> Server; all stopped at the end."""
     started: list[tuple[http.server.ThreadingHTTPServer, Server]] = []
 
     def start(host: str, routes: dict[str, Route]) -> Server:
-        state = Server(host, routes)
-        httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.state = state  # type: ignore[attr-defined]
-        state.port = httpd.server_address[1]
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd, state = start_server(host, routes)
         started.append((httpd, state))
         return state
 
@@ -194,17 +201,6 @@ def split(items: Any) -> tuple[list[Article], list[LoadError], list[LoadError]]:
 
 
 # -- the CLI in a child process, with its peak memory ---------------------------------------------
-
-PEAK_MEMORY = """
-import atexit, re, sys
-def _peak():
-    status = open("/proc/self/status").read()
-    print("maxrss_kb", re.search(r"VmHWM:\\s+(\\d+)", status).group(1), file=sys.stderr)
-atexit.register(_peak)
-sys.argv[0] = "newsrag"
-from rag.cli import main
-main()
-"""
 
 
 @dataclass
@@ -782,14 +778,8 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     servers: list[http.server.ThreadingHTTPServer] = []
     state: dict[str, Any] = {}
     for host, routes in [("127.0.0.1", {"/secret": secret_route}), ("127.0.0.2", {})]:
-        s = Server(host, routes)
-        httpd = http.server.ThreadingHTTPServer((host, 0), _Handler)
-        httpd.daemon_threads = True
-        httpd.state = s  # type: ignore[attr-defined]
-        s.port = httpd.server_address[1]
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd, state[host] = start_server(host, routes)
         servers.append(httpd)
-        state[host] = s
     state["127.0.0.2"].routes["/r"] = redirect_to(f"{state['127.0.0.1'].base}/secret")
     serving = start_serve(tmp / "ix", tmp / "serve.log", env)
     try:

@@ -102,3 +102,14 @@ def test_age_words(published, words):
 
 def test_month_year():
     assert month_year(d("2014-05-23")) == "May 2014"
+
+
+def test_dated_label():
+    from rag.timescope import dated_label
+
+    assert dated_label("2014-05-23", AS_OF) == "2014-05-23, 9 years before"
+    assert dated_label("2023-11-28T10:00", "2023-12-01", " the question") == (
+        "2023-11-28, 3 days before the question"
+    )
+    assert dated_label(None, AS_OF) == "date unknown"
+    assert dated_label("last spring", AS_OF) == "last spring"

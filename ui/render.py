@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
+from rag.timescope import dated_label
 from rag.types import Answer, Citation, Passage
 
 # Characters Markdown, Gradio's LaTeX or the chat renderer would interpret.
@@ -109,22 +110,6 @@ def answer_html(answer: Answer, turn: int, scope: str = "") -> str:
             f"<ul>{items}</ul></div>"
         )
     return out
-
-
-def dated_label(published: str | None, as_of: str) -> str:
-    """Say when a source was published and how long before the question: "2014-05-23, 9 years
-    before"."""
-    if not published:
-        return "date unknown"
-    import datetime as dt
-
-    from rag.timescope import age_words
-
-    try:
-        age = age_words(dt.date.fromisoformat(published[:10]), dt.date.fromisoformat(as_of))
-    except ValueError:
-        return published
-    return f"{published[:10]}, {age}"
 
 
 def pending_sources_html(passages: Sequence[Passage], turn: int) -> str:
