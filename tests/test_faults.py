@@ -266,32 +266,33 @@ def test_a_corpus_file_caught_half_written(tmp_path: Path, settings: Settings):
     assert set(VectorStore(settings, "fake").articles()) == {r["id"] for r in records}
 
 
-def test_a_corpus_file_that_keeps_changing_while_read(tmp_path: Path):
+def test_a_corpus_file_that_keeps_changing_while_read(tmp_path: Path, monkeypatch):
     """A file its writer is still appending to is not parsed half-read: it is read again, and
-    after a few tries reported; once the writer is done it is read whole."""
-    f = write_jsonl(tmp_path / "news.jsonl", [make_record(i, sentences=80) for i in range(1500)])
-    stop, started = threading.Event(), threading.Event()
+    after a few tries reported; once the writer is done it is read whole.
 
-    def append() -> None:
+    The writer is a hook on each read pass that appends a line, so the file provably changes
+    while every pass reads it (a writer thread racing the reader was flaky on a busy machine).
+    """
+    import rag.corpus
+
+    f = write_jsonl(tmp_path / "news.jsonl", [make_record(i, sentences=80) for i in range(50)])
+    read_pass = rag.corpus._jsonl_pass
+    appended = []
+
+    def pass_while_written(path: Path, opts: object) -> object:
+        found = read_pass(path, opts)
         with open(f, "a") as fh:
-            n = 1500
-            while not stop.is_set():
-                fh.write(json.dumps(make_record(n, sentences=4)) + "\n")
-                fh.flush()
-                started.set()
-                n += 1
+            fh.write(json.dumps(make_record(1000 + len(appended), sentences=4)) + "\n")
+        appended.append(path)
+        return found
 
-    writer = threading.Thread(target=append)
-    writer.start()
-    try:
-        assert started.wait(10)
-        items = list(load([str(f)]))
-    finally:
-        stop.set()
-        writer.join()
+    monkeypatch.setattr(rag.corpus, "_jsonl_pass", pass_while_written)
+    items = list(load([str(f)]))
     assert [str(i) for i in items] == [
         f"{f}: the file kept changing while it was read: run again once it is written"
     ]
+    assert len(appended) == rag.corpus.READ_TRIES
+    monkeypatch.setattr(rag.corpus, "_jsonl_pass", read_pass)  # the writer is done
     lines = len(f.read_text().splitlines())
     items = list(load([str(f)]))
     assert len(items) == lines and all(isinstance(i, Article) for i in items)
