@@ -117,30 +117,91 @@ def ingest(
         sys.exit(1)
 
 
+def filter_options(func: F) -> F:
+    """Add --as-of, --from, --to and --outlet, the filters of `ask` and `search`."""
+    as_of_help = "Answer as of this date (YYYY-MM-DD): later articles are ignored. Default: today."
+    options = [
+        click.option("--as-of", "as_of", metavar="DATE", help=as_of_help),
+        click.option(
+            "--from", "date_from", metavar="DATE", help="Only articles published on or after."
+        ),
+        click.option(
+            "--to", "date_to", metavar="DATE", help="Only articles published on or before."
+        ),
+        click.option(
+            "--outlet",
+            "outlets",
+            multiple=True,
+            help="Only this outlet (repeatable), as stored, e.g. reuters.com.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(
+    as_of: str | None, date_from: str | None, date_to: str | None, outlets: tuple[str, ...]
+) -> Any:
+    """Turn the `filter_options` values into `Filters`; a bad date is a usage error."""
+    from rag.retrieval import Filters
+
+    return Filters(
+        as_of=_date_option(as_of, "--as-of"),
+        date_from=_date_option(date_from, "--from"),
+        date_to=_date_option(date_to, "--to"),
+        sources=outlets,
+    )
+
+
 @main.command()
 @click.argument("query")
-@click.option("-k", "--k", "k", default=5, show_default=True, help="Number of passages to show.")
+@filter_options
+@settings_options("top_k")
+# The old name of --top-k, kept so that scripts written for it still run.
+@click.option("-k", "--k", "k", type=int, hidden=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as a JSON list.")
 @settings_options("index", "chroma_url", "collection", "embedding_model")
-def search(query: str, k: int, as_json: bool, **values: Any) -> None:
-    """Show the passages most similar to QUERY, best first."""
+def search(
+    query: str,
+    as_of: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    outlets: tuple[str, ...],
+    k: int | None,
+    as_json: bool,
+    **values: Any,
+) -> None:
+    """Show the passages `newsrag ask` would answer QUERY from, best first.
+
+    The same hybrid retrieval (dense and keyword, time-aware) as `ask`, with the same filters.
+    The score in brackets is the passage's cosine similarity to QUERY.
+    """
+    from rag.retrieval import Retriever
+
+    if k is not None:
+        values["top_k"] = k
     settings = _settings(**values)
-    if k < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--k")
+    if settings.top_k < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--top-k")
+    filters = _filters(as_of, date_from, date_to, outlets)
     try:
-        store = _open_store(settings)
-        embedder = get_embedder(settings.embedding_model, settings.embedding_precision)
-        passages = store.search(embedder.embed([query])[0], k)
+        retriever = Retriever(settings, store=_open_store(settings))
+        passages = retriever.retrieve(query, settings.top_k, filters)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps([p.__dict__ for p in passages], indent=2, ensure_ascii=False))
         return
     if not passages:
-        click.echo("No passages found: the index is empty.")
+        click.echo(
+            "No passages found: nothing in the index passes the filters."
+            if as_of or date_from or date_to or outlets
+            else "No passages found: the index is empty (or holds only articles dated after today)."
+        )
         return
     for rank, p in enumerate(passages, 1):
-        click.echo(_safe(f"{rank}. [{p.score:.3f}] {p.title}"))
+        click.echo(_safe(f"{rank}. [{p.similarity:.3f}] {p.title}"))
         meta = " · ".join(
             [p.source or "unknown outlet", p.published or "date unknown"]
             + ([p.url] if p.url else [])
@@ -230,12 +291,7 @@ def print_answer(answer: Any) -> None:
 
 @main.command()
 @click.argument("question")
-@click.option("--as-of", "as_of", metavar="DATE", help="Answer as of this date (YYYY-MM-DD): "
-              "later articles are ignored. Default: today.")  # fmt: skip
-@click.option("--from", "date_from", metavar="DATE", help="Only articles published on or after.")
-@click.option("--to", "date_to", metavar="DATE", help="Only articles published on or before.")
-@click.option("--outlet", "outlets", multiple=True, help="Only this outlet (repeatable), "
-              "as stored, e.g. reuters.com.")  # fmt: skip
+@filter_options
 @click.option("-k", "--k", "k", type=int, help="Passages to retrieve (default NEWSRAG_TOP_K).")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @settings_options(
@@ -255,18 +311,12 @@ def ask(
     """Answer QUESTION from the indexed articles, citing them as [n]."""
     from rag.answering import Answerer, QuestionError, validate_question
     from rag.llms import LLMError
-    from rag.retrieval import Filters
     from rag.types import Answer
 
     settings = _settings(**values)
     if k is not None and k < 1:
         raise click.BadParameter("must be at least 1", param_hint="--k")
-    filters = Filters(
-        as_of=_date_option(as_of, "--as-of"),
-        date_from=_date_option(date_from, "--from"),
-        date_to=_date_option(date_to, "--to"),
-        sources=outlets,
-    )
+    filters = _filters(as_of, date_from, date_to, outlets)
     stream = not as_json and sys.stdout.isatty()
     answer = None
     raw: list[str] = []

@@ -67,10 +67,67 @@ def test_unreachable_chroma_server_is_one_clear_line(cli, tmp_path: Path):
     assert "Traceback" not in result.output
 
 
+def test_search_shows_what_ask_retrieves_with_the_same_filters(cli, tmp_path: Path):
+    """`search` ranks with ask's hybrid Retriever, as of a date, within dates and outlets."""
+    from rag.config import Settings
+    from rag.retrieval import Filters, Retriever, parse_date
+
+    recs = [make_record(i) for i in range(12)]
+    for r in recs[::3]:
+        r["source"] = "other.example"
+    f = write_jsonl(tmp_path / "a.jsonl", recs)
+    assert cli("ingest", str(f)).exit_code == 0
+
+    def search(*args: str) -> list[dict]:
+        result = cli("search", "council budget minister", "--json", *args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    retriever = Retriever(Settings.load())  # the environment of `cli`: its index, fake model
+    for args, filters, k in [
+        ((), Filters(), 5),
+        (("--top-k", "7"), Filters(), 7),
+        (("--as-of", "2023-05-31"), Filters(as_of=parse_date("2023-05-31")), 5),
+        (
+            ("--from", "2023-03-01", "--to", "2023-08-31", "--outlet", "example.com"),
+            Filters(
+                date_from=parse_date("2023-03-01"),
+                date_to=parse_date("2023-08-31"),
+                sources=("example.com",),
+            ),
+            5,
+        ),
+    ]:
+        expected = retriever.retrieve("council budget minister", k, filters)
+        assert expected and all(filters.matches(p) for p in expected)
+        got = search(*args)
+        assert [p["chunk_id"] for p in got] == [p.chunk_id for p in expected], args
+        assert [p["score"] for p in got] == [p.score for p in expected], args
+
+    assert {p["source"] for p in search("--outlet", "other.example")} == {"other.example"}
+    assert max(p["published"] for p in search("--as-of", "2023-02-28")) <= "2023-02-28"
+    assert len(search("--k", "2")) == len(search("-k", "2")) == 2  # the old flag still works
+    assert cli("search", "council", "--top-k", "0").exit_code == 2
+    bad = cli("search", "council", "--from", "March")
+    assert bad.exit_code == 2 and "'March' is not a date; use YYYY-MM-DD" in bad.output
+    help_text = cli("search", "--help").output
+    for flag in ("--as-of", "--from", "--to", "--outlet", "--top-k", "NEWSRAG_TOP_K"):
+        assert flag in help_text, flag
+    assert "--k " not in help_text
+
+
+def test_search_top_k_defaults_to_newsrag_top_k(cli, tmp_path: Path, monkeypatch):
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(12)])
+    assert cli("ingest", str(f)).exit_code == 0
+    monkeypatch.setenv("NEWSRAG_TOP_K", "3")
+    assert len(json.loads(cli("search", "council budget", "--json").output)) == 3
+    assert len(json.loads(cli("search", "council budget", "--json", "--top-k", "6").output)) == 6
+
+
 STORE = ["index", "chroma_url", "collection", "embedding_model"]
 OPTIONS = {
     "ingest": STORE + ["chunk_tokens", "batch_size", "fetch_timeout"],
-    "search": STORE,
+    "search": STORE + ["top_k"],
     "stats": STORE,
     "ask": STORE + ["llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
 }
