@@ -27,12 +27,12 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import numpy as np
@@ -49,6 +49,9 @@ GENERATION = "newsrag_generation"  # collection metadata key, changed by every w
 TEXT = "text"
 CHECK_EVERY = 1.0  # seconds between two looks at the collection's write generation
 REBUILD_SPACING = 10.0  # a query-time keyword rebuild waits this many times the last one's duration
+READ_TRIES = 5  # times a keyword index reader reads CURRENT again when the folder it named is gone
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -435,7 +438,9 @@ class KeywordIndex:
 
     Each build goes into a fresh folder; the `CURRENT` file, replaced atomically, names the one
     in use, with the fingerprint and the store generation it was built from, so a killed build
-    never leaves a half-written index in use.
+    never leaves a half-written index in use. A build keeps the folder it replaces, for readers
+    that read `CURRENT` just before the switch, and removes the older ones; a reader that finds
+    its folder gone all the same (two builds in between) reads `CURRENT` again.
     """
 
     def __init__(self, directory: Path) -> None:
@@ -503,6 +508,7 @@ class KeywordIndex:
             texts.append(f"{meta.get('title', '')}\n{text}")
         name = f"bm25-{fp}-{uuid.uuid4().hex[:8]}"
         target = self.dir / name
+        previous = self._read_current().get("dir")
         try:
             target.mkdir(parents=True)
             if texts:
@@ -519,7 +525,7 @@ class KeywordIndex:
             shutil.rmtree(target, ignore_errors=True)
             raise self._unwritable(exc) from None
         for old in self.dir.iterdir():
-            if old.name != name and old.name != "CURRENT":
+            if old.name not in (name, previous, "CURRENT"):
                 shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
         return len(ids)
 
@@ -572,29 +578,51 @@ class KeywordIndex:
             log.warning("keyword index under %s not refreshed: %s", index, exc)
         self._next_rebuild = time.monotonic() + REBUILD_SPACING * (time.monotonic() - start)
 
+    def _in_use(self, read: Callable[[dict[str, Any], Path], T]) -> T | None:
+        """Return `read(CURRENT, folder it names)`, or None when no index was built yet.
+
+        A folder that vanished under `read` was removed by builds that ended after CURRENT was
+        read: CURRENT then names a newer folder, which is read instead.
+        """
+        gone = None
+        for _ in range(READ_TRIES):
+            try:
+                current = json.loads(self._current.read_text())
+            except FileNotFoundError:
+                return None
+            try:
+                return read(current, self.dir / current["dir"])
+            except FileNotFoundError:
+                if current["dir"] == gone:
+                    raise  # CURRENT itself names a folder that is not there
+                gone = current["dir"]
+        raise StoreError(
+            f"The keyword index at {self.dir} kept changing while it was read: run the "
+            "command again."
+        )
+
     def ids(self) -> list[str]:
         """Return the chunk ids in the index currently in use."""
-        try:
-            current = json.loads(self._current.read_text())
-        except FileNotFoundError:
-            return []
-        return json.loads((self.dir / current["dir"] / "ids.json").read_text())
+        ids = self._in_use(lambda _, folder: json.loads((folder / "ids.json").read_text()))
+        return ids or []
 
     def _load(self) -> tuple[Any, list[str]] | None:
         """Return the BM25 model and chunk ids in use, loading them only when CURRENT changed."""
         import bm25s
 
-        try:
-            current = json.loads(self._current.read_text())
-        except FileNotFoundError:
-            return None
-        if not current["chunks"]:
-            return None
-        if self._cache is None or self._cache[0] != current["dir"]:
-            folder = self.dir / current["dir"]
+        def read(current: dict[str, Any], folder: Path) -> tuple[str, Any, list[str]] | None:
+            if not current["chunks"]:
+                return None
+            if self._cache is not None and self._cache[0] == folder.name:
+                return self._cache
             ids = json.loads((folder / "ids.json").read_text())
-            self._cache = (current["dir"], bm25s.BM25.load(str(folder)), ids)
-        return self._cache[1], self._cache[2]
+            return folder.name, bm25s.BM25.load(str(folder)), ids
+
+        loaded = self._in_use(read)
+        if loaded is None:
+            return None
+        self._cache = loaded
+        return loaded[1], loaded[2]
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs, best first."""
