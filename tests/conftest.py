@@ -102,6 +102,26 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def _clear_newsrag_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [k for k in os.environ if k.startswith("NEWSRAG_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_newsrag_environment_in_session() -> Iterator[None]:
+    """Hide the developer's NEWSRAG_* variables from module- and session-scoped fixtures too."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _clear_newsrag_variables(monkeypatch)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_newsrag_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hide NEWSRAG_* variables from each test (also any an earlier test left behind): each
+    test sets the ones it needs."""
+    _clear_newsrag_variables(monkeypatch)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings for a fresh index in a temporary folder, with the fake embedder."""
