@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import pytest
 
+from rag import embeddings
 from rag.embeddings import MissingModelError, SentenceTransformerEmbedder, resolve_precision
 
 
-def test_precision_values():
+def test_precision_values(monkeypatch: pytest.MonkeyPatch):
     assert resolve_precision("fp32") == "fp32"
     assert resolve_precision("bf16") == "bf16"
-    assert resolve_precision("auto") in {"fp32", "bf16"}
+    # "auto" is bf16 exactly where the CPU multiplies bfloat16 natively.
+    for fast, expected in [(True, "bf16"), (False, "fp32")]:
+        monkeypatch.setattr(embeddings, "cpu_has_fast_bf16", lambda fast=fast: fast)
+        assert resolve_precision("auto") == expected
     with pytest.raises(MissingModelError, match="NEWSRAG_EMBEDDING_PRECISION='fp8' is not one of"):
         resolve_precision("fp8")
+
+
+@pytest.mark.parametrize(("amx", "avx512_bf16"), [(True, False), (False, True), (False, False)])
+def test_fast_bf16_means_amx_tiles_or_avx512_bf16(
+    monkeypatch: pytest.MonkeyPatch, amx: bool, avx512_bf16: bool
+):
+    torch_cpu = pytest.importorskip("torch.cpu")
+    monkeypatch.setattr(torch_cpu, "_is_amx_tile_supported", lambda: amx)
+    monkeypatch.setattr(torch_cpu, "_is_avx512_bf16_supported", lambda: avx512_bf16)
+    assert embeddings.cpu_has_fast_bf16() is (amx or avx512_bf16)
 
 
 @pytest.mark.slow

@@ -198,6 +198,8 @@ def test_chunks_stored_by_earlier_versions_as_documents_are_still_read(
 def test_chunking_ahead_hands_on_errors_and_stops_with_its_consumer():
     import threading
 
+    import pytest
+
     from rag.ingest import _ahead
 
     def failing():
@@ -206,12 +208,10 @@ def test_chunking_ahead_hands_on_errors_and_stops_with_its_consumer():
         raise ValueError("bad article")
 
     got = []
-    try:
+    with pytest.raises(ValueError, match="^bad article$"):
         for x in _ahead(failing(), 1):
             got.append(x)
-    except ValueError as exc:
-        assert str(exc) == "bad article"
-    assert got == [1, 2]
+    assert got == [1, 2]  # the items before the error, then the error
 
     produced = []
 
