@@ -748,7 +748,9 @@ def test_browser_xss_article_stays_inert(chat: Chat):
     expect(panel).to_contain_text("<script>alert(3)</script>")
     expect(page.locator("#nr-chat")).to_contain_text("onerror=alert(4)")
     page.locator("#nr-sources .nr-meta").last.hover()
-    page.wait_for_timeout(500)
+    # Run what the hover queued: an alert() there would hold this reply until the dialog
+    # handler dismissed it, and the dialog event reaches us first.
+    page.evaluate("() => new Promise(done => setTimeout(done, 0))")
     assert chat.dialogs == []
     assert page.locator("#nr-sources :is(img, script, b), #nr-chat :is(img, script)").count() == 0
     hrefs = page.locator("#nr-sources a, #nr-chat .nr-answer a").evaluate_all(
@@ -814,18 +816,24 @@ def test_gradio_client_sessions_queue_for_the_model_and_keep_their_own_chats(
 
     try:
         threads = [threading.Thread(target=session, args=(i,)) for i in range(len(questions))]
-        for t in threads:
+        # Each session starts once the one before holds its place in the model's queue (a chat
+        # shows nothing before it takes its place), so they arrive in a known order.
+        for i, t in enumerate(threads):
             t.start()
-            time.sleep(0.5)
+            deadline = time.monotonic() + 60
+            while not seen[i]:
+                assert t.is_alive(), f"session {i} ended before it was queued: {seen[i]}"
+                assert time.monotonic() < deadline, f"session {i} not queued in 60 s: {seen[i]}"
+                time.sleep(0.02)
         for t in threads:
             t.join(120)
     finally:
         servers.close()
     assert not any(t.is_alive() for t in threads)
-    # Whatever order they arrived in: one had the model at once, one waited behind one answer,
-    # one behind two answers and then one.
-    waits = sorted(re.findall(r"Waiting for the model: (\d) answers? ahead of you…", "\n".join(u))
-                   for u in seen)  # fmt: skip
+    # The first had the model at once, the second waited behind one answer, the third behind
+    # two answers and then one.
+    waits = [re.findall(r"Waiting for the model: (\d) answers? ahead of you…", "\n".join(u))
+             for u in seen]  # fmt: skip
     assert [sorted(set(w)) for w in waits] == [[], ["1"], ["1", "2"]], waits
     for i, final in enumerate(finals):
         _, messages, panel, _ = final
@@ -839,7 +847,7 @@ def test_browser_real_local_llm_answers_with_a_citation(
     chromium: Any, tmp_path_factory: pytest.TempPathFactory
 ):
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("the local LLM needs llama-cpp-python: make install")
+        pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
     tmp = tmp_path_factory.mktemp("serve-local")
     subprocess.run(
         [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix")],
