@@ -77,12 +77,19 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Print a line for every batch written.")
 @click.option("--follow-links", is_flag=True,
               help="Follow symlinks that lead out of an ingested folder.")  # fmt: skip
+@click.option("--no-deals", is_flag=True,
+              help="Skip deal extraction (`newsrag deals`): the model reads nothing.")  # fmt: skip
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "chunk_tokens", "batch_size",
-    "fetch_timeout",
+    "fetch_timeout", "llm", "llm_model", "llm_threads",
 )  # fmt: skip
 def ingest(
-    inputs: tuple[str, ...], prune: bool, verbose: bool, follow_links: bool, **values: Any
+    inputs: tuple[str, ...],
+    prune: bool,
+    verbose: bool,
+    follow_links: bool,
+    no_deals: bool,
+    **values: Any,
 ) -> None:
     """Add news articles to the index, or bring it up to date.
 
@@ -111,10 +118,13 @@ def ingest(
             on_batch=on_batch,
             progress=sys.stderr.isatty(),
             follow_links=follow_links,
+            deals=not no_deals,
         )
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
+    if report.deals is not None:
+        click.echo(report.deals.summary())
     if report.failed:
         click.echo(f"{report.failed} input(s) failed; see the error lines above.", err=True)
         sys.exit(1)
@@ -488,3 +498,101 @@ def eval_command(
     if base is not None:
         click.echo(f"\nAgainst the baseline {baseline}:\n{render_diff(report['baseline'])}")
     click.echo(f"\nwrote {', '.join(str(p) for p in [out_dir / RESULTS, *paths])}")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--company", metavar="NAME", help="Deals with this company on either side.")
+@click.option("--investor", metavar="NAME", help="Deals with this acquirer or investor.")
+@click.option("--type", "deal_type", metavar="TYPE",
+              help="acquisition, merger, 'funding round' or stake.")  # fmt: skip
+@click.option("--stage", metavar="STAGE", help="rumoured, announced, closed or cancelled.")
+@click.option("--from", "date_from", metavar="DATE", help="Reported on or after this date.")
+@click.option("--to", "date_to", metavar="DATE", help="First reported on or before this date.")
+@click.option("--min-usd", type=float, metavar="AMOUNT",
+              help="Only deals of at least this many US dollars (e.g. 1e8).")  # fmt: skip
+@click.option("--sort", type=click.Choice(["date", "amount"]), default="date", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most N deals.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deals as a JSON list.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the deals as CSV.")
+@settings_options("index", "chroma_url", "collection")
+@click.pass_context
+def deals(
+    ctx: click.Context,
+    company: str | None,
+    investor: str | None,
+    deal_type: str | None,
+    stage: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    min_usd: float | None,
+    sort: str,
+    limit: int | None,
+    as_json: bool,
+    as_csv: bool,
+    **values: Any,
+) -> None:
+    """List the deals found in the ingested news, newest first.
+
+    Deals are extracted at ingest (skip with `newsrag ingest --no-deals`). `newsrag deals show
+    ID` prints one deal with the sentence each of its figures came from.
+    """
+    from rag.deals.query import DealQuery, DealQueryError, find_deals
+    from rag.deals.render import deals_csv, deals_json, deals_table
+
+    ctx.ensure_object(dict)
+    ctx.obj["values"] = values
+    if ctx.invoked_subcommand is not None:
+        return
+    table = _deal_table(_settings(**values))
+    query = DealQuery(
+        company=company,
+        investor=investor,
+        type=deal_type,
+        stage=stage,
+        since=_date_option(date_from, "--from"),
+        until=_date_option(date_to, "--to"),
+        min_usd=min_usd,
+        sort=sort,
+        limit=limit,
+    )
+    try:
+        found = find_deals(table, query)
+    except DealQueryError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if as_json:
+        click.echo(deals_json(found))
+    elif as_csv:
+        click.echo(deals_csv(found), nl=False)
+    else:
+        click.echo(_safe(deals_table(found)))
+
+
+@deals.command("show")
+@click.argument("deal_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the deal and its mentions as JSON.")
+@click.pass_context
+def deals_show(ctx: click.Context, deal_id: str, as_json: bool) -> None:
+    """Show one deal: its fields, conflicts, and every mention with its quoted sentence."""
+    from rag.deals.query import get_deal
+    from rag.deals.render import deal_detail, deals_json
+
+    table = _deal_table(_settings(**ctx.obj["values"]))
+    deal = get_deal(table, deal_id)
+    if deal is None:
+        raise click.ClickException(
+            f"No deal with id {deal_id!r}: `newsrag deals` lists the ids (a unique prefix works)."
+        )
+    click.echo(deals_json([deal], mentions=True) if as_json else _safe(deal_detail(deal)))
+
+
+def _deal_table(settings: Settings) -> Any:
+    """The deal table, brought up to date with the mentions stored in Chroma."""
+    from rag.deals.storage import DealStore, DealTable
+
+    store = _open_store(settings)
+    table = DealTable(settings.index)
+    try:
+        table.sync(DealStore(store))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    return table

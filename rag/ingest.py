@@ -21,6 +21,7 @@ import numpy as np
 from rag.chunking import chunk_articles
 from rag.config import Settings
 from rag.corpus import LoadError, LoadOptions, load
+from rag.deals.pipeline import DealReport, update_deals
 from rag.embeddings import Embedder, get_embedder
 from rag.store import (
     ArticleState,
@@ -45,6 +46,7 @@ class IngestReport:
     seconds: float = 0.0
     errors: list[LoadError] = field(default_factory=list)
     warnings: list[LoadError] = field(default_factory=list)  # reported; nothing failed
+    deals: DealReport | None = None  # when deals were extracted
 
     def summary(self) -> str:
         rate = (
@@ -86,6 +88,7 @@ def ingest(
     on_batch: Callable[[int, int, int], None] | None = None,
     progress: bool = False,
     follow_links: bool = False,
+    deals: bool = False,
 ) -> IngestReport:
     """Bring the index in line with `inputs`.
 
@@ -101,6 +104,8 @@ def ingest(
         on_batch: called with (batch number, articles, chunks) after each batch is stored.
         progress: show a progress bar on stderr.
         follow_links: follow symlinks that lead out of an ingested folder.
+        deals: also extract the deals of articles not read yet (see `rag.deals`), with the
+            model `settings.llm` names.
 
     Returns:
         Counts of what happened. Articles that failed to load leave what was stored for them
@@ -177,6 +182,11 @@ def ingest(
             keyword.sync(store)
         else:
             keyword.sync(store, states, generation)
+        if deals:
+            held = (set(states) | {a.id for a in todo}) - set(stale)
+            report.deals = update_deals(
+                articles.values(), store, settings, stored_ids=held, progress=progress
+            )
     report.seconds = time.perf_counter() - start
     return report
 

@@ -1,0 +1,213 @@
+"""Deal extraction scored on the annotated SENTiVENT articles in ../shared/data/deals-sentivent.
+
+Runs the ingest's extractor (`rag.deals.mentions.extract`: candidate filter, the local model's
+form, field checks) on the 144 articles and scores it against the 139 Merger/Acquisition and
+Investment events with relaxed matching: a predicted name counts when its span in the sentence
+overlaps the annotated one, an amount when it is the same amount after normalisation.
+
+- recall per slot: annotated arguments (buyer, target, amount) found by a mention of the
+  event's sentence, over all annotated arguments of that slot. The "named" column counts only
+  arguments that are names (a capital letter, not a pronoun such as "it" or "we"), which is
+  what the extractor stores by design;
+- precision per slot: stored fields that overlap an annotated argument of the same slot in the
+  same sentence (any of the three deal types), over all stored fields;
+- type: for found events, acquisition/merger for Merger/Acquisition, funding round/stake for
+  Investment;
+- rumoured: for found events, stage "rumoured" against the annotators' speculative flag.
+
+    .venv/bin/python -m bench.deals                 # runs the local model (about 2-4 min)
+    .venv/bin/python -m bench.deals --cache F.json  # keep/reuse the model's forms
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from rag.deals.mentions import Mention, extract  # noqa: E402
+from rag.deals.money import find_money, parse_money, same_amount  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "deals-sentivent" / "docs.jsonl"
+RESULTS = ROOT / "bench" / "results" / "deals.json"
+DEALS = {"Merger/Acquisition", "Investment"}
+_FAMILY = {
+    "Merger/Acquisition": {"acquisition", "merger"},
+    "Investment": {"funding round", "stake"},
+}
+_NOT_NAMED = re.compile(r"^(?:it|its|we|they|he|she|the\b.*|this\b.*|a\b.*|an\b.*|our\b.*)$", re.I)
+
+
+def _span(name: str, m: Mention, text: str) -> tuple[int, int] | None:
+    """Where `name` occurs in the mention's sentence, as offsets in the article."""
+    found = re.search(re.escape(name).replace(r"\ ", r"\s+"), m.sentence, re.IGNORECASE)
+    return (m.start + found.start(), m.start + found.end()) if found else None
+
+
+def _overlaps(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
+    return a is not None and a[0] < b[1] and b[0] < a[1]
+
+
+def _amount_matches(m: Mention, arg: dict[str, Any], text: str) -> bool:
+    if not m.amount:
+        return False
+    gold = parse_money(arg["text"])
+    mine = [x for x in find_money(m.sentence) if x.text == m.amount]
+    if gold is not None and mine and same_amount(mine[0], gold):
+        return True
+    return _overlaps(_span(m.amount, m, text), (arg["begin"], arg["end"]))
+
+
+def _named(arg: dict[str, Any]) -> bool:
+    return bool(re.search(r"[A-Z]", arg["text"])) and not _NOT_NAMED.match(arg["text"].strip())
+
+
+def score(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> dict[str, Any]:
+    slots = ("buyer", "target", "amount")
+    recall = {s: [0, 0] for s in slots}
+    named = {s: [0, 0] for s in slots}
+    precision = {s: [0, 0] for s in slots}
+    types = [0, 0]
+    rumour = [0, 0]
+    events_found = [0, 0]
+    for doc in docs:
+        text = doc["text"]
+        mentions = found.get(doc["id"], [])
+        for event in doc["events"]:
+            if event["type"] not in DEALS:
+                continue
+            mine = [m for m in mentions if m.start <= event["begin"] < m.end]
+            events_found[1] += 1
+            events_found[0] += bool(mine)
+            for arg in event["args"]:
+                slot = arg["slot"]
+                if slot not in slots:
+                    continue
+                gold = (arg["begin"], arg["end"])
+                if slot == "amount":
+                    hit = any(_amount_matches(m, arg, text) for m in mine)
+                elif slot == "buyer":
+                    hit = any(_overlaps(_span(n, m, text), gold) for m in mine for n in m.buyers)
+                else:
+                    hit = any(m.target and _overlaps(_span(m.target, m, text), gold) for m in mine)
+                recall[slot][0] += hit
+                recall[slot][1] += 1
+                if slot == "amount" or _named(arg):
+                    named[slot][0] += hit
+                    named[slot][1] += 1
+            if mine:
+                types[1] += 1
+                types[0] += any(m.type in _FAMILY[event["type"]] for m in mine)
+                rumour[1] += 1
+                rumour[0] += any((m.stage == "rumoured") == event["speculative"] for m in mine[:1])
+        # Precision: every stored field against the annotations of its sentence, any deal type.
+        for m in mentions:
+            args = [
+                arg
+                for event in doc["events"]
+                if m.start <= event["begin"] < m.end
+                for arg in event["args"]
+            ]
+            for name in m.buyers:
+                precision["buyer"][1] += 1
+                precision["buyer"][0] += any(
+                    arg["slot"] == "buyer"
+                    and _overlaps(_span(name, m, text), (arg["begin"], arg["end"]))
+                    for arg in args
+                )
+            if m.target:
+                precision["target"][1] += 1
+                precision["target"][0] += any(
+                    arg["slot"] == "target"
+                    and _overlaps(_span(m.target, m, text), (arg["begin"], arg["end"]))
+                    for arg in args
+                )
+            if m.amount:
+                precision["amount"][1] += 1
+                precision["amount"][0] += any(
+                    arg["slot"] == "amount" and _amount_matches(m, arg, text) for arg in args
+                )
+    return {
+        "recall": recall,
+        "recall_named": named,
+        "precision": precision,
+        "type": types,
+        "rumoured": rumour,
+        "events_found": events_found,
+        "mentions": sum(len(v) for v in found.values()),
+    }
+
+
+def _ratio(pair: list[int]) -> str:
+    return f"{pair[0] / pair[1]:.2f} ({pair[0]}/{pair[1]})" if pair[1] else "-"
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        "| slot | recall (all args) | recall (named args) | precision of stored fields |",
+        "|---|---:|---:|---:|",
+    ]
+    for slot in ("buyer", "target", "amount"):
+        lines.append(
+            f"| {slot} | {_ratio(result['recall'][slot])} | {_ratio(result['recall_named'][slot])}"
+            f" | {_ratio(result['precision'][slot])} |"
+        )
+    lines += [
+        "",
+        f"events with a mention in their sentence: {_ratio(result['events_found'])}",
+        f"deal type right (found events): {_ratio(result['type'])}",
+        f"rumoured vs factual right (found events): {_ratio(result['rumoured'])}",
+        f"mentions stored: {result['mentions']}; model calls: {result.get('calls', '-')}; "
+        f"seconds: {result.get('seconds', 0):.0f}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, help="JSON file of model forms to reuse and extend")
+    args = parser.parse_args()
+    if not DATA.exists():
+        print(f"skipped: {DATA} not found (../shared is not beside the repository)")
+        return
+    from rag.config import Settings
+    from rag.deals.forms import LocalForms
+    from rag.deals.mentions import user_prompt
+
+    docs = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+    cache: dict[str, Any] = {}
+    if args.cache and args.cache.exists():
+        cache = json.loads(args.cache.read_text())
+    model = LocalForms(Settings.load(llm="local"))
+    calls = 0
+
+    def fill(sentence, amounts):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        key = user_prompt(sentence, amounts)
+        if key not in cache:
+            cache[key] = model(sentence, amounts)
+            calls += 1
+        return cache[key]
+
+    start = time.perf_counter()
+    found = {d["id"]: extract(d["id"], d["text"], fill) for d in docs}
+    seconds = time.perf_counter() - start
+    if args.cache:
+        args.cache.write_text(json.dumps(cache, indent=1))
+    result = score(docs, found)
+    result.update(calls=calls, seconds=seconds)
+    print(f"Deal extraction on {DATA.parent.name}: {len(docs)} articles\n")
+    print(render(result))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,508 @@
+"""Deal mentions: one per sentence that states a deal, each field checked against the sentence.
+
+The local model is slow to read (about 120 tokens/s on 2 cores) and slower to write (13), so it
+never sees a whole article. A cheap filter picks the sentences that could state a deal (a
+deal word plus an amount or names), the model fills a small JSON form for each one under
+llama.cpp's JSON-schema constraint, and every field is then checked against the sentence:
+a name that is not in it is dropped, an amount is one of the money spans our own parser found
+(the model only picks which one), and the stage comes from cue words, not from the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from rag.chunking import split_sentences
+from rag.deals.money import Money, find_money, to_usd
+
+DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
+STAGES = ("rumoured", "announced", "closed", "cancelled")
+EXTRACTOR_VERSION = "1"  # stored with each article's mentions: a new version extracts again
+
+MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
+
+# Words that state a deal. Kept narrow: every candidate costs the model one to five seconds.
+_MA = (
+    r"acquir(?:e|es|ed|ing)|acquisitions?|buyouts?|takeovers?|"
+    r"merg(?:e|ed|es|er|ers|ing)|combination\s+with"
+)
+_BUY = (
+    r"buy(?:s|ing)?|bought|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
+    r"offer\s+(?:for|to\s+buy)|sale\s+of|sell(?:s|ing)?|sold"
+)
+_INVEST = (
+    r"invest(?:s|ed|ing|ment|ments)?\s+(?:of\s+|about\s+|around\s+|nearly\s+)?(?:in|\$|€|£)|"
+    r"stakes?\s+in|(?:lead|led|leading|anchor)\s+investors?|[\w-]+-backed|backed\s+by"
+)
+_FUND = (
+    r"financing\s+round|round\s+of\s+(?:financing|funding)|funding\s+round|(?:pre-)?seed\s+round|"
+    r"series\s+[a-h]|valu(?:ation|ed\s+at)|led\s+by|injection"
+)
+# Money words that are as often about campaigns, budgets and grants as about deals: they count
+# only next to a word of the venture trade.
+_WEAK = r"rais(?:e|es|ed|ing)|funding|fundrais\w*|seek(?:s|ing)?|financing"
+_VENTURE = re.compile(
+    r"\b(?:round|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|led\s+by|"
+    r"backed|equity|stake|financing|fundraising|unicorn)\b",
+    re.IGNORECASE,
+)
+_TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
+# "bought Nest", "bid for Embraer": a buying word right before a name.
+_BUY_NAME = (
+    r"(?:bought|buys|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
+    r"offer\s+for)\s+(?-i:[A-Z])"
+)
+# Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
+TRIGGER = re.compile(rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])", re.IGNORECASE)
+WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
+STRONG = re.compile(
+    rf"\b(?:{_MA}|{_BUY_NAME}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
+    rf"(?:lead|anchor)\s+investors?)(?![a-z])",
+    re.IGNORECASE,
+)
+# A capitalised word that is not the sentence's first: a company or person name, roughly.
+_NAME = re.compile(r"(?<=[\s(\"“'‘])[A-Z][\w&.'’-]*[A-Za-z0-9]")
+
+
+# Stage cues, strongest first within a sentence: a called-off deal that was "reportedly" close is
+# cancelled; an "agreed" deal that "has yet to close" is announced.
+_CUES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "cancelled",
+        re.compile(
+            r"\b(called\s+off|call\s+off|blocked|block(?:s|ing)?\s+the|abandon(?:ed|s)?|scrapped|"
+            r"terminat(?:ed|es)|walked\s+away|pulled\s+out|collapsed|fell\s+through|"
+            r"rejected|withdr(?:ew|awn))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "rumoured",
+        re.compile(
+            r"\b(reportedly|reported(?:ly)?|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
+            r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
+            r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
+            r"considering|weighing|explor(?:es|ing)|seek(?:s|ing)|looking\s+to|"
+            r"is\s+said\s+to|are\s+said\s+to|plans?\s+to|planning|nearing|close\s+to\s+a\s+deal|"
+            r"yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed|could|may|might|"
+            r"possible|potential|proposed|would)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "closed",
+        re.compile(
+            r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
+            r"raised|secured|took\s+over|merged)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "announced",
+        re.compile(
+            r"\b(agreed|agrees|announced|announces|signed|definitive\s+agreement|will\s+acquire|"
+            r"will\s+buy|to\s+acquire|to\s+buy|unveiled|confirmed|led|leads|leading|"
+            r"invest(?:s|ed)?|raises|acquires|buys)\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+# Names the model may copy that are not parties: pronouns and generic nouns.
+_NOT_A_PARTY = {
+    "it",
+    "its",
+    "they",
+    "them",
+    "we",
+    "us",
+    "he",
+    "she",
+    "the company",
+    "the firm",
+    "the group",
+    "the startup",
+    "the deal",
+    "company",
+    "investors",
+    "investor",
+    "shareholders",
+    "a group of investors",
+    "the government",
+}
+
+
+@dataclass
+class Mention:
+    """One sentence that states a deal, with the fields read from it and where each came from."""
+
+    article_id: str
+    sentence: str
+    start: int  # character offsets of the sentence in the article's text
+    end: int
+    type: str
+    buyers: list[str] = field(default_factory=list)
+    lead: str | None = None
+    target: str | None = None
+    amount: str | None = None  # as written
+    amount_low: float | None = None
+    amount_high: float | None = None
+    currency: str | None = None
+    amount_usd: float | None = None
+    round: str | None = None
+    valuation: str | None = None
+    valuation_usd: float | None = None
+    stage: str = "announced"
+    stage_cue: str | None = None
+    published: str | None = None  # the article's date, ISO
+    event_date: str | None = None  # stated in the sentence, ISO
+    outlet: str | None = None
+    url: str | None = None
+    title: str | None = None
+    by: dict[str, str] = field(default_factory=dict)  # field -> "model" or "rule"
+
+    @property
+    def id(self) -> str:
+        key = f"{self.article_id}:{self.start}:{self.end}:{self.target or ''}"
+        return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["id"] = self.id
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Mention:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+class FormFiller(Protocol):
+    """Fills the deal form for one sentence: a dict following FORM_SCHEMA."""
+
+    def __call__(self, sentence: str, amounts: list[Money]) -> dict[str, Any]: ...
+
+
+INSTRUCTIONS = """You read one sentence from a news article and fill a form about the deal \
+it states.
+A deal is an acquisition, a merger, a funding round (a company raising money from investors) \
+or a stake (buying part of a company).
+Not deals: share price moves, earnings, loans, bonds, spending on projects, products, \
+lawsuits, analysts' opinions.
+Reply with JSON only:
+- "deal": true only if the sentence itself states a specific deal between named companies or \
+investors.
+- "type": "acquisition", "merger", "funding round" or "stake".
+- "buyers": the acquirers or investors named in the sentence, copied exactly. News outlets and \
+people who report or comment on the deal are not buyers.
+- "lead": the lead investor if the sentence says who leads, else null.
+- "target": the company acquired, merged or receiving the money, copied exactly.
+- "amount": the number of the amount paid or raised, from the numbered amounts given; 0 if none.
+- "valuation": the number of the company's valuation, from the numbered amounts; 0 if none."""
+
+# Worked examples, with invented companies: (sentence, amounts line, the form).
+_EXAMPLES: list[tuple[str, str, dict[str, Any]]] = [
+    (
+        "Nordwind Capital is reportedly joining as a lead investor in the latest funding round "
+        "for Dutch AI startup Veldt.",
+        "none",
+        {"deal": True, "type": "funding round", "buyers": ["Nordwind Capital"],
+         "lead": "Nordwind Capital", "target": "Veldt", "amount": 0, "valuation": 0},
+    ),
+    (
+        "Harlow Systems agreed to buy Quintel Games for $6.8 billion in cash.",
+        "[1] $6.8 billion",
+        {"deal": True, "type": "acquisition", "buyers": ["Harlow Systems"], "lead": None,
+         "target": "Quintel Games", "amount": 1, "valuation": 0},
+    ),
+    (
+        "A report by Reuters said that Berlin-based Acme Robotics is seeking at least "
+        "€50 million in new financing.",
+        "[1] at least €50 million",
+        {"deal": True, "type": "funding round", "buyers": [], "lead": None,
+         "target": "Acme Robotics", "amount": 1, "valuation": 0},
+    ),
+    (
+        "Shares of Boeing rose 3% to $210 after the company reported strong deliveries.",
+        "[1] $210",
+        {"deal": False},
+    ),
+]  # fmt: skip
+
+SYSTEM = INSTRUCTIONS + "".join(
+    f"\n\nSentence: {sentence}\nAmounts: {amounts}\n{json.dumps(form)}"
+    for sentence, amounts, form in _EXAMPLES
+)
+
+
+# The words a sentence must hold for the model's deal type to stand.
+KIND_WORDS = {
+    "acquisition": re.compile(rf"\b(?:{_MA}|{_BUY}|{_TAKEOVER}|deal)(?![a-z])", re.IGNORECASE),
+    "merger": re.compile(r"\b(?:merg\w*|combin\w*)", re.IGNORECASE),
+    "funding round": re.compile(
+        rf"\b(?:{_FUND}|{_WEAK}|{_INVEST}|invest\w*|round|backed)(?![a-z])", re.IGNORECASE
+    ),
+    "stake": re.compile(r"\b(?:stakes?|invest\w*|shares?|holding)\b", re.IGNORECASE),
+}
+
+
+def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
+    """Yield (start, end, money spans) for each sentence that could state a deal.
+
+    A deal word plus a deal-sized amount and a name, or a strong deal word ("acquire",
+    "merger", "stake", "Series B") plus two names.
+    """
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        if len(sentence) > MAX_SENTENCE_CHARS:
+            continue
+        if not TRIGGER.search(sentence) and not (
+            WEAK.search(sentence) and _VENTURE.search(sentence)
+        ):
+            continue
+        amounts = [m for m in find_money(sentence) if not m.per_share]
+        names = len(_NAME.findall(" " + sentence))
+        sized = any(_deal_sized(m) for m in amounts)
+        if (sized and names >= 1) or (STRONG.search(sentence) and names >= 2):
+            yield start, end, amounts
+
+
+DEAL_SIZE_USD = 1e6  # smaller sums are prices, wages and donations, not deals
+
+
+def _deal_sized(money: Money) -> bool:
+    usd = to_usd(money.value, money.currency)
+    return (usd if usd is not None else money.value) >= DEAL_SIZE_USD
+
+
+def stage_of(sentence: str) -> tuple[str, str | None]:
+    """The deal's stage from cue words in the sentence, and the cue; "announced" by default."""
+    for stage, pattern in _CUES:
+        m = pattern.search(sentence)
+        if m:
+            return stage, m.group(0)
+    return "announced", None
+
+
+def round_of(sentence: str) -> str | None:
+    """The funding round named in the sentence ("Series B", "seed"), normalised."""
+    m = re.search(r"\bseries\s+([a-h])\b", sentence, re.IGNORECASE)
+    if m:
+        return f"Series {m.group(1).upper()}"
+    m = re.search(
+        r"\b(pre-seed|seed|angel|bridge)\s+(?:round|funding|financing)", sentence, re.IGNORECASE
+    )
+    return m.group(1).lower() if m else None
+
+
+_MONTH_NAMES = "january february march april may june july august september october november"
+_MONTHS = {m: i + 1 for i, m in enumerate([*_MONTH_NAMES.split(), "december"])}
+_DAY = re.compile(
+    r"\b(?:on\s+)?(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
+    re.IGNORECASE,
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+def event_date(sentence: str, published: date | None) -> date | None:
+    """A date the sentence states ("on March 5", "on Tuesday"), resolved against `published`."""
+    m = _DAY.search(sentence)
+    if m:
+        month, day = _MONTHS[m.group(1).lower()], int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else (published.year if published else None)
+        if year is None:
+            return None
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if not m.group(3) and published and found > published + timedelta(days=1):
+            found = found.replace(year=year - 1)  # "on December 30" in a January article
+        return found
+    m = _WEEKDAY.search(sentence)
+    if m and published:
+        back = (published.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
+        return published - timedelta(days=back)
+    return None
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def checked_name(name: Any, sentence: str) -> str | None:
+    """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
+    if not isinstance(name, str):
+        return None
+    name = _squash(name).strip(" ,.;:\"'“”‘’")
+    name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
+    name = re.sub(r"\s*['’]s$", "", name)
+    # A proper name: capitalised ("Alibaba", "3M") or camel-cased ("eBay"); not "the grocer".
+    if not name or name.lower() in _NOT_A_PARTY or not re.match(r"[A-Z0-9]|[a-z]+[A-Z]", name):
+        return None
+    found = re.search(re.escape(name).replace(r"\ ", r"\s+"), sentence, re.IGNORECASE)
+    return sentence[found.start() : found.end()] if found else None
+
+
+_REPORTS = r"(?:reported|reports|said|says|wrote|writes|noted|notes|first\s+reported)"
+
+
+def is_source(name: str, sentence: str) -> bool:
+    """Tell whether `name` is who reports the deal ("Bloomberg said", "according to Reuters")."""
+    n = re.escape(name).replace(r"\ ", r"\s+")
+    return bool(
+        re.search(
+            rf"\b(?:according\s+to|report(?:ed)?\s+by|reports?\s+from|told)\s+(?:the\s+)?{n}\b",
+            sentence,
+            re.IGNORECASE,
+        )
+        or re.search(rf"\b{n}(?:\s*,[^,]{{0,60}},)?\s+{_REPORTS}\b", sentence, re.IGNORECASE)
+    )
+
+
+def _pick(amounts: list[Money], number: Any) -> Money | None:
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= len(amounts):
+        return amounts[number - 1]
+    return None
+
+
+def amounts_prompt(amounts: list[Money]) -> str:
+    """The numbered amounts line the model picks from."""
+    if not amounts:
+        return "Amounts: none"
+    return "Amounts: " + " ".join(f"[{i}] {m.text}" for i, m in enumerate(amounts, 1))
+
+
+def user_prompt(sentence: str, amounts: list[Money]) -> str:
+    return f"Sentence: {_squash(sentence)}\n{amounts_prompt(amounts)}"
+
+
+def verify(
+    form: dict[str, Any],
+    sentence: str,
+    amounts: list[Money],
+    published: date | None,
+) -> list[dict[str, Any]]:
+    """Turn the model's form into checked fields, one dict per target (empty: not a deal).
+
+    Names must occur in the sentence; the amount and valuation must be money spans the
+    parser found; the stage, round and event date come from rules.
+    """
+    if not isinstance(form, dict) or form.get("deal") is not True:
+        return []
+    kind = form.get("type") if form.get("type") in DEAL_TYPES else None
+    if kind is None or not KIND_WORDS[kind].search(sentence):
+        return []  # no word of that kind of deal in the sentence: the model's guess
+    buyers: list[str] = []
+    for name in form.get("buyers") or []:
+        checked = checked_name(name, sentence)
+        if (
+            checked
+            and not is_source(checked, sentence)
+            and checked.lower() not in {b.lower() for b in buyers}
+        ):
+            buyers.append(checked)
+    lead = checked_name(form.get("lead"), sentence)
+    if lead and is_source(lead, sentence):
+        lead = None
+    if lead and lead.lower() not in {b.lower() for b in buyers}:
+        buyers.insert(0, lead)
+    target_text = checked_name(form.get("target"), sentence)
+    if target_text and is_source(target_text, sentence):
+        target_text = None
+    targets = [target_text] if target_text else []
+    if target_text and re.search(r"\s+and\s+", target_text):
+        parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
+        if all(parts):
+            targets = [p for p in parts if p]
+    targets = [t for t in targets if t.lower() not in {b.lower() for b in buyers}]
+    if not targets and not buyers:
+        return []
+    amount = _pick(amounts, form.get("amount"))
+    valuation = _pick(amounts, form.get("valuation"))
+    if valuation is not None and valuation == amount:
+        valuation = None
+    if amount is not None and re.search(
+        r"valu(?:ation|ed|ing)\s+(?:of\s+|at\s+)?(?:about\s+|around\s+|nearly\s+)?$",
+        sentence[: amount.start],
+        re.IGNORECASE,
+    ):
+        amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
+    stage, cue = stage_of(sentence)
+    when = event_date(sentence, published)
+    out = []
+    parties: list[str | None] = [*targets] or [None]
+    for target in parties:
+        fields: dict[str, Any] = {
+            "type": kind,
+            "buyers": buyers,
+            "lead": lead,
+            "target": target,
+            "round": round_of(sentence) if kind == "funding round" else None,
+            "stage": stage,
+            "stage_cue": cue,
+            "event_date": when.isoformat() if when else None,
+            "by": {"type": "model", "buyers": "model", "target": "model", "stage": "rule"},
+        }
+        if lead:
+            fields["by"]["lead"] = "model"
+        if amount is not None:
+            fields.update(
+                amount=amount.text,
+                amount_low=amount.low,
+                amount_high=amount.high,
+                currency=amount.currency,
+                amount_usd=_usd(amount, published),
+            )
+            fields["by"]["amount"] = "rule+model"  # the parser's span, the model's choice
+        if valuation is not None:
+            fields.update(valuation=valuation.text, valuation_usd=_usd(valuation, published))
+            fields["by"]["valuation"] = "rule+model"
+        if fields["round"]:
+            fields["by"]["round"] = "rule"
+        if when:
+            fields["by"]["event_date"] = "rule"
+        out.append(fields)
+    return out
+
+
+def _usd(money: Money, on: date | None) -> float | None:
+    return to_usd(money.value, money.currency, on)
+
+
+def extract(
+    article_id: str,
+    text: str,
+    fill: FormFiller,
+    *,
+    published: date | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    title: str | None = None,
+) -> list[Mention]:
+    """Every checked deal mention in one article's text."""
+    mentions: list[Mention] = []
+    for start, end, amounts in candidates(text):
+        sentence = text[start:end]
+        for fields in verify(fill(sentence, amounts), sentence, amounts, published):
+            mentions.append(
+                Mention(
+                    article_id=article_id,
+                    sentence=sentence,
+                    start=start,
+                    end=end,
+                    published=published.isoformat() if published else None,
+                    outlet=outlet,
+                    url=url,
+                    title=title,
+                    **fields,
+                )
+            )
+    return mentions

@@ -1,0 +1,133 @@
+"""The ingest step for deals: read the articles not read yet, store their mentions, merge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from rag.config import Settings
+from rag.deals.forms import get_form_filler
+from rag.deals.mentions import FormFiller, Mention, candidates, extract
+from rag.deals.storage import DealStore, DealTable
+from rag.store import VectorStore
+from rag.types import Article
+
+WRITE_EVERY = 8  # articles per write: a kill loses at most this much reading
+
+
+@dataclass
+class DealReport:
+    """What the deal step did."""
+
+    read: int = 0  # articles read this time
+    skipped: int = 0  # already read at this version
+    candidates: int = 0  # sentences the model filled a form for
+    mentions: int = 0
+    deals: int = 0  # deals in the table afterwards
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        return (
+            f"deals: {self.read} articles read ({self.skipped} already read), "
+            f"{self.candidates} candidate sentences, {self.mentions} mentions; "
+            f"{self.deals} deals in the table ({self.seconds:.1f}s)"
+        )
+
+
+def _published(article: Article) -> date | None:
+    try:
+        return date.fromisoformat((article.published or "")[:10])
+    except ValueError:
+        return None
+
+
+def update_deals(
+    articles: Iterable[Article],
+    store: VectorStore,
+    settings: Settings,
+    *,
+    stored_ids: set[str] | None = None,
+    fill: FormFiller | None = None,
+    progress: bool = False,
+    on_article: Callable[[int, int], None] | None = None,
+) -> DealReport:
+    """Extract the deals of every article not read at its current version, and rebuild the table.
+
+    Args:
+        articles: the articles just ingested (all of them, read or not).
+        store: the chunk store; the mentions go to a collection beside it.
+        settings: which model fills the forms, and where the deal table goes.
+        stored_ids: every article id the store holds now; mentions of other articles are
+            removed. None leaves them.
+        fill: the form filler; by default the one `settings.llm` names (loaded on first use).
+        progress: show a progress bar on stderr.
+        on_article: called with (done, total) after each article, for tests and the UI.
+    """
+    start = time.perf_counter()
+    report = DealReport()
+    deals = DealStore(store)
+    done = deals.done()
+    todo = []
+    for article in articles:
+        if done.get(article.id) == article.content_hash:
+            report.skipped += 1
+        else:
+            todo.append(article)
+    if stored_ids is not None:
+        deals.remove(deals.read_ids() - stored_ids - {a.id for a in todo})
+    if todo:
+        fill = fill or get_form_filler(settings)
+        bar = _bar(len(todo), progress)
+        pending: list[tuple[str, str, list[Mention]]] = []
+        for n, article in enumerate(todo, 1):
+            found = extract(
+                article.id,
+                article.text,
+                _counting(fill, report),
+                published=_published(article),
+                outlet=article.source,
+                url=article.url,
+                title=article.title,
+            )
+            report.mentions += len(found)
+            pending.append((article.id, article.content_hash, found))
+            if len(pending) >= WRITE_EVERY:
+                deals.write(pending)
+                pending = []
+            report.read += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(mentions=report.mentions)
+            if on_article:
+                on_article(n, len(todo))
+        deals.write(pending)
+        if bar is not None:
+            bar.close()
+    table = DealTable(settings.index)
+    table.sync(deals)
+    report.deals = table.count()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _counting(fill: FormFiller, report: DealReport) -> FormFiller:
+    def counted(sentence, amounts):  # type: ignore[no-untyped-def]
+        report.candidates += 1
+        return fill(sentence, amounts)
+
+    return counted
+
+
+def count_candidates(articles: Iterable[Article]) -> int:
+    """How many sentences the model would read (for `--dry-run` style estimates and benches)."""
+    return sum(1 for a in articles for _ in candidates(a.text))
+
+
+def _bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="article", desc="deals", dynamic_ncols=True)

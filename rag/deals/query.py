@@ -1,0 +1,112 @@
+"""Filter and sort the deal table: by company, investor, type, stage, dates and size."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rag.deals.mentions import DEAL_TYPES, STAGES, Mention
+from rag.deals.merge import Conflict, Deal, normalise
+from rag.deals.storage import DealTable
+
+SORTS = ("date", "amount")
+
+
+class DealQueryError(ValueError):
+    """A filter value that cannot be used, named with the flag it came from."""
+
+
+@dataclass
+class DealQuery:
+    """What to look for; every field is optional."""
+
+    company: str | None = None  # as target or as a buyer/investor
+    investor: str | None = None  # as a buyer/investor only
+    type: str | None = None
+    stage: str | None = None
+    since: date | None = None  # last seen on or after
+    until: date | None = None  # first seen on or before
+    min_usd: float | None = None
+    sort: str = "date"
+    limit: int | None = None
+
+    def check(self) -> None:
+        if self.type and self.type not in DEAL_TYPES:
+            raise DealQueryError(
+                f"--type {self.type!r}: choose one of {', '.join(repr(t) for t in DEAL_TYPES)}."
+            )
+        if self.stage and self.stage not in STAGES:
+            raise DealQueryError(f"--stage {self.stage!r}: choose one of {', '.join(STAGES)}.")
+        if self.sort not in SORTS:
+            raise DealQueryError(f"--sort {self.sort!r}: choose one of {', '.join(SORTS)}.")
+
+
+def deal_from_json(text: str) -> Deal:
+    data = json.loads(text)
+    mentions = [Mention.from_dict(m) for m in data.pop("mentions")]
+    conflicts = [
+        Conflict(c["field"], [(v, list(ids)) for v, ids in c["versions"]])
+        for c in data.pop("conflicts")
+    ]
+    return Deal(**data, mentions=mentions, conflicts=conflicts)
+
+
+def find_deals(table: DealTable, query: DealQuery) -> list[Deal]:
+    """The deals matching `query`, newest (or largest) first."""
+    query.check()
+    if not table.path.exists():
+        return []
+    where: list[str] = []
+    args: list[object] = []
+    if query.company:
+        where.append("parties LIKE ?")
+        args.append(f"%|{normalise(query.company)}%")
+    if query.investor:
+        where.append("buyer_keys LIKE ?")
+        args.append(f"%|{normalise(query.investor)}%")
+    if query.type:
+        where.append("type = ?")
+        args.append(query.type)
+    if query.stage:
+        where.append("stage = ?")
+        args.append(query.stage)
+    if query.since:
+        where.append("last_seen >= ?")
+        args.append(query.since.isoformat())
+    if query.until:
+        where.append("first_seen <= ?")
+        args.append(query.until.isoformat())
+    if query.min_usd is not None:
+        where.append("amount_usd >= ?")
+        args.append(query.min_usd)
+    order = (
+        "amount_usd IS NULL, amount_usd DESC, last_seen DESC"
+        if query.sort == "amount"
+        else "last_seen IS NULL, last_seen DESC, amount_usd DESC"
+    )
+    sql = "SELECT data FROM deals"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {order}, id"
+    if query.limit:
+        sql += f" LIMIT {int(query.limit)}"
+    with _open(table.path) as db:
+        return [deal_from_json(row[0]) for row in db.execute(sql, args)]
+
+
+def get_deal(table: DealTable, deal_id: str) -> Deal | None:
+    """One deal by id (or by a unique prefix of it)."""
+    if not table.path.exists():
+        return None
+    with _open(table.path) as db:
+        rows = db.execute(
+            "SELECT data FROM deals WHERE id LIKE ? LIMIT 2", (deal_id.strip() + "%",)
+        ).fetchall()
+    return deal_from_json(rows[0][0]) if len(rows) == 1 else None
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
