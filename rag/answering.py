@@ -22,6 +22,9 @@ from typing import Any
 from rag.chunking import split_sentences
 from rag.citations import check, format_sources
 from rag.config import Settings
+from rag.deals.answer import DEAL_WORD, DealAnswer, answer_from_table
+from rag.deals.query import DealQuery
+from rag.deals.storage import DealStore, DealTable
 from rag.llms import LLMError, explain, get_llm
 from rag.refusal import content_words, decide_refusal, gather_evidence
 from rag.retrieval import Filters, Retriever, parse_date
@@ -31,6 +34,7 @@ from rag.types import Answer, Citation, Passage, Retrieved, Timings
 MAX_QUESTION_CHARS = 1000
 HISTORY_TURNS = 3  # earlier turns given to the condensing step
 REFUSAL = "The articles don't say."
+DEALS_CHECK_EVERY = 2.0  # seconds between two looks at the shared deal mentions
 
 # Tuned on the regression set in bench/prompts.py (12 questions about corpus/): this wording
 # scored 11/12 with the default model, against 8/12 for a bulleted list of rules that made the
@@ -269,11 +273,14 @@ class Answerer:
         llm: Any | None = None,
         retriever: Retriever | None = None,
         context_tokens: int | None = None,
+        deals: bool = True,
     ) -> None:
         self.settings = settings
         self._llm = llm
         self.retriever = retriever or Retriever(settings)
         self.context_tokens = context_tokens or settings.context_tokens
+        self.deals = deals
+        self._deals_checked = -DEALS_CHECK_EVERY
 
     @property
     def llm(self) -> Any:
@@ -356,6 +363,16 @@ class Answerer:
         as_of = filters.effective_as_of
         standalone = self.condense(question, history)
         t_retrieve = time.perf_counter()
+        base: dict[str, Any] = {
+            "question": question,
+            "standalone_question": standalone,
+            "as_of": as_of.isoformat(),
+            "llm": self.settings.llm,
+        }
+        from_table = self._from_deal_table(standalone, as_of)
+        if from_table is not None:
+            yield from self._deal_answer(from_table, base, t0, t_retrieve, announce)
+            return
         scope = self.retriever.scope_of(standalone, as_of)
         passages = self.retriever.retrieve(standalone, k or self.settings.top_k, filters)
         relevant = [p for p in passages if p.similarity >= self.settings.min_similarity]
@@ -364,13 +381,7 @@ class Answerer:
         )
         retrieval = time.perf_counter() - t_retrieve
         used = [p for p, _ in shown]
-        base: dict[str, Any] = {
-            "question": question,
-            "standalone_question": standalone,
-            "as_of": as_of.isoformat(),
-            "llm": self.settings.llm,
-            "scope": _scope_dict(scope),
-        }
+        base["scope"] = _scope_dict(scope)
         if announce:
             yield Retrieved(tuple(used), tuple(t for _, t in shown), retrieval)
         if not shown:
@@ -427,6 +438,47 @@ class Answerer:
             **base,
         )
 
+    def _from_deal_table(self, question: str, as_of: dt.date) -> DealAnswer | None:
+        """The deal table's answer to a deal question (see `rag.deals.answer`), or None."""
+        if not self.deals or not DEAL_WORD.search(question):
+            return None
+        table = DealTable(self.settings.index)
+        now = time.monotonic()
+        if now >= self._deals_checked + DEALS_CHECK_EVERY:
+            table.sync(DealStore(self.retriever.store))  # another instance may have written
+            self._deals_checked = now
+        return answer_from_table(question, table, as_of)
+
+    def _deal_answer(
+        self,
+        found: DealAnswer,
+        base: dict[str, Any],
+        t0: float,
+        t_retrieve: float,
+        announce: bool,
+    ) -> Iterator[str | Retrieved | Answer]:
+        """The table's answer, through the same citation check as the model's."""
+        retrieval = time.perf_counter() - t_retrieve
+        shown = tuple(p.text for p in found.passages)
+        if announce:
+            yield Retrieved(tuple(found.passages), shown, retrieval)
+        checked = check(found.text, found.passages)
+        yield checked.text
+        yield Answer(
+            text=checked.text,
+            refused=False,
+            citations=tuple(checked.citations),
+            passages=tuple(found.passages),
+            shown=shown,
+            unsupported=tuple(checked.unsupported),
+            timings=Timings(
+                retrieval=retrieval, first_token=retrieval, total=time.perf_counter() - t0
+            ),
+            raw_text=found.text,
+            evidence={"route": "deal table", "query": _query_dict(found.query)},
+            **{**base, "llm": "deal table"},
+        )
+
     def ask(
         self,
         question: str,
@@ -439,6 +491,10 @@ class Answerer:
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream() ended without an Answer")
+
+
+def _query_dict(query: DealQuery) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in vars(query).items()}
 
 
 def _words(text: str) -> set[str]:

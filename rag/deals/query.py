@@ -77,7 +77,7 @@ def find_deals(table: DealTable, query: DealQuery) -> list[Deal]:
         where.append("last_seen >= ?")
         args.append(query.since.isoformat())
     if query.until:
-        where.append("first_seen <= ?")
+        where.append("(first_seen IS NULL OR first_seen <= ?)")  # undated: can't be later
         args.append(query.until.isoformat())
     if query.min_usd is not None:
         where.append("amount_usd >= ?")

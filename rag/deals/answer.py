@@ -1,0 +1,200 @@
+"""Deal questions answered from the deal table, each deal cited as a numbered source.
+
+"Who invested in MiniMax?", "largest deals this week", "deals by Alibaba", "which deals are
+still rumoured": a question with a deal word that names a company in the table, or asks for a
+list of deals, is answered from the table without the model. Each deal becomes one source whose
+text is the sentences it was read from, so the answer's `[n]` markers go through the same
+citation check as the model's answers. Any other question goes to the usual chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+
+from rag.deals.merge import Deal, normalise
+from rag.deals.query import DealQuery, find_deals
+from rag.deals.storage import DealTable
+from rag.timescope import time_scope
+from rag.types import Passage
+
+MAX_DEALS = 5  # deals listed in one answer
+
+DEAL_WORD = re.compile(
+    r"\b(?:deals?|invest\w*|funding|fund-?rais\w*|rais(?:e|es|ed|ing)|round|series\s+[a-h]|"
+    r"acquir\w*|acquisitions?|buy(?:s|ing)?|bought|merg\w*|takeovers?|stakes?|backed|"
+    r"valuation|seeking)\b",
+    re.IGNORECASE,
+)
+# Asking for a list of deals rather than about one company's.
+_LIST = re.compile(
+    r"\b(?:deals|acquisitions|mergers|funding\s+rounds|rounds|takeovers|investments)\b",
+    re.IGNORECASE,
+)
+_LARGEST = re.compile(r"\b(?:largest|biggest|top|major|most\s+expensive)\b", re.IGNORECASE)
+_STAGE_WORDS = [
+    (
+        "rumoured",
+        re.compile(
+            r"\brumou?red|\breported(?:ly)?\b|\bnot\s+(?:yet\s+)?(?:done|final|closed|confirmed)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "cancelled",
+        re.compile(r"\b(?:cancell?ed|called\s+off|collapsed|blocked|abandoned)\b", re.IGNORECASE),
+    ),
+    ("closed", re.compile(r"\b(?:closed|completed|finali[sz]ed)\b", re.IGNORECASE)),
+]
+_TYPE_WORDS = [
+    ("funding round", re.compile(r"\b(?:funding|rounds?|raised?|raising|series\s+[a-h])\b", re.I)),
+    ("acquisition", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy)\b", re.I)),
+    ("merger", re.compile(r"\bmerg\w*", re.I)),
+    ("stake", re.compile(r"\bstakes?\b", re.I)),
+]
+_INVESTOR_SIDE = re.compile(r"\b(?:by|from)\s+$", re.IGNORECASE)  # "deals by Alibaba"
+
+STAGE_TEXT = {
+    "rumoured": "reported, not confirmed",
+    "announced": "announced",
+    "closed": "completed",
+    "cancelled": "called off",
+}
+
+
+@dataclass
+class DealAnswer:
+    """The table's answer: its text with [n] markers and the sources they point at."""
+
+    text: str
+    passages: list[Passage]
+    deals: list[Deal]
+    query: DealQuery
+
+
+def _parties(table: DealTable) -> dict[str, str]:
+    """Normalised party name -> a name as written, for every company in the table."""
+    with closing(sqlite3.connect(f"file:{table.path}?mode=ro", uri=True)) as db:
+        rows = db.execute("SELECT target, buyers FROM deals").fetchall()
+    names: dict[str, str] = {}
+    for target, buyers in rows:
+        for name in [target, *json.loads(buyers)]:
+            key = normalise(name)
+            if len(key) >= 2:
+                names.setdefault(key, name)
+    return names
+
+
+def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | None:
+    """The table query a deal question asks for, or None when it is not one the table answers."""
+    if not table.path.exists() or not DEAL_WORD.search(question):
+        return None
+    folded = " " + normalise(question) + " "
+    company = None
+    for key, name in sorted(_parties(table).items(), key=lambda kv: -len(kv[0])):
+        at = folded.find(f" {key} ")
+        if at >= 0:
+            company = name
+            before = question[: max(0, question.lower().find(name.lower()))]
+            investor_side = bool(_INVESTOR_SIDE.search(before))
+            break
+    listing = bool(_LIST.search(question) or _LARGEST.search(question))
+    if company is None and not listing:
+        return None
+    query = DealQuery(sort="amount" if _LARGEST.search(question) else "date", limit=MAX_DEALS)
+    if company is not None:
+        if investor_side:
+            query.investor = company
+        else:
+            query.company = company
+    for stage, pattern in _STAGE_WORDS:
+        if pattern.search(question):
+            query.stage = stage
+            break
+    if company is None or _LIST.search(question):
+        for kind, pattern in _TYPE_WORDS:
+            if pattern.search(question):
+                query.type = kind
+                break
+    scope = time_scope(question, as_of)
+    if scope is not None and not scope.soft:
+        query.since, query.until = scope.start, scope.end
+    else:
+        query.until = as_of
+    return query
+
+
+def _sentence(deal: Deal, n: int) -> str:
+    """One line about the deal, every name and figure in it taken from its sources."""
+    others = [b for b in deal.buyers if b != deal.lead]
+    amount = deal.amount or ""
+    if deal.type == "funding round":
+        text = f"{deal.target} funding round" + (f" ({deal.round})" if deal.round else "")
+        if deal.lead:
+            text += f" led by {deal.lead}"
+        if others:
+            text += (", also " if deal.lead else " with ") + ", ".join(others)
+        if amount:
+            text += f", {amount}"
+    elif deal.type == "merger":
+        text = " and ".join([*deal.buyers, deal.target]) + " merger"
+        if amount:
+            text += f", {amount}"
+    else:
+        verb = "stake in" if deal.type == "stake" else "acquisition of"
+        who = ", ".join(deal.buyers) or "An undisclosed buyer's"
+        text = f"{who} {verb} {deal.target}" if deal.buyers else f"{who} {verb} {deal.target}"
+        if amount:
+            text += f" for {amount}"
+    if deal.valuation:
+        text += f" at a valuation of {deal.valuation}"
+    conflict = (
+        f"; sources disagree on the {', '.join(c.field for c in deal.conflicts)}"
+        if deal.conflicts
+        else ""
+    )
+    # No date here: the chat and `ask` print each cited source's date and age beside the answer.
+    return f"{text}: {STAGE_TEXT.get(deal.stage, deal.stage)}{conflict} [{n}]."
+
+
+def _passage(deal: Deal) -> Passage:
+    """The deal as a source: the sentences its fields were read from, in one article's name."""
+    main = next((m for m in deal.mentions if m.amount), deal.mentions[0])
+    quotes: list[str] = []
+    for m in [main, *deal.mentions]:
+        if m.sentence not in quotes:
+            quotes.append(m.sentence)
+    return Passage(
+        chunk_id=f"deal:{deal.id}",
+        article_id=main.article_id,
+        text=" ".join(quotes[:4]),
+        score=1.0,
+        title=main.title or f"Deal {deal.id}",
+        url=main.url,
+        source=main.outlet,
+        published=main.published,
+        start=main.start,
+        end=main.end,
+        similarity=1.0,
+    )
+
+
+def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
+    """Answer a deal question from the table, or None to leave it to the usual chain."""
+    query = understand(question, table, as_of)
+    if query is None:
+        return None
+    deals = [d for d in find_deals(table, query) if d.mentions]
+    if not deals:
+        return None
+    lines = [_sentence(d, n) for n, d in enumerate(deals, 1)]
+    return DealAnswer(
+        text="\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0],
+        passages=[_passage(d) for d in deals],
+        deals=deals,
+        query=query,
+    )
