@@ -23,6 +23,7 @@ from rag.config import Settings
 from rag.llms import LlamaCppChat, LLMError, load_llama
 from ui import render
 from ui.assets import CSS, JS
+from ui.deals_tab import DealsView, build_deals_tab
 from ui.service import ChatState, Service
 
 log = logging.getLogger(__name__)
@@ -91,79 +92,86 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
         with gr.Row(elem_id="nr-header"):
             gr.HTML("<h1>newsrag</h1>", elem_id="nr-title", container=False, js_on_load=None)
             status = gr.HTML(service.status_html(), elem_id="nr-status", js_on_load=None)
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=420):
-                chatbot = gr.Chatbot(
-                    elem_id="nr-chat",
-                    show_label=False,
-                    height="58vh",
-                    placeholder=EMPTY_CHAT,
-                    buttons=["copy"],
-                    feedback_options=None,
-                    latex_delimiters=[],
-                    sanitize_html=True,
-                    layout="bubble",
-                )
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        placeholder="Ask about the news: who, what, when, how much…",
+        with gr.Tabs(elem_id="nr-tabs"):
+            with gr.Tab("Chat", elem_id="nr-tab-chat"), gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=420):
+                    chatbot = gr.Chatbot(
+                        elem_id="nr-chat",
                         show_label=False,
-                        container=False,
-                        scale=8,
-                        autofocus=True,
-                        max_length=1000,
-                        elem_id="nr-question",
+                        height="58vh",
+                        placeholder=EMPTY_CHAT,
+                        buttons=["copy"],
+                        feedback_options=None,
+                        latex_delimiters=[],
+                        sanitize_html=True,
+                        layout="bubble",
                     )
-                    ask = gr.Button(
-                        "Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask"
+                    with gr.Row(equal_height=True):
+                        question = gr.Textbox(
+                            placeholder="Ask about the news: who, what, when, how much…",
+                            show_label=False,
+                            container=False,
+                            scale=8,
+                            autofocus=True,
+                            max_length=1000,
+                            elem_id="nr-question",
+                        )
+                        ask = gr.Button(
+                            "Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask"
+                        )
+                        clear = gr.Button("Clear chat", scale=1, min_width=130, elem_id="nr-clear")
+                    example_set = gr.Dataset(
+                        components=["textbox"],
+                        samples=[[q] for q in examples],
+                        label="Try asking",
+                        visible=bool(examples),
+                        elem_id="nr-examples",
                     )
-                    clear = gr.Button("Clear chat", scale=1, min_width=130, elem_id="nr-clear")
-                example_set = gr.Dataset(
-                    components=["textbox"],
-                    samples=[[q] for q in examples],
-                    label="Try asking",
-                    visible=bool(examples),
-                    elem_id="nr-examples",
+                    with gr.Accordion("Filters", open=True, elem_id="nr-filters"):
+                        with gr.Row():
+                            as_of = gr.Textbox(
+                                label="As of",
+                                placeholder="YYYY-MM-DD (today)",
+                                elem_id="nr-as-of",
+                            )
+                            date_from = gr.Textbox(
+                                label="Published from",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="nr-from",
+                            )
+                            date_to = gr.Textbox(
+                                label="Published to", placeholder="YYYY-MM-DD", elem_id="nr-to"
+                            )
+                        outlets = gr.Dropdown(
+                            choices=service.outlet_choices(),
+                            value=[],
+                            multiselect=True,
+                            label="Outlets (all when empty)",
+                            elem_id="nr-outlets",
+                        )
+                    with gr.Accordion("Add news", open=False, elem_id="nr-add-news"):
+                        files = gr.File(
+                            label="Article files (.txt/.md with front matter, .json/.jsonl, .html, "
+                            "feeds)",
+                            file_count="multiple",
+                            file_types=FILE_TYPES,
+                            elem_id="nr-files",
+                        )
+                        urls = gr.Textbox(
+                            label="Article or feed URLs, one per line",
+                            lines=2,
+                            placeholder="https://…",
+                            elem_id="nr-urls",
+                        )
+                        add = gr.Button("Add to the index", elem_id="nr-add")
+                        added = gr.HTML(elem_id="nr-add-result", js_on_load=None)
+                with gr.Column(scale=2, min_width=340):
+                    gr.HTML('<h2 class="nr-h2">Sources</h2>', container=False, js_on_load=None)
+                    panel = gr.HTML(render.sources_panel([]), elem_id="nr-sources", js_on_load=None)
+            with gr.Tab("Deals", elem_id="nr-tab-deals"):
+                deals_initial, deals_outputs = build_deals_tab(
+                    gr, DealsView(service.answerer.retriever.store)
                 )
-                with gr.Accordion("Filters", open=True, elem_id="nr-filters"):
-                    with gr.Row():
-                        as_of = gr.Textbox(
-                            label="As of",
-                            placeholder="YYYY-MM-DD (today)",
-                            elem_id="nr-as-of",
-                        )
-                        date_from = gr.Textbox(
-                            label="Published from", placeholder="YYYY-MM-DD", elem_id="nr-from"
-                        )
-                        date_to = gr.Textbox(
-                            label="Published to", placeholder="YYYY-MM-DD", elem_id="nr-to"
-                        )
-                    outlets = gr.Dropdown(
-                        choices=service.outlet_choices(),
-                        value=[],
-                        multiselect=True,
-                        label="Outlets (all when empty)",
-                        elem_id="nr-outlets",
-                    )
-                with gr.Accordion("Add news", open=False, elem_id="nr-add-news"):
-                    files = gr.File(
-                        label="Article files (.txt/.md with front matter, .json/.jsonl, .html, "
-                        "feeds)",
-                        file_count="multiple",
-                        file_types=FILE_TYPES,
-                        elem_id="nr-files",
-                    )
-                    urls = gr.Textbox(
-                        label="Article or feed URLs, one per line",
-                        lines=2,
-                        placeholder="https://…",
-                        elem_id="nr-urls",
-                    )
-                    add = gr.Button("Add to the index", elem_id="nr-add")
-                    added = gr.HTML(elem_id="nr-add-result", js_on_load=None)
-            with gr.Column(scale=2, min_width=340):
-                gr.HTML('<h2 class="nr-h2">Sources</h2>', container=False, js_on_load=None)
-                panel = gr.HTML(render.sources_panel([]), elem_id="nr-sources", js_on_load=None)
 
         chat_inputs = [question, state, as_of, date_from, date_to, outlets]
         chat_outputs = [question, chatbot, panel, state, status]
@@ -222,6 +230,7 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
             api_visibility="private",
         )
         demo.load(refresh, outputs=[status, outlets, example_set], api_visibility="private")
+        demo.load(deals_initial, outputs=deals_outputs, api_visibility="private")
 
         def ask_api(
             question: str,

@@ -37,6 +37,17 @@ a.nr-cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-a
             padding: 0 1px; cursor: pointer; }
 a.nr-cite:hover { text-decoration: underline; }
 .nr-refusal { font-style: italic; }
+.nr-muted { color: var(--body-text-color-subdued); font-size: .88em; }
+.nr-error { color: var(--error-text-color, #b91c1c); }
+.nr-deal dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; }
+.nr-deal dt { font-weight: 600; }
+.nr-deal dd { margin: 0; }
+.nr-conflict { border-left: 3px solid var(--error-text-color, #b91c1c); padding: 4px 10px;
+               margin: 8px 0; }
+.nr-mention { border: 1px solid var(--border-color-primary); border-radius: 8px;
+              padding: 8px 12px; margin: 8px 0; }
+.nr-quote { font-size: .9em; line-height: 1.5; white-space: pre-wrap; }
+.nr-quote mark { background: #fde68a; color: #1f2937; padding: 0 2px; border-radius: 3px; }
 .nr-note { color: var(--body-text-color-subdued); font-size: .88em; margin-top: 2px; }
 .nr-searched { font-size: .8em; color: var(--body-text-color-subdued); margin: -2px 0 6px; }
 .nr-error { color: var(--error-text-color, #b91c1c); }

@@ -311,8 +311,9 @@ class Service:
                 embedder=self.answerer.retriever.embedder,
                 on_batch=on_batch,
                 progress=progress,
+                deals=True,
             )
-        except (StoreError, ValueError) as exc:
+        except (StoreError, ValueError, LLMError) as exc:
             return _summary([render.esc(str(exc)), *lines], ok=False)
         except Exception as exc:  # keep the app usable; the log has the details
             log.exception("ingest failed")
@@ -338,6 +339,8 @@ class Service:
             f"{_plural(report.chunks, 'passage')}) in {report.seconds:.1f} s."
             + (" Searchable now." if changed else "")
         )
+        if report.deals is not None and report.deals.read:
+            head += f" Deals: {_plural(report.deals.mentions, 'mention')} found (Deals tab)."
         return _summary([head, *lines, *errors, *notes], ok=not (errors or lines))
 
 
