@@ -344,11 +344,16 @@ def checked_name(name: Any, sentence: str) -> str | None:
     name = _squash(name).strip(" ,.;:\"'“”‘’")
     name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
     name = re.sub(r"\s*['’]s$", "", name)
-    # A proper name: capitalised ("Alibaba", "3M") or camel-cased ("eBay"); not "the grocer".
-    if not name or name.lower() in _NOT_A_PARTY or not re.match(r"[A-Z0-9]|[a-z]+[A-Z]", name):
+    if not name or name.lower() in _NOT_A_PARTY:
         return None
-    found = re.search(re.escape(name).replace(r"\ ", r"\s+"), sentence, re.IGNORECASE)
-    return sentence[found.start() : found.end()] if found else None
+    found = re.search(
+        r"(?<!\w)" + re.escape(name).replace(r"\ ", r"\s+") + r"(?!\w)", sentence, re.IGNORECASE
+    )
+    if not found:
+        return None
+    surface = sentence[found.start() : found.end()]
+    # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
+    return surface if re.match(r"[A-Z0-9]|[a-z]+[A-Z]", surface) else None
 
 
 _REPORTS = r"(?:reported|reports|said|says|wrote|writes|noted|notes|first\s+reported)"

@@ -1,0 +1,481 @@
+"""Deals: the candidate filter, field checks, stage cues, dates, merging, conflicts, storage that
+resumes, the `newsrag deals` command, deal questions answered from the table, and the real
+local model on the seed article."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import main
+from rag.config import Settings
+from rag.deals.forms import ScriptedForms
+from rag.deals.merge import merge, normalise
+from rag.deals.mentions import (
+    Mention,
+    candidates,
+    checked_name,
+    event_date,
+    extract,
+    is_source,
+    stage_of,
+    verify,
+)
+from rag.deals.money import find_money
+from rag.deals.pipeline import update_deals
+from rag.deals.query import DealQuery, find_deals
+from rag.deals.storage import DealStore, DealTable
+from rag.ingest import ingest
+from rag.store import VectorStore
+from rag.types import Article
+from tests.conftest import ROOT
+
+# -- the candidate filter ---------------------------------------------------------------------
+
+DEAL_SENTENCES = [
+    "Harlow Systems agreed to acquire Quintel Games for $6.8 billion in cash.",
+    "Veldt AI raised $650 million in a Series B round led by Nordwind Capital.",
+    "Nordwind Capital took a 10% stake in Veldt AI last year.",
+    "Santos last year acquired Oil Search of Papua New Guinea.",
+    "Google scooped up Nest in 2014 for a cost of $ 3.2 billion .",
+    "In February , Ford said it was investing $ 1 billion in Argo AI , a startup.",
+    "A Tuesday report by Bloomberg said that Shanghai-based MiniMax is seeking at least "
+    "$600 million in new financing.",
+]
+NOT_DEALS = [
+    "Walker has raised $1 million this year for his campaign.",  # no venture word
+    "Tickets are $30 each day and can be purchased at the door.",  # not deal-sized
+    "Shares of Boeing rose 3% to $210 after strong deliveries.",  # no deal word
+    "The Scott administration wants $12 million in relief funding for child care.",
+    "Democrat Maura Healey won against Trump-backed Republican Geoff Diehl.",
+    "the company said it would buy back shares.",  # no names, no amount
+]
+
+
+@pytest.mark.parametrize("sentence", DEAL_SENTENCES)
+def test_a_sentence_stating_a_deal_is_a_candidate(sentence: str) -> None:
+    found = list(candidates(sentence))
+    assert [(a, b) for a, b, _ in found] == [(0, len(sentence))]
+
+
+@pytest.mark.parametrize("sentence", NOT_DEALS)
+def test_other_sentences_are_not_candidates(sentence: str) -> None:
+    assert list(candidates(sentence)) == []
+
+
+def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
+    sentence = "Harlow will pay $28 a share, or $6.8 billion, to acquire Quintel Games."
+    (_, _, amounts), *_ = candidates(sentence)
+    assert [m.text for m in amounts] == ["$6.8 billion"]
+
+
+# -- stage, dates, names ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, stage",
+    [
+        ("Alibaba is reportedly joining as a lead investor in MiniMax's round.", "rumoured"),
+        ("Harlow is in talks to buy Quintel, people familiar with the matter said.", "rumoured"),
+        ("Harlow agreed to acquire Quintel for $6.8 billion.", "announced"),
+        ("Harlow completed its acquisition of Quintel on Monday.", "closed"),
+        ("Harlow called off its planned takeover of Quintel.", "cancelled"),
+        ("Regulators blocked the merger of Harlow and Quintel, which was reportedly close.", "cancelled"),
+    ],
+)  # fmt: skip
+def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
+    assert stage_of(sentence)[0] == stage
+
+
+def test_event_dates_resolve_against_the_article_date() -> None:
+    published = date(2024, 3, 7)  # a Thursday
+    assert event_date("The deal closed on March 5.", published) == date(2024, 3, 5)
+    assert event_date("The deal closed on Tuesday.", published) == date(2024, 3, 5)
+    assert event_date("It was agreed on December 30, 2023.", published) == date(2023, 12, 30)
+    assert event_date("It was agreed on December 30.", date(2024, 1, 3)) == date(2023, 12, 30)
+    assert event_date("No date here.", published) is None
+
+
+def test_a_name_must_occur_in_the_sentence_and_be_a_name() -> None:
+    s = "Amazon.com Inc. agreed to buy Whole Foods Market for $13.7 billion."
+    assert checked_name("amazon.com inc.", s) == "Amazon.com Inc"
+    assert checked_name("Whole  Foods Market", s) == "Whole Foods Market"
+    assert checked_name("Walmart", s) is None  # not in the sentence
+    assert checked_name("the company", s) is None
+    assert checked_name("it", s) is None
+    assert checked_name(42, s) is None
+
+
+def test_who_reports_a_deal_is_not_a_party() -> None:
+    s = "A report by Bloomberg said Veldt is seeking $600 million, Reuters noted."
+    assert is_source("Bloomberg", s) and is_source("Reuters", s)
+    assert not is_source("Veldt", s)
+
+
+def _form(**fields: Any) -> dict[str, Any]:
+    base = {"deal": True, "type": "acquisition", "buyers": [], "lead": None, "target": None,
+            "amount": 0, "valuation": 0}  # fmt: skip
+    return {**base, **fields}
+
+
+def test_verify_keeps_only_what_the_sentence_states() -> None:
+    s = "Harlow Systems agreed to acquire Quintel Games for $6.8 billion, valuing it at $7 billion."
+    amounts = find_money(s)
+    form = _form(buyers=["Harlow Systems", "Microsoft"], target="Quintel Games", amount=1,
+                 valuation=2)  # fmt: skip
+    (fields,) = verify(form, s, amounts, date(2024, 3, 5))
+    assert fields["buyers"] == ["Harlow Systems"]  # Microsoft is not in the sentence
+    assert fields["target"] == "Quintel Games"
+    assert fields["amount"] == "$6.8 billion" and fields["amount_usd"] == pytest.approx(6.8e9)
+    assert fields["valuation"] == "$7 billion"
+    assert fields["stage"] == "announced" and fields["by"]["stage"] == "rule"
+    # An amount index the parser did not produce is no amount at all.
+    (fields,) = verify(_form(buyers=["Harlow Systems"], amount=7), s, amounts, None)
+    assert "amount" not in fields
+
+
+def test_verify_drops_guesses() -> None:
+    s = "Shares of Harlow Systems rose after the company reported strong sales."
+    assert verify(_form(buyers=["Harlow Systems"]), s, [], None) == []  # no deal word
+    assert verify({"deal": False}, s, [], None) == []
+    assert verify(_form(type="fusion"), s, [], None) == []
+    s2 = "Harlow Systems agreed to acquire a rival."
+    assert verify(_form(buyers=["Nobody Inc"], target="Somebody"), s2, [], None) == []
+
+
+def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
+    s = "Nordwind Capital invested in Veldt AI, valued at $2 billion."
+    (fields,) = verify(_form(type="stake", buyers=["Nordwind Capital"], target="Veldt AI",
+                             amount=1), s, find_money(s), None)  # fmt: skip
+    assert "amount" not in fields and fields["valuation"] == "$2 billion"
+
+
+def test_two_targets_become_two_mentions() -> None:
+    s = "Zhipu AI and Baichuan AI also received funding from Alibaba in 2023."
+    forms = verify(_form(type="funding round", buyers=["Alibaba"],
+                         target="Zhipu AI and Baichuan AI"), s, [], None)  # fmt: skip
+    assert [f["target"] for f in forms] == ["Zhipu AI", "Baichuan AI"]
+
+
+def test_extract_gives_offsets_into_the_article() -> None:
+    text = "Intro sentence here.\nHarlow Systems agreed to acquire Quintel Games for $6.8 billion."
+    fill = ScriptedForms({"Quintel": _form(buyers=["Harlow Systems"], target="Quintel Games",
+                                           amount=1)})  # fmt: skip
+    (m,) = extract("a1", text, fill, published=date(2024, 2, 1), outlet="example.com")
+    assert text[m.start : m.end] == m.sentence
+    assert m.published == "2024-02-01" and m.outlet == "example.com"
+    assert fill.seen == [m.sentence]  # the intro was never shown to the model
+
+
+# -- merging ----------------------------------------------------------------------------------
+
+
+def mention(article: str, target: str, buyers: list[str], published: str, **kw: Any) -> Mention:
+    start = kw.pop("start", 0)
+    return Mention(article_id=article, sentence=f"{' '.join(buyers)} {target}", start=start,
+                   end=start + 10, type=kw.pop("type", "funding round"), buyers=buyers,
+                   target=target, published=published, **kw)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, key",
+    [("Alibaba Group Holding Ltd", "alibaba"), ("Alibaba", "alibaba"), ("The Walt Disney Co.",
+     "walt disney"), ("AT&T Inc.", "at and t"), ("MiniMax's", "minimax")],
+)  # fmt: skip
+def test_company_names_are_normalised(name: str, key: str) -> None:
+    assert normalise(name) == key
+
+
+def test_mentions_of_one_deal_merge_across_articles() -> None:
+    deals = merge(
+        [
+            mention("a1", "MiniMax", ["Alibaba Group Holding Ltd"], "2024-03-05", lead="Alibaba"),
+            mention("a2", "Minimax", ["Alibaba"], "2024-03-06", amount="$600 million",
+                    amount_usd=6e8),  # fmt: skip
+            mention("a3", "MiniMax", [], "2024-03-07", stage="closed"),
+        ]
+    )
+    assert len(deals) == 1
+    d = deals[0]
+    assert d.target == "MiniMax" and d.lead == "Alibaba" and d.amount == "$600 million"
+    assert d.first_seen == "2024-03-05" and d.last_seen == "2024-03-07"
+    assert d.stage == "closed" and len(d.mentions) == 3 and not d.conflicts
+
+
+def test_different_buyers_or_distant_dates_are_different_deals() -> None:
+    deals = merge(
+        [
+            mention("a1", "Quintel", ["Harlow"], "2024-01-10", type="acquisition"),
+            mention("a2", "Quintel", ["Zenith"], "2024-01-12", type="acquisition"),
+            mention("a3", "Quintel", ["Harlow"], "2025-06-01", type="acquisition"),
+            mention("a4", "Quintel", ["Harlow"], "2024-01-11", type="funding round"),
+        ]
+    )
+    assert len(deals) == 4
+
+
+def test_sources_that_disagree_make_a_conflict_with_each_version() -> None:
+    deals = merge(
+        [
+            mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$600 million",
+                    lead="Nordwind", stage="closed"),  # fmt: skip
+            mention("a2", "Veldt", ["Nordwind", "Acme Ventures"], "2024-03-07",
+                    amount="$800 million", lead="Acme Ventures", stage="rumoured"),  # fmt: skip
+        ]
+    )
+    (d,) = deals
+    fields = {c.field: c for c in d.conflicts}
+    assert set(fields) == {"amount", "lead", "stage"}
+    assert [v for v, _ in fields["amount"].versions] == ["$600 million", "$800 million"]
+
+
+def test_one_articles_own_sentences_are_no_conflict() -> None:
+    (d,) = merge(
+        [
+            mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$600 million"),
+            mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$1 billion", start=50),
+        ]
+    )
+    assert d.conflicts == []
+
+
+def test_rounding_is_no_conflict() -> None:
+    (d,) = merge(
+        [
+            mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$600 million"),
+            mention("a2", "Veldt", ["Nordwind"], "2024-03-06", amount="$620 million"),
+        ]
+    )
+    assert d.conflicts == []
+
+
+# -- storage, the ingest step, the CLI and the chat route -------------------------------------
+
+ARTICLES = [
+    {"id": "d1", "url": "https://technode.example/veldt", "title": "Veldt AI in talks",
+     "published": "2024-03-05", "source": "technode.example",
+     "text": "Veldt AI, a Dutch startup, builds robots for warehouses.\n"
+             "Nordwind Capital is reportedly leading a $600 million funding round for Veldt AI, "
+             "people familiar with the matter said.\nThe company declined to comment."},
+    {"id": "d2", "url": "https://wire.example/veldt", "title": "Veldt AI raises $800 million",
+     "published": "2024-03-07", "source": "wire.example",
+     "text": "Veldt AI raised $800 million in a Series B round led by Nordwind Capital, the "
+             "company said on Thursday.\nIt plans to hire 200 engineers."},
+    {"id": "d3", "url": "https://biz.example/quintel", "title": "Harlow to buy Quintel",
+     "published": "2024-02-01", "source": "biz.example",
+     "text": "Harlow Systems agreed to acquire Quintel Games for $6.8 billion in cash.\n"
+             "Quintel makes puzzle games."},
+    {"id": "d4", "url": "https://news.example/storm", "title": "Storm hits the coast",
+     "published": "2024-03-06", "source": "news.example",
+     "text": "A storm hit the coast on Tuesday.\nThousands lost power."},
+]  # fmt: skip
+FORMS = {
+    "Nordwind Capital is reportedly": _form(type="funding round", buyers=["Nordwind Capital"],
+        lead="Nordwind Capital", target="Veldt AI", amount=1),
+    "Veldt AI raised": _form(type="funding round", buyers=["Nordwind Capital"],
+        lead="Nordwind Capital", target="Veldt AI", amount=1),
+    "Harlow Systems agreed": _form(buyers=["Harlow Systems"], target="Quintel Games", amount=1),
+}  # fmt: skip
+
+
+def _write(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def _articles(records: list[dict[str, Any]]) -> list[Article]:
+    return [
+        Article(title=r["title"], text=r["text"], url=r["url"], source=r["source"],
+                published=r["published"], origin="test")  # fmt: skip
+        for r in records
+    ]
+
+
+@pytest.fixture
+def deal_index(settings: Settings, tmp_path: Path) -> Settings:
+    """An index (fake embedder) of the four articles, with deals from scripted forms."""
+    ingest([str(_write(tmp_path / "news.jsonl", ARTICLES))], settings)
+    store = VectorStore(settings, "fake")
+    report = update_deals(_articles(ARTICLES), store, settings, fill=ScriptedForms(FORMS))
+    assert report.read == 4 and report.mentions == 3 and report.deals == 2
+    return settings
+
+
+def test_the_deal_table_merges_and_flags_conflicts(deal_index: Settings) -> None:
+    table = DealTable(deal_index.index)
+    deals = find_deals(table, DealQuery())
+    assert [d.target for d in deals] == ["Veldt AI", "Quintel Games"]  # newest first
+    veldt = deals[0]
+    assert veldt.lead == "Nordwind Capital" and veldt.round == "Series B"
+    assert veldt.amount == "$800 million" and veldt.stage == "closed"
+    assert [c.field for c in veldt.conflicts] == ["amount"]  # rumoured, then closed: progress
+    assert find_deals(table, DealQuery(sort="amount"))[0].target == "Quintel Games"
+    assert [d.target for d in find_deals(table, DealQuery(company="harlow"))] == [
+        "Quintel Games"
+    ]
+    assert find_deals(table, DealQuery(investor="Quintel Games")) == []
+    assert len(find_deals(table, DealQuery(min_usd=1e9))) == 1
+    assert len(find_deals(table, DealQuery(since=date(2024, 3, 1)))) == 1
+    assert len(find_deals(table, DealQuery(type="acquisition", stage="announced"))) == 1
+
+
+def test_unchanged_articles_are_not_read_again(deal_index: Settings) -> None:
+    fill = ScriptedForms(FORMS)
+    store = VectorStore(deal_index, "fake")
+    report = update_deals(_articles(ARTICLES), store, deal_index, fill=fill)
+    assert report.read == 0 and report.skipped == 4 and fill.seen == []
+    assert report.deals == 2
+
+
+def test_a_changed_article_replaces_its_mentions(deal_index: Settings) -> None:
+    changed = [dict(ARTICLES[2], text=ARTICLES[2]["text"].replace("6.8", "7.1"))]
+    fill = ScriptedForms(FORMS)
+    update_deals(_articles(changed), VectorStore(deal_index, "fake"), deal_index, fill=fill)
+    assert len(fill.seen) == 1
+    mentions = DealStore(VectorStore(deal_index, "fake")).mentions()
+    quintel = [m for m in mentions if m.target == "Quintel Games"]
+    assert [m.amount for m in quintel] == ["$7.1 billion"]
+    assert len(mentions) == 3
+
+
+def test_an_interrupted_extraction_resumes_and_keeps_the_articles(
+    settings: Settings, tmp_path: Path
+) -> None:
+    many = [dict(ARTICLES[2], id=f"q{i}", url=f"https://biz.example/q{i}") for i in range(20)]
+    ingest([str(_write(tmp_path / "many.jsonl", many))], settings)
+    store = VectorStore(settings, "fake")
+    chunks = store.count()
+
+    class Killed(Exception):
+        pass
+
+    calls = 0
+
+    def dies_after_ten(sentence: str, amounts: list[Any]) -> dict[str, Any]:
+        nonlocal calls
+        calls += 1
+        if calls > 10:
+            raise Killed
+        return FORMS["Harlow Systems agreed"]
+
+    with pytest.raises(Killed):
+        update_deals(_articles(many), store, settings, fill=dies_after_ten)
+    done = DealStore(store).done()
+    assert len(done) == 8  # written in batches of 8: the ninth and tenth were lost
+    assert store.count() == chunks  # the articles themselves are untouched
+    fill = ScriptedForms(FORMS)
+    report = update_deals(_articles(many), store, settings, fill=fill)
+    assert report.read == 12 and report.skipped == 8 and len(fill.seen) == 12
+    assert len(DealStore(store).done()) == 20
+
+
+def test_mentions_of_removed_articles_go(deal_index: Settings) -> None:
+    store = VectorStore(deal_index, "fake")
+    d1, d2, d3, d4 = (a.id for a in _articles(ARTICLES))
+    update_deals([], store, deal_index, stored_ids={d1, d2, d4})  # d3 is gone
+    assert {m.article_id for m in DealStore(store).mentions()} == {d1, d2}
+    assert [d.target for d in find_deals(DealTable(deal_index.index), DealQuery())] == ["Veldt AI"]
+
+
+def test_ingest_no_deals_skips_extraction(settings: Settings, tmp_path: Path) -> None:
+    path = _write(tmp_path / "news.jsonl", ARTICLES)
+    runner = CliRunner()
+    args = ["ingest", str(path), "--index", str(settings.index), "--embedding-model", "fake",
+            "--llm", "fake"]  # fmt: skip
+    out = runner.invoke(main, [*args, "--no-deals"])
+    assert out.exit_code == 0, out.output
+    assert "deals:" not in out.output
+    out = runner.invoke(main, args)
+    assert out.exit_code == 0, out.output
+    assert "deals: 4 articles read" in out.output  # the fake model finds none, but read them
+
+
+def _deals(settings: Settings, *args: str) -> Any:
+    result = CliRunner().invoke(
+        main, ["deals", "--index", str(settings.index), *args], catch_exceptions=False
+    )
+    return result
+
+
+def test_cli_lists_filters_and_exports(deal_index: Settings) -> None:
+    out = _deals(deal_index)
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert "Veldt AI" in lines[1] and "Nordwind Capital*" in lines[1] and lines[1].endswith("!")
+    assert "Quintel Games" in lines[2] and "$6.8B" in lines[2]
+    data = json.loads(_deals(deal_index, "--json", "--company", "Harlow Systems Inc").output)
+    assert [d["target"] for d in data] == ["Quintel Games"]
+    assert data[0]["amount_usd"] == pytest.approx(6.8e9)
+    rows = list(csv.DictReader(io.StringIO(_deals(deal_index, "--csv", "--sort", "amount").output)))
+    assert [r["target"] for r in rows] == ["Quintel Games", "Veldt AI"]
+    assert rows[1]["conflicts"] == "amount"
+    assert "No deals match" in _deals(deal_index, "--stage", "cancelled").output
+    bad = _deals(deal_index, "--type", "fusion")
+    assert bad.exit_code == 2 and "--type 'fusion'" in bad.output
+
+
+def test_cli_show_gives_quotes_offsets_and_conflicts(deal_index: Settings) -> None:
+    (veldt,) = json.loads(_deals(deal_index, "--json", "--company", "veldt").output)
+    out = _deals(deal_index, "show", veldt["id"][:6])
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert "CONFLICT on amount:" in text
+    assert "$600 million: technode.example 2024-03-05" in text
+    assert "$800 million: wire.example 2024-03-07" in text
+    start = ARTICLES[0]["text"].index("Nordwind Capital is reportedly")
+    assert f"characters {start}-" in text
+    assert "“Nordwind Capital is reportedly leading a $600 million funding round" in text
+    assert "cue 'reportedly'" in text
+    missing = _deals(deal_index, "show", "zzzz")
+    assert missing.exit_code == 1 and "No deal with id 'zzzz'" in missing.output
+
+
+def test_deal_questions_are_answered_from_the_table(deal_index: Settings) -> None:
+    from rag.answering import Answerer
+    from rag.llms import FakeChatModel
+
+    answerer = Answerer(deal_index, llm=FakeChatModel())
+    answer = answerer.ask("Who is investing in Veldt AI, and how much is it raising?")
+    assert answer.llm == "deal table" and not answer.refused
+    assert "Nordwind Capital" in answer.text and "$800 million" in answer.text
+    assert answer.text.endswith("[1].") and answer.unsupported == ()
+    assert answer.citations[0].source in {"technode.example", "wire.example"}
+    listing = answerer.ask("What are the largest deals?")
+    assert listing.llm == "deal table"
+    assert listing.text.index("Quintel") < listing.text.index("Veldt")  # by amount
+    other = answerer.ask("Where did the storm hit?")
+    assert other.llm != "deal table"
+    nothing = answerer.ask("Who invested in Globex?")  # a deal word, but no such company
+    assert nothing.llm != "deal table"
+
+
+# -- the real local model ---------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_real_model_finds_the_seed_deal(tmp_path: Path) -> None:
+    """The founding article: Alibaba leads MiniMax's round, at least $600 million, rumoured."""
+    from rag.corpus import load
+    from rag.deals.forms import LocalForms
+
+    settings = Settings.load(index=tmp_path / "index")
+    (article,) = [a for a in load([str(ROOT / "corpus")]) if isinstance(a, Article)]
+    mentions = extract(article.id, article.text, LocalForms(settings))
+    deals = [d for d in merge(mentions) if normalise(d.target) == "minimax"]
+    assert len(deals) == 1, [(m.target, m.buyers) for m in mentions]
+    (d,) = deals
+    assert d.type == "funding round" and d.lead == "Alibaba"
+    assert d.amount is not None and "600 million" in d.amount
+    assert d.amount_usd is not None and d.amount_usd >= 6e8
+    assert d.stage == "rumoured"
+    for m in d.mentions:
+        assert article.text[m.start : m.end] == m.sentence
+    # Nobody who only reported the deal is a party to it.
+    assert not {"bloomberg", "china star market", "cnbc"} & {normalise(b) for b in d.buyers}
