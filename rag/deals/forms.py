@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,32 +13,56 @@ from rag.deals.mentions import DEAL_TYPES, SYSTEM, FormFiller, user_prompt
 from rag.deals.money import Money
 from rag.llms import GENERATION_LOCK, LLMError, ensure_local_model, load_llama
 
-# Either the short "no deal" form, or every field: the grammar lets the model stop after
-# {"deal": false}, which is most candidates, in about six tokens.
-GRAMMAR_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {
-            "type": "object",
-            "properties": {"deal": {"const": False}},
-            "required": ["deal"],
-            "additionalProperties": False,
-        },
-        {
-            "type": "object",
-            "properties": {
-                "deal": {"const": True},
-                "type": {"type": "string", "enum": list(DEAL_TYPES)},
-                "buyers": {"type": "array", "items": {"type": "string"}, "maxItems": 4},
-                "lead": {"type": ["string", "null"]},
-                "target": {"type": ["string", "null"]},
-                "amount": {"type": "integer", "minimum": 0, "maximum": 9},
-                "valuation": {"type": "integer", "minimum": 0, "maximum": 9},
-            },
-            "required": ["deal", "type", "buyers", "lead", "target", "amount", "valuation"],
-            "additionalProperties": False,
-        },
-    ]
+_NO_DEAL: dict[str, Any] = {
+    "type": "object",
+    "properties": {"deal": {"const": False}},
+    "required": ["deal"],
+    "additionalProperties": False,
 }
+_FIELDS: dict[str, Any] = {
+    "deal": {"const": True},
+    "type": {"type": "string", "enum": list(DEAL_TYPES)},
+    "buyers": {"type": "array", "items": {"type": "string", "maxLength": 60}, "maxItems": 4},
+    "lead": {"anyOf": [{"type": "string", "maxLength": 60}, {"type": "null"}]},
+    "target": {"anyOf": [{"type": "string", "maxLength": 60}, {"type": "null"}]},
+    "amount": {"type": "integer", "enum": list(range(10))},
+    "valuation": {"type": "integer", "enum": list(range(10))},
+}
+_LEAD_WORD = re.compile(r"\b(?:lead|leads|led|leading)\b", re.IGNORECASE)
+_VALUATION_WORD = re.compile(r"\bvalu(?:e|ed|es|ing|ation)\b", re.IGNORECASE)
+
+
+def form_schema(sentence: str, amounts: list[Money]) -> dict[str, Any]:
+    """The JSON schema the model's reply must follow for this sentence.
+
+    Either the short "no deal" form, which most candidates get in about six tokens, or the
+    deal form with only the fields this sentence can fill: no amount field without an amount
+    to pick, no lead without a word for leading, no valuation without a word for value. The
+    model writes about 13 tokens a second on 2 cores, so every field left out saves time.
+    """
+    keep = ["deal", "type", "buyers", "target"]
+    if _LEAD_WORD.search(sentence):
+        keep.insert(3, "lead")
+    properties = {k: _FIELDS[k] for k in keep}
+    if amounts:
+        # One of the numbered amounts, or 0 for none: one token, not a number the model makes up.
+        pick = {"type": "integer", "enum": list(range(min(len(amounts), 9) + 1))}
+        keep.append("amount")
+        properties["amount"] = pick
+        if _VALUATION_WORD.search(sentence):
+            keep.append("valuation")
+            properties["valuation"] = pick
+    deal = {
+        "type": "object",
+        "properties": properties,
+        "required": keep,
+        "additionalProperties": False,
+    }
+    return {"anyOf": [_NO_DEAL, deal]}
+
+
+GRAMMAR_SCHEMA = {"anyOf": [_NO_DEAL, {"type": "object", "properties": _FIELDS,
+                  "required": list(_FIELDS), "additionalProperties": False}]}  # fmt: skip
 MAX_FORM_TOKENS = 120
 
 
@@ -73,7 +98,7 @@ class LocalForms:
         with GENERATION_LOCK:
             out = llama.create_chat_completion(
                 messages=messages,
-                response_format={"type": "json_object", "schema": GRAMMAR_SCHEMA},
+                response_format={"type": "json_object", "schema": form_schema(sentence, amounts)},
                 temperature=0.0,
                 max_tokens=MAX_FORM_TOKENS,
             )
@@ -92,7 +117,7 @@ class ServerForms:
                 "type": "json_schema",
                 "json_schema": {"name": "deal_form", "schema": GRAMMAR_SCHEMA},
             }
-        )
+        )  # one schema for every sentence: a server may compile and cache it
 
     def __call__(self, sentence: str, amounts: list[Money]) -> dict[str, Any]:
         from langchain_core.messages import HumanMessage, SystemMessage

@@ -23,7 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-EXTRACTOR_VERSION = "1"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "2"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -194,7 +194,7 @@ it states.
 A deal is an acquisition, a merger, a funding round (a company raising money from investors) \
 or a stake (buying part of a company).
 Not deals: share price moves, earnings, loans, bonds, spending on projects, products, \
-lawsuits, analysts' opinions.
+lawsuits, analysts' opinions, government budgets, aid, grants, tariffs, trade and sanctions.
 Reply with JSON only:
 - "deal": true only if the sentence itself states a specific deal between named companies or \
 investors.
@@ -231,6 +231,11 @@ _EXAMPLES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "Shares of Boeing rose 3% to $210 after the company reported strong deliveries.",
         "[1] $210",
+        {"deal": False},
+    ),
+    (
+        "Congress approved $61 billion in military aid for Ukraine backed by President Biden.",
+        "[1] $61 billion",
         {"deal": False},
     ),
 ]  # fmt: skip
