@@ -62,6 +62,8 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/memory.py --index $(BENCH_INDEX)
 	$(BIN)/python bench/prompts.py
 	$(BIN)/python bench/load.py --index $(BENCH_INDEX)
+	$(BIN)/python bench/money.py
+	$(BIN)/python bench/deals.py --index $(BENCH_INDEX)
 
 # The answer-quality run of docs/benchmarks.md (about an hour on 2 cores, needs ../shared and the
 # index `make bench` builds): all 339 questions with every answer kept (--refusal-threshold 0),

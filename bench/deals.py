@@ -15,8 +15,13 @@ overlaps the annotated one, an amount when it is the same amount after normalisa
   Investment;
 - rumoured: for found events, stage "rumoured" against the annotators' speculative flag.
 
-    .venv/bin/python -m bench.deals                 # runs the local model (about 2-4 min)
+    .venv/bin/python -m bench.deals                 # runs the local model (about 5 min)
     .venv/bin/python -m bench.deals --cache F.json  # keep/reuse the model's forms
+
+With `--index DIR` (an index of the 1,989-article 2023 corpus, e.g. the one `make bench`
+builds) it also measures the deal step of ingest on that corpus (the extra time `newsrag
+ingest` takes without `--no-deals`; articles already read are skipped, so `--fresh` drops
+what an earlier run stored) and the latency of `newsrag deals` queries on the resulting table.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from rag.deals.mentions import Mention, extract  # noqa: E402
 from rag.deals.money import find_money, parse_money, same_amount  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "deals-sentivent" / "docs.jsonl"
+ARTICLES = ROOT.parent / "shared" / "data" / "realtimeqa-2023q4" / "articles.jsonl"
 RESULTS = ROOT / "bench" / "results" / "deals.json"
 DEALS = {"Merger/Acquisition", "Investment"}
 _FAMILY = {
@@ -170,10 +176,85 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def corpus_run(index: Path, fresh: bool) -> dict[str, Any]:
+    """The deal step of ingest on the 2023 corpus, and query latency on its deal table."""
+    import datetime as dt
+    import statistics
+
+    from rag.config import Settings
+    from rag.corpus import load
+    from rag.deals.pipeline import count_candidates, update_deals
+    from rag.deals.query import DealQuery, find_deals
+    from rag.deals.storage import DealStore, DealTable
+    from rag.store import VectorStore
+    from rag.types import Article
+
+    settings = Settings.load(index=index, llm="local")
+    store = VectorStore(settings, "all-MiniLM-L6-v2")
+    articles = [a for a in load([str(ARTICLES)]) if isinstance(a, Article)]
+    if fresh:
+        DealStore(store).remove(a.id for a in articles)
+    report = update_deals(articles, store, settings, progress=sys.stderr.isatty())
+    table = DealTable(index)
+    queries = {
+        "all, by date": DealQuery(),
+        "by amount, >= $100M": DealQuery(sort="amount", min_usd=1e8),
+        "company": DealQuery(company="Microsoft"),
+        "investor": DealQuery(investor="Alibaba"),
+        "stage + type": DealQuery(stage="rumoured", type="acquisition"),
+        "date range": DealQuery(since=dt.date(2023, 11, 1), until=dt.date(2023, 11, 30)),
+    }
+    latency = {}
+    for name, query in queries.items():
+        samples = []
+        for _ in range(21):
+            t = time.perf_counter()
+            found = find_deals(table, query)
+            samples.append((time.perf_counter() - t) * 1000)
+        latency[name] = {"p50_ms": statistics.median(samples), "deals": len(found)}
+    return {
+        "articles": len(articles),
+        "candidates": count_candidates(articles),
+        "read": report.read,
+        "model_calls": report.candidates,
+        "mentions": report.mentions,
+        "deals": report.deals,
+        "seconds": report.seconds,
+        "latency": latency,
+    }
+
+
+def render_corpus(run: dict[str, Any]) -> str:
+    lines = [
+        f"Deal step of ingest on {run['articles']} articles: {run['read']} read, "
+        f"{run['model_calls']} model calls (of {run['candidates']} candidate sentences), "
+        f"{run['mentions']} mentions, {run['deals']} deals, {run['seconds'] / 60:.1f} min",
+        "",
+        "| `newsrag deals` query | p50 ms | deals |",
+        "|---|---:|---:|",
+    ]
+    for name, row in run["latency"].items():
+        lines.append(f"| {name} | {row['p50_ms']:.1f} | {row['deals']} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, help="JSON file of model forms to reuse and extend")
+    parser.add_argument("--index", type=Path, help="an index of the 2023 corpus (see above)")
+    parser.add_argument("--fresh", action="store_true", help="extract the corpus again")
+    parser.add_argument("--corpus-only", action="store_true", help="skip deals-sentivent")
     args = parser.parse_args()
+    if args.index:
+        if not ARTICLES.exists():
+            print(f"skipped: {ARTICLES} not found (../shared is not beside the repository)")
+            return
+        run = corpus_run(args.index, args.fresh)
+        print(render_corpus(run) + "\n")
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.with_name("deals-corpus.json").write_text(json.dumps(run, indent=1))
+        if args.corpus_only:
+            return
     if not DATA.exists():
         print(f"skipped: {DATA} not found (../shared is not beside the repository)")
         return

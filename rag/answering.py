@@ -22,7 +22,7 @@ from typing import Any
 from rag.chunking import split_sentences
 from rag.citations import check, format_sources
 from rag.config import Settings
-from rag.deals.answer import DEAL_WORD, DealAnswer, answer_from_table
+from rag.deals.answer import DealAnswer, answer_from_table, asks_about_deal
 from rag.deals.query import DealQuery
 from rag.deals.storage import DealStore, DealTable
 from rag.llms import LLMError, explain, get_llm
@@ -440,7 +440,7 @@ class Answerer:
 
     def _from_deal_table(self, question: str, as_of: dt.date) -> DealAnswer | None:
         """The deal table's answer to a deal question (see `rag.deals.answer`), or None."""
-        if not self.deals or not DEAL_WORD.search(question):
+        if not self.deals or not asks_about_deal(question):
             return None
         table = DealTable(self.settings.index)
         now = time.monotonic()

@@ -405,6 +405,8 @@ def serve(share: bool, **values: Any) -> None:
               help="An earlier report.json: print the changes, question by question.")  # fmt: skip
 @click.option("--fresh", is_flag=True,
               help="Discard the results in --out instead of resuming from them.")  # fmt: skip
+@click.option("--deals", "with_deals", is_flag=True,
+              help="Also extract the deals of the --corpus articles (deal questions).")  # fmt: skip
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
     "openai_model", "top_k", "context_tokens", "min_similarity", "refusal_threshold",
@@ -416,6 +418,7 @@ def eval_command(
     out: str,
     baseline: str | None,
     fresh: bool,
+    with_deals: bool,
     **values: Any,
 ) -> None:
     """Score answers, citations, refusals and retrieval on a question set.
@@ -456,9 +459,15 @@ def eval_command(
     try:
         if corpora:
             ingested = run_ingest(
-                corpora, settings, on_error=on_error, progress=sys.stderr.isatty()
+                corpora,
+                settings,
+                on_error=on_error,
+                progress=sys.stderr.isatty(),
+                deals=with_deals,
             )
             click.echo(f"corpus: {ingested.summary()}", err=True)
+            if ingested.deals is not None:
+                click.echo(f"corpus: {ingested.deals.summary()}", err=True)
             if ingested.failed:
                 raise click.ClickException(
                     f"{ingested.failed} corpus input(s) failed to load (see the error lines "

@@ -24,15 +24,25 @@ from rag.types import Passage
 
 MAX_DEALS = 5  # deals listed in one answer
 
-DEAL_WORD = re.compile(
-    r"\b(?:deals?|invest\w*|funding|fund-?rais\w*|rais(?:e|es|ed|ing)|round|series\s+[a-h]|"
-    r"acquir\w*|acquisitions?|buy(?:s|ing)?|bought|merg\w*|takeovers?|stakes?|backed|"
-    r"valuation|seeking)\b",
-    re.IGNORECASE,
-)
 # Asking for a list of deals rather than about one company's.
 _LIST = re.compile(
     r"\b(?:deals|acquisitions|mergers|funding\s+rounds|rounds|takeovers|investments)\b",
+    re.IGNORECASE,
+)
+# What the question asks for must be a deal's part: who invested or bought, how much, which
+# company did the deal, whether it is done. "Which CEO did OpenAI fire after Microsoft's
+# investment?" names a deal but asks about something else, and goes to the usual chain.
+_DEAL_VERB = (
+    r"(?:invest\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
+    r"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover)"
+)
+_ASKS_ABOUT_DEAL = re.compile(
+    rf"\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will|\s+has|\s+have)?\b.{{0,60}}\b{_DEAL_VERB}\b|"
+    rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
+    rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
+    rf".{{0,80}}\b{_DEAL_VERB}\b|"
+    r"\bis\s+(?:it|the\s+deal)\s+(?:done|closed|final|completed)|\bstill\s+rumou?red|"
+    r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
 )
 _LARGEST = re.compile(r"\b(?:largest|biggest|top|major|most\s+expensive)\b", re.IGNORECASE)
@@ -76,6 +86,11 @@ class DealAnswer:
     query: DealQuery
 
 
+def asks_about_deal(question: str) -> bool:
+    """Tell whether the question asks for a part of a deal (a cheap test before the table)."""
+    return bool(_ASKS_ABOUT_DEAL.search(question))
+
+
 def _parties(table: DealTable) -> dict[str, str]:
     """Normalised party name -> a name as written, for every company in the table."""
     with closing(sqlite3.connect(f"file:{table.path}?mode=ro", uri=True)) as db:
@@ -91,7 +106,7 @@ def _parties(table: DealTable) -> dict[str, str]:
 
 def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | None:
     """The table query a deal question asks for, or None when it is not one the table answers."""
-    if not table.path.exists() or not DEAL_WORD.search(question):
+    if not table.path.exists() or not asks_about_deal(question):
         return None
     folded = " " + normalise(question) + " "
     company = None

@@ -246,14 +246,18 @@ SYSTEM = INSTRUCTIONS + "".join(
 )
 
 
-# The words a sentence must hold for the model's deal type to stand.
+# The words a sentence must hold for the model's deal type to stand. "Investors" alone is not
+# one: it is in every other sentence of business news.
+_INVESTED = r"invest(?:s|ed|ing|ment|ments)"
 KIND_WORDS = {
     "acquisition": re.compile(rf"\b(?:{_MA}|{_BUY}|{_TAKEOVER}|deal)(?![a-z])", re.IGNORECASE),
     "merger": re.compile(r"\b(?:merg\w*|combin\w*)", re.IGNORECASE),
     "funding round": re.compile(
-        rf"\b(?:{_FUND}|{_WEAK}|{_INVEST}|invest\w*|round|backed)(?![a-z])", re.IGNORECASE
+        rf"\b(?:{_FUND}|{_WEAK}|{_INVEST}|{_INVESTED}|round|backed)(?![a-z])", re.IGNORECASE
     ),
-    "stake": re.compile(r"\b(?:stakes?|invest\w*|shares?|holding)\b", re.IGNORECASE),
+    "stake": re.compile(
+        rf"\b(?:stakes?|{_INVESTED}|shares?\s+(?:in|of)|holdings?\s+in)\b", re.IGNORECASE
+    ),
 }
 
 

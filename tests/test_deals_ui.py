@@ -1,0 +1,145 @@
+"""The Deals tab and deal questions in a real browser, against a real `newsrag serve`.
+
+The index holds the articles of tests/test_deals.py (fake embedder) with deals from scripted
+forms, plus one whose deal sentence carries HTML: the tab must show it as text.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, newsrag_env, start_serve
+from tests.test_ui import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+BUILD = """
+import json, sys
+from pathlib import Path
+from rag.config import Settings
+from rag.deals.forms import ScriptedForms
+from rag.deals.pipeline import update_deals
+from rag.ingest import ingest
+from rag.store import VectorStore
+from tests.test_deals import ARTICLES, FORMS, _articles, _form
+
+evil = {"id": "x1", "url": "https://evil.example/x", "title": "<img src=x onerror=alert(1)>",
+        "published": "2024-03-06", "source": "evil.example",
+        "text": "Intro.\\n<b onmouseover=alert(2)>Evil Corp</b> agreed to acquire Gullible Inc "
+                "for $5 billion."}
+records = [*ARTICLES, evil]
+settings = Settings.load(index=Path(sys.argv[1]), embedding_model="fake")
+path = Path(sys.argv[1]).parent / "news.jsonl"
+path.write_text("".join(json.dumps(r) + "\\n" for r in records))
+ingest([str(path)], settings)
+forms = {**FORMS, "Gullible": _form(buyers=["Evil Corp"], target="Gullible Inc", amount=1)}
+report = update_deals(_articles(records), VectorStore(settings, "fake"), settings,
+                      fill=ScriptedForms(forms))
+assert report.deals == 3, report
+"""
+
+
+@pytest.fixture(scope="module")
+def deal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
+    tmp = tmp_path_factory.mktemp("deals")
+    subprocess.run([sys.executable, "-c", BUILD, str(tmp / "index")], env=newsrag_env(),
+                   check=True, cwd=ROOT, capture_output=True, timeout=300)  # fmt: skip
+    env = newsrag_env(NEWSRAG_LLM="fake", NEWSRAG_EMBEDDING_MODEL="fake")
+    servers = start_serve(tmp / "index", tmp / "serve.log", env)
+    try:
+        url, _ = next(servers)
+        yield url
+    finally:
+        servers.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _deals_tab(browser: Any, url: str) -> Any:
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    page.goto(url)
+    page.get_by_role("tab", name="Deals").click()
+    page.wait_for_selector("#nr-deal-message p", timeout=60_000)
+    return page
+
+
+@pytest.mark.slow
+def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any) -> None:
+    page = _deals_tab(browser, deal_server)
+    table = page.locator("#nr-deal-table")
+    assert "3 deal(s)" in page.locator("#nr-deal-message").inner_text()
+    for name in ("Veldt AI", "Quintel Games", "Gullible Inc"):
+        assert table.get_by_text(name, exact=True).count() == 1
+    # Filter by company (as either party): only Harlow's deal is left.
+    page.locator("#nr-deal-company input, #nr-deal-company textarea").first.fill("Harlow")
+    page.locator("#nr-deal-apply").click()
+    page.wait_for_function(
+        "() => document.querySelector('#nr-deal-message').innerText.includes('1 deal(s)')"
+    )
+    assert table.get_by_text("Veldt AI", exact=True).count() == 0
+    page.locator("#nr-deal-company input, #nr-deal-company textarea").first.fill("")
+    page.locator("#nr-deal-apply").click()
+    page.wait_for_function(
+        "() => document.querySelector('#nr-deal-message').innerText.includes('3 deal(s)')"
+    )
+    # A click opens the deal: its conflict and each quoted sentence highlighted in its article.
+    table.get_by_text("Veldt AI", exact=True).click()
+    detail = page.locator("#nr-deal-detail")
+    detail.locator(".nr-mention").first.wait_for(timeout=30_000)
+    assert detail.locator(".nr-mention").count() == 2
+    marks = [m.inner_text() for m in detail.locator("mark").all()]
+    assert any(m.startswith("Nordwind Capital is reportedly leading") for m in marks)
+    assert any(m.startswith("Veldt AI raised $800 million") for m in marks)
+    assert "Sources disagree on the amount" in detail.inner_text()
+    assert "technode.example" in detail.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "deals_tab.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.slow
+def test_deal_text_is_shown_as_text(deal_server: str, browser: Any) -> None:
+    page = _deals_tab(browser, deal_server)
+    page.locator("#nr-deal-table").get_by_text("Gullible Inc", exact=True).click()
+    detail = page.locator("#nr-deal-detail")
+    detail.locator(".nr-mention").first.wait_for(timeout=30_000)
+    assert "<b onmouseover=alert(2)>Evil Corp</b>" in detail.inner_text()
+    assert detail.locator("b[onmouseover], img[onerror]").count() == 0
+    page.evaluate("() => new Promise(r => setTimeout(r, 0))")  # let any handler run
+    assert page.dialogs == []
+    page.close()
+
+
+@pytest.mark.slow
+def test_a_deal_question_in_the_chat_is_answered_from_the_table(
+    deal_server: str, browser: Any
+) -> None:
+    page = browser.new_page()
+    page.goto(deal_server)
+    box = page.locator("#nr-question textarea")
+    box.fill("Who bought Quintel Games, and for how much?")
+    box.press("Enter")
+    answer = page.locator("#nr-chat .nr-answer:not(.nr-streaming)")
+    answer.first.wait_for(timeout=60_000)
+    text = answer.first.inner_text()
+    assert "Harlow Systems" in text and "$6.8 billion" in text and "[1]" in text
+    sources = page.locator("#nr-sources").inner_text()
+    assert "Harlow Systems agreed to acquire Quintel Games" in sources
+    page.close()
