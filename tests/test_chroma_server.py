@@ -258,3 +258,30 @@ def test_server_killed_during_ingest_then_rerun_completes(tmp_path: Path, real_e
     assert_consistent(store, KeywordIndex(index / "keyword"))
     again = ingest([str(news)], settings, embedder=real_embedder)
     assert (again.unchanged, again.chunks) == (len(records), 0)
+
+
+def test_instances_sharing_a_server_share_the_deals(tmp_path: Path, chroma_server):
+    """One instance extracts; another, with its own index folder, lists the same deals without
+    reading an article, and does not extract them again at its own ingest."""
+    from rag.deals.forms import ScriptedForms
+    from rag.deals.pipeline import update_deals
+    from rag.deals.query import DealQuery, find_deals
+    from rag.deals.storage import DealTable
+    from tests.test_deals import ARTICLES, FORMS, _articles
+
+    writer = Settings.load(index=tmp_path / "a", chroma_url=chroma_server.url,
+                           embedding_model="fake")  # fmt: skip
+    reader = Settings.load(index=tmp_path / "b", chroma_url=chroma_server.url,
+                           embedding_model="fake")  # fmt: skip
+    news = write_jsonl(tmp_path / "news.jsonl", ARTICLES)
+    ingest([str(news)], writer)
+    update_deals(_articles(ARTICLES), VectorStore(writer, "fake"), writer,
+                 fill=ScriptedForms(FORMS))  # fmt: skip
+
+    out = newsrag("deals", "--index", str(tmp_path / "b"), "--json", url=chroma_server.url)
+    assert out.returncode == 0, out.stderr
+    assert sorted(d["target"] for d in json.loads(out.stdout)) == ["Quintel Games", "Veldt AI"]
+    fill = ScriptedForms(FORMS)
+    report = update_deals(_articles(ARTICLES), VectorStore(reader, "fake"), reader, fill=fill)
+    assert (report.read, report.skipped, fill.seen) == (0, 4, [])
+    assert len(find_deals(DealTable(reader.index), DealQuery())) == 2

@@ -23,7 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-EXTRACTOR_VERSION = "2"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "3"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -49,7 +49,7 @@ _FUND = (
 _WEAK = r"rais(?:e|es|ed|ing)|funding|fundrais\w*|seek(?:s|ing)?|financing"
 _VENTURE = re.compile(
     r"\b(?:round|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|led\s+by|"
-    r"backed|equity|stake|financing|fundraising|unicorn)\b",
+    r"backed|equity|stake|financing|fundraising|unicorn|(?:funding|backing|investment)\s+from)\b",
     re.IGNORECASE,
 )
 _TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
@@ -361,6 +361,8 @@ def checked_name(name: Any, sentence: str) -> str | None:
     if not found:
         return None
     surface = sentence[found.start() : found.end()]
+    if found.start() == 0 and re.match(r"\s*[:—–]", sentence[found.end() :]):
+        return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
     return surface if re.match(r"[A-Z0-9]|[a-z]+[A-Z]", surface) else None
 
@@ -414,6 +416,8 @@ def verify(
     kind = form.get("type") if form.get("type") in DEAL_TYPES else None
     if kind is None or not KIND_WORDS[kind].search(sentence):
         return []  # no word of that kind of deal in the sentence: the model's guess
+    if kind == "funding round" and not _VENTURE.search(sentence):
+        return []  # "GM will invest $7.7 billion in its plants": spending, not a round
     buyers: list[str] = []
     for name in form.get("buyers") or []:
         checked = checked_name(name, sentence)
