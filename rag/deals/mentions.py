@@ -346,12 +346,38 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_CONNECTORS = {"of", "and", "&", "de", "du", "la", "von", "van", "der", "for"}
+
+
+def _name_part(text: str) -> str:
+    """The leading run of capitalised words: "Fox at the end of 2014" -> "Fox".
+
+    Connectors stay when a capitalised word follows ("Bank of America"); a lower-case first
+    word is kept as it is (the capital check below rejects it).
+    """
+    words = text.split()
+    if not words or not re.match(r"[A-Z0-9]|[a-z]+[A-Z]", words[0]):
+        return text
+    keep = 1
+    while keep < len(words):
+        w = words[keep]
+        if re.match(r"[A-Z0-9&]|[a-z]+[A-Z]", w):
+            keep += 1
+        elif w.lower() in _CONNECTORS and keep + 1 < len(words) and words[keep + 1][:1].isupper():
+            keep += 2
+        else:
+            break
+    return " ".join(words[:keep])
+
+
 def checked_name(name: Any, sentence: str) -> str | None:
     """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
     if not isinstance(name, str):
         return None
-    name = _squash(name).strip(" ,.;:\"'“”‘’")
+    # The model likes to explain: "WhatsApp (messaging service)", "Fox at the end of 2014".
+    name = re.split(r"\s*[(\[,;]", _squash(name), maxsplit=1)[0].strip(" .:\"'“”‘’")
     name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
+    name = _name_part(name)
     name = re.sub(r"\s*['’]s$", "", name)
     if not name or name.lower() in _NOT_A_PARTY:
         return None
