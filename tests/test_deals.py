@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from rag.cli import main
 from rag.config import Settings
 from rag.deals.forms import ScriptedForms
-from rag.deals.merge import merge, normalise
 from rag.deals.mentions import (
     Mention,
     candidates,
@@ -28,6 +27,7 @@ from rag.deals.mentions import (
     stage_of,
     verify,
 )
+from rag.deals.merge import merge, normalise
 from rag.deals.money import find_money
 from rag.deals.pipeline import update_deals
 from rag.deals.query import DealQuery, find_deals
@@ -87,7 +87,7 @@ def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
         ("Harlow agreed to acquire Quintel for $6.8 billion.", "announced"),
         ("Harlow completed its acquisition of Quintel on Monday.", "closed"),
         ("Harlow called off its planned takeover of Quintel.", "cancelled"),
-        ("Regulators blocked the merger of Harlow and Quintel, which was reportedly close.", "cancelled"),
+        ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
