@@ -197,8 +197,9 @@ def test_mentions_of_one_deal_merge_across_articles() -> None:
     deals = merge(
         [
             mention("a1", "MiniMax", ["Alibaba Group Holding Ltd"], "2024-03-05", lead="Alibaba"),
-            mention("a2", "Minimax", ["Alibaba"], "2024-03-06", amount="$600 million",
-                    amount_usd=6e8),  # fmt: skip
+            mention(
+                "a2", "Minimax", ["Alibaba"], "2024-03-06", amount="$600 million", amount_usd=6e8
+            ),  # fmt: skip
             mention("a3", "MiniMax", [], "2024-03-07", stage="closed"),
         ]
     )
@@ -224,10 +225,24 @@ def test_different_buyers_or_distant_dates_are_different_deals() -> None:
 def test_sources_that_disagree_make_a_conflict_with_each_version() -> None:
     deals = merge(
         [
-            mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$600 million",
-                    lead="Nordwind", stage="closed"),  # fmt: skip
-            mention("a2", "Veldt", ["Nordwind", "Acme Ventures"], "2024-03-07",
-                    amount="$800 million", lead="Acme Ventures", stage="rumoured"),  # fmt: skip
+            mention(
+                "a1",
+                "Veldt",
+                ["Nordwind"],
+                "2024-03-05",
+                amount="$600 million",
+                lead="Nordwind",
+                stage="closed",
+            ),  # fmt: skip
+            mention(
+                "a2",
+                "Veldt",
+                ["Nordwind", "Acme Ventures"],
+                "2024-03-07",
+                amount="$800 million",
+                lead="Acme Ventures",
+                stage="rumoured",
+            ),  # fmt: skip
         ]
     )
     (d,) = deals
@@ -292,8 +307,14 @@ def _write(path: Path, records: list[dict[str, Any]]) -> Path:
 
 def _articles(records: list[dict[str, Any]]) -> list[Article]:
     return [
-        Article(title=r["title"], text=r["text"], url=r["url"], source=r["source"],
-                published=r["published"], origin="test")  # fmt: skip
+        Article(
+            title=r["title"],
+            text=r["text"],
+            url=r["url"],
+            source=r["source"],
+            published=r["published"],
+            origin="test",
+        )  # fmt: skip
         for r in records
     ]
 
@@ -317,9 +338,7 @@ def test_the_deal_table_merges_and_flags_conflicts(deal_index: Settings) -> None
     assert veldt.amount == "$800 million" and veldt.stage == "closed"
     assert [c.field for c in veldt.conflicts] == ["amount"]  # rumoured, then closed: progress
     assert find_deals(table, DealQuery(sort="amount"))[0].target == "Quintel Games"
-    assert [d.target for d in find_deals(table, DealQuery(company="harlow"))] == [
-        "Quintel Games"
-    ]
+    assert [d.target for d in find_deals(table, DealQuery(company="harlow"))] == ["Quintel Games"]
     assert find_deals(table, DealQuery(investor="Quintel Games")) == []
     assert len(find_deals(table, DealQuery(min_usd=1e9))) == 1
     assert len(find_deals(table, DealQuery(since=date(2024, 3, 1)))) == 1
