@@ -23,7 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-EXTRACTOR_VERSION = "3"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "4"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -409,6 +409,18 @@ def is_source(name: str, sentence: str) -> bool:
     )
 
 
+_RAISING = (
+    r"(?:is\s+|was\s+|has\s+|had\s+|have\s+)?(?:seek(?:s|ing)?|sought|rais(?:es|ed|ing)|"
+    r"secur(?:es|ed|ing)|clos(?:es|ed)\s+an?)\b"
+)
+
+
+def raises_money(name: str, sentence: str) -> bool:
+    """Tell whether `name` is the subject of raising money ("Veldt, a Dutch startup, raised")."""
+    n = re.escape(name).replace(r"\ ", r"\s+")
+    return bool(re.search(rf"\b{n}(?:\s*,[^,]{{0,80}},)?\s+{_RAISING}", sentence, re.IGNORECASE))
+
+
 def _pick(amounts: list[Money], number: Any) -> Money | None:
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= len(amounts):
         return amounts[number - 1]
@@ -461,6 +473,15 @@ def verify(
     target_text = checked_name(form.get("target"), sentence)
     if target_text and is_source(target_text, sentence):
         target_text = None
+    if kind == "funding round":
+        # The company that is raising the money is the target, whatever the model said
+        # ("MiniMax is seeking at least $600 million": MiniMax is no investor).
+        for b in [b for b in buyers if raises_money(b, sentence)]:
+            buyers.remove(b)
+            if lead == b:
+                lead = None
+            if target_text is None:
+                target_text = b
     targets = [target_text] if target_text else []
     if target_text and re.search(r"\s+and\s+", target_text):
         parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
