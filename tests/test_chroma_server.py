@@ -148,7 +148,9 @@ def test_cli_ingest_search_ask_and_eval_through_the_server(tmp_path: Path, chrom
     url = chroma_server.url
     news = write_jsonl(tmp_path / "news.jsonl", [QUILLFEATHER, make_record(1), make_record(2)])
     a, b = tmp_path / "a", tmp_path / "b"
-    ingested = newsrag("ingest", str(ROOT / "corpus"), str(news), "--index", str(a), url=url)
+    ingested = newsrag(
+        "ingest", str(ROOT / "corpus"), str(news), "--index", str(a), "--no-deals", url=url
+    )
     assert ingested.returncode == 0, ingested.stderr
     assert ingested.stdout.startswith("4 added, 0 updated")
     assert not (a / "chroma").exists() and (a / "keyword" / "CURRENT").exists()

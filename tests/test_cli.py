@@ -126,7 +126,8 @@ def test_search_top_k_defaults_to_newsrag_top_k(cli, tmp_path: Path, monkeypatch
 
 STORE = ["index", "chroma_url", "collection", "embedding_model"]
 OPTIONS = {
-    "ingest": STORE + ["chunk_tokens", "batch_size", "fetch_timeout"],
+    "ingest": STORE + ["chunk_tokens", "batch_size", "fetch_timeout", "llm", "llm_model"],
+    "deals": ["index", "chroma_url", "collection"],
     "search": STORE + ["top_k"],
     "stats": STORE,
     "ask": STORE + ["llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
@@ -159,7 +160,15 @@ def test_ask_prints_the_cited_answer_and_its_sources(cli, tmp_path: Path):
 
     index = str(tmp_path / "ix")
     assert (
-        cli("ingest", str(ROOT / "corpus"), "--index", index, "--embedding-model", "fake").exit_code
+        cli(
+            "ingest",
+            str(ROOT / "corpus"),
+            "--index",
+            index,
+            "--embedding-model",
+            "fake",
+            "--no-deals",
+        ).exit_code
         == 0
     )
     args = ["--index", index, "--embedding-model", "fake", "--llm", "fake"]

@@ -795,7 +795,8 @@ def test_gradio_client_sessions_queue_for_the_model_and_keep_their_own_chats(
     tmp = tmp_path_factory.mktemp("serve-queue")
     env = {"NEWSRAG_EMBEDDING_MODEL": "fake"}
     subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix")],
+        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix"),
+         "--no-deals"],
         env=_env(**env), check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
     questions = ["How much is MiniMax seeking to raise?", "Who founded MiniMax?",
@@ -850,7 +851,8 @@ def test_browser_real_local_llm_answers_with_a_citation(
         pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
     tmp = tmp_path_factory.mktemp("serve-local")
     subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix")],
+        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix"),
+         "--no-deals"],
         env=_env(), check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
     servers = _start_server(tmp / "ix", tmp / "serve.log", "local")
