@@ -16,7 +16,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 
-from rag.deals.merge import Deal, normalise
+from rag.deals.merge import SUFFIXES, Deal, normalise
 from rag.deals.query import DealQuery, find_deals
 from rag.deals.storage import DealTable
 from rag.timescope import time_scope
@@ -41,7 +41,9 @@ _ASKS_ABOUT_DEAL = re.compile(
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
-    r"\bis\s+(?:it|the\s+deal)\s+(?:done|closed|final|completed)|\bstill\s+rumou?red|"
+    r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale)\b.{0,30}"
+    r"\b(?:done|closed|final\w*|completed|confirmed|official|rumou?red|reported)\b|"
+    r"\bstill\s+rumou?red|"
     r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
 )
@@ -143,6 +145,31 @@ def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | N
     return query
 
 
+_QUESTION_WORDS = {
+    "who",
+    "what",
+    "which",
+    "how",
+    "when",
+    "where",
+    "why",
+    "is",
+    "was",
+    "did",
+    "does",
+}
+
+
+def _names(question: str) -> set[str]:
+    """The capitalised words of the question, lower-cased: "Alden", "fred" for "Fred's"."""
+    out = set()
+    for m in re.finditer(r"(?<![\w'’])[A-Z][\w&.-]*", question):
+        word = re.sub(r"['’]s$", "", m.group()).rstrip(".").lower()
+        if word and word not in _QUESTION_WORDS | SUFFIXES and m.start() > 0:
+            out.add(word)
+    return out
+
+
 def _sentence(deal: Deal, n: int) -> str:
     """One line about the deal, every name and figure in it taken from its sources."""
     others = [b for b in deal.buyers if b != deal.lead]
@@ -203,9 +230,14 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     query = understand(question, table, as_of)
     if query is None:
         return None
-    deals = [d for d in find_deals(table, query) if d.mentions]
+    names = _names(question)
+    deals = [
+        d
+        for d in find_deals(table, DealQuery(**{**vars(query), "limit": None}))
+        if d.mentions and all(n in _passage(d).text.lower() for n in names)
+    ][:MAX_DEALS]
     if not deals:
-        return None
+        return None  # no deal in the table names everyone the question names
     lines = [_sentence(d, n) for n, d in enumerate(deals, 1)]
     return DealAnswer(
         text="\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0],

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from rag.deals.mentions import Mention
 
 # Words that name a company's legal form, not the company: "Alibaba Group Holding Ltd" is Alibaba.
-_SUFFIXES = {
+SUFFIXES = {
     "inc",
     "incorporated",
     "corp",
@@ -60,7 +60,7 @@ def normalise(name: str) -> str:
     words = text.split()
     if words and words[0] == "the":
         words = words[1:]
-    while len(words) > 1 and words[-1] in _SUFFIXES:
+    while len(words) > 1 and words[-1] in SUFFIXES:
         words.pop()
     return " ".join(words)
 
