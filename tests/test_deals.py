@@ -87,11 +87,28 @@ def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
         ("Harlow agreed to acquire Quintel for $6.8 billion.", "announced"),
         ("Harlow completed its acquisition of Quintel on Monday.", "closed"),
         ("Harlow called off its planned takeover of Quintel.", "cancelled"),
+        ("Harlow announced it will acquire Quintel, a potential clash.", "announced"),
+        ("Harlow may buy Quintel for $6.8 billion.", "rumoured"),
         ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
     assert stage_of(sentence)[0] == stage
+
+
+def test_stored_mentions_follow_todays_rules() -> None:
+    """Rule-made fields are made again from the stored sentence: no model call needed."""
+    from rag.deals.mentions import refresh_rules
+
+    m = Mention(article_id="a", sentence="Veldt AI raised $5 million in a Series A round on "
+                "Monday.", start=0, end=60, type="funding round", stage="rumoured",
+                published="2024-03-07")  # fmt: skip
+    refreshed = refresh_rules(m)
+    assert (refreshed.stage, refreshed.round, refreshed.event_date) == (
+        "closed",
+        "Series A",
+        "2024-03-04",
+    )
 
 
 def test_event_dates_resolve_against_the_article_date() -> None:

@@ -23,6 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
+RULES_VERSION = "1"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "4"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -70,8 +71,10 @@ STRONG = re.compile(
 _NAME = re.compile(r"(?<=[\s(\"“'‘])[A-Z][\w&.'’-]*[A-Za-z0-9]")
 
 
-# Stage cues, strongest first within a sentence: a called-off deal that was "reportedly" close is
-# cancelled; an "agreed" deal that "has yet to close" is announced.
+# Stage cues, strongest first: a called-off deal that was "reportedly" close is cancelled; a
+# deal "people familiar" describe is rumoured even if it was "agreed"; an "announced" deal stays
+# announced when the sentence also says what it "could" lead to. Weak hedges ("could", "may",
+# "plans to") make a deal rumoured only when nothing says it was agreed or done.
 _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "cancelled",
@@ -85,13 +88,11 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "rumoured",
         re.compile(
-            r"\b(reportedly|reported(?:ly)?|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
+            r"\b(reportedly|reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
             r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
             r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
-            r"considering|weighing|explor(?:es|ing)|seek(?:s|ing)|looking\s+to|"
-            r"is\s+said\s+to|are\s+said\s+to|plans?\s+to|planning|nearing|close\s+to\s+a\s+deal|"
-            r"yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed|could|may|might|"
-            r"possible|potential|proposed|would)\b",
+            r"considering|weighing|explor(?:es|ing)|is\s+said\s+to|are\s+said\s+to|nearing|"
+            r"close\s+to\s+a\s+deal|yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed)\b",
             re.IGNORECASE,
         ),
     ),
@@ -107,8 +108,15 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "announced",
         re.compile(
             r"\b(agreed|agrees|announced|announces|signed|definitive\s+agreement|will\s+acquire|"
-            r"will\s+buy|to\s+acquire|to\s+buy|unveiled|confirmed|led|leads|leading|"
-            r"invest(?:s|ed)?|raises|acquires|buys)\b",
+            r"will\s+buy|unveiled|confirmed)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "rumoured",
+        re.compile(
+            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|may|might|possible|"
+            r"potential|proposed|would|bid)\b",
             re.IGNORECASE,
         ),
     ),
@@ -536,6 +544,26 @@ def verify(
             fields["by"]["event_date"] = "rule"
         out.append(fields)
     return out
+
+
+def refresh_rules(m: Mention) -> Mention:
+    """The mention with its rule-made fields (stage, round, event date) made by today's rules.
+
+    They depend on the stored sentence and date alone, so a change of rules reaches stored
+    mentions without the model reading anything again.
+    """
+    published = None
+    if m.published:
+        try:
+            published = date.fromisoformat(m.published[:10])
+        except ValueError:
+            published = None
+    m.stage, m.stage_cue = stage_of(m.sentence)
+    if m.type == "funding round":
+        m.round = round_of(m.sentence)
+    when = event_date(m.sentence, published)
+    m.event_date = when.isoformat() if when else None
+    return m
 
 
 def _usd(money: Money, on: date | None) -> float | None:

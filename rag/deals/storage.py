@@ -23,7 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.deals.mentions import EXTRACTOR_VERSION, Mention
+from rag.deals.mentions import EXTRACTOR_VERSION, RULES_VERSION, Mention, refresh_rules
 from rag.deals.merge import Deal, merge, normalise
 from rag.store import GENERATION, VectorStore
 
@@ -85,7 +85,7 @@ class DealStore:
 
     def mentions(self) -> list[Mention]:
         return [
-            Mention.from_dict(json.loads(str(m["data"])))
+            refresh_rules(Mention.from_dict(json.loads(str(m["data"]))))
             for m in self._records({"kind": "mention"})
         ]
 
@@ -180,7 +180,7 @@ class DealTable:
 
     def sync(self, deals: DealStore) -> bool:
         """Rebuild the table if the mentions changed since it was built; tell whether it did."""
-        generation = deals.generation()
+        generation = f"{deals.generation()}/rules-{RULES_VERSION}"
         if self.path.exists() and self.generation() == generation:
             return False
         self.build(deals.mentions(), generation)
