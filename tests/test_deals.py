@@ -56,6 +56,7 @@ NOT_DEALS = [
     "The Scott administration wants $12 million in relief funding for child care.",
     "Democrat Maura Healey won against Trump-backed Republican Geoff Diehl.",
     "the company said it would buy back shares.",  # no names, no amount
+    "Canha was acquired from the Mets ahead of the trade deadline by the Brewers.",  # sports
 ]
 
 

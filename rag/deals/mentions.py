@@ -23,7 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "1"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "2"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "4"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -269,6 +269,18 @@ KIND_WORDS = {
 }
 
 
+# Sports pages trade players ("acquired from the Mets at the trade deadline"): not company deals.
+_SPORTS = re.compile(
+    r"\b(?:trade\s+deadline|traded|RBIs?|homers?|home\s+runs?|pitcher|quarterback|"
+    r"touchdowns?|draft\s+pick|free\s+agen(?:t|cy)|roster|ERA|innings?)\b"
+)
+
+
+def is_candidate(sentence: str) -> bool:
+    """Tell whether the filter would give this sentence to the model today."""
+    return any(True for _ in candidates(sentence))
+
+
 def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
     """Yield (start, end, money spans) for each sentence that could state a deal.
 
@@ -277,7 +289,7 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
     """
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        if len(sentence) > MAX_SENTENCE_CHARS:
+        if len(sentence) > MAX_SENTENCE_CHARS or _SPORTS.search(sentence):
             continue
         if not TRIGGER.search(sentence) and not (
             WEAK.search(sentence) and _VENTURE.search(sentence)
@@ -478,6 +490,7 @@ def verify(
         lead = None
     if lead and lead.lower() not in {b.lower() for b in buyers}:
         buyers.insert(0, lead)
+    target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
     if target_text and is_source(target_text, sentence):
         target_text = None
@@ -490,6 +503,7 @@ def verify(
                 lead = None
             if target_text is None:
                 target_text = b
+                target_by = "rule"
     targets = [target_text] if target_text else []
     if target_text and re.search(r"\s+and\s+", target_text):
         parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
@@ -522,7 +536,7 @@ def verify(
             "stage": stage,
             "stage_cue": cue,
             "event_date": when.isoformat() if when else None,
-            "by": {"type": "model", "buyers": "model", "target": "model", "stage": "rule"},
+            "by": {"type": "model", "buyers": "model", "target": target_by, "stage": "rule"},
         }
         if lead:
             fields["by"]["lead"] = "model"

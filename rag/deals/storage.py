@@ -23,7 +23,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.deals.mentions import EXTRACTOR_VERSION, RULES_VERSION, Mention, refresh_rules
+from rag.deals.mentions import (
+    EXTRACTOR_VERSION,
+    RULES_VERSION,
+    Mention,
+    is_candidate,
+    refresh_rules,
+)
 from rag.deals.merge import Deal, merge, normalise
 from rag.store import GENERATION, VectorStore
 
@@ -84,10 +90,14 @@ class DealStore:
         return {str(m["article_id"]) for m in self._records({"kind": "article"})}
 
     def mentions(self) -> list[Mention]:
-        return [
-            refresh_rules(Mention.from_dict(json.loads(str(m["data"]))))
-            for m in self._records({"kind": "mention"})
-        ]
+        # Today's rules apply to what was stored: a sentence the filter now leaves out is dropped,
+        # and the rule-made fields are made again (see RULES_VERSION).
+        out = []
+        for record in self._records({"kind": "mention"}):
+            m = Mention.from_dict(json.loads(str(record["data"])))
+            if is_candidate(m.sentence):
+                out.append(refresh_rules(m))
+        return out
 
     def write(self, results: Sequence[tuple[str, str, list[Mention]]]) -> None:
         """Replace the mentions of each (article id, content hash, mentions), with its marker."""
