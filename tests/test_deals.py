@@ -90,11 +90,22 @@ def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
         ("Harlow called off its planned takeover of Quintel.", "cancelled"),
         ("Harlow announced it will acquire Quintel, a potential clash.", "announced"),
         ("Harlow may buy Quintel for $6.8 billion.", "rumoured"),
+        ("Uber bought it in August 2016 for a reported $680 million.", "closed"),
+        ("Goldman took another step by acquiring Honest Dollar last May.", "announced"),
+        ("The FTC cleared its proposed $13.7 billion acquisition of the grocer.", "announced"),
+        ("The company expects to close a deal to merge with Baker Hughes by July.", "rumoured"),
         ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
     assert stage_of(sentence)[0] == stage
+
+
+def test_a_deal_in_an_earlier_year_is_done() -> None:
+    s = "Facebook's acquisition of WhatsApp in 2014 is under review, it could be undone."
+    assert stage_of(s, date(2018, 5, 1)) == ("closed", "in 2014")
+    assert stage_of(s, date(2014, 5, 1))[0] == "rumoured"  # the same year: the hedge stands
+    assert stage_of(s)[0] == "rumoured"  # no article date: no year rule
 
 
 def test_stored_mentions_follow_todays_rules() -> None:

@@ -23,7 +23,7 @@ from rag.deals.money import Money, find_money, to_usd
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "2"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "3"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "4"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -88,7 +88,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "rumoured",
         re.compile(
-            r"\b(reportedly|reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
+            r"\b(reportedly|(?<!\ba\s)reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
             r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
             r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
             r"considering|weighing|explor(?:es|ing)|is\s+said\s+to|are\s+said\s+to|nearing|"
@@ -100,7 +100,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "closed",
         re.compile(
             r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
-            r"raised|secured|took\s+over|merged)\b",
+            r"raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out))\b",
             re.IGNORECASE,
         ),
     ),
@@ -108,15 +108,15 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "announced",
         re.compile(
             r"\b(agreed|agrees|announced|announces|signed|definitive\s+agreement|will\s+acquire|"
-            r"will\s+buy|unveiled|confirmed)\b",
+            r"will\s+buy|unveiled|confirmed|cleared|approved|approves)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "rumoured",
         re.compile(
-            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|may|might|possible|"
-            r"potential|proposed|would|bid)\b",
+            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|(?-i:may)|might|possible|"
+            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to)\b",
             re.IGNORECASE,
         ),
     ),
@@ -310,9 +310,20 @@ def _deal_sized(money: Money) -> bool:
     return (usd if usd is not None else money.value) >= DEAL_SIZE_USD
 
 
-def stage_of(sentence: str) -> tuple[str, str | None]:
-    """The deal's stage from cue words in the sentence, and the cue; "announced" by default."""
-    for stage, pattern in _CUES:
+_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+
+
+def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | None]:
+    """The deal's stage from cue words in the sentence, and the cue; "announced" by default.
+
+    A year before the article's ("its acquisition of WhatsApp in 2014") makes the deal done,
+    unless a cancel or rumour word says otherwise.
+    """
+    for n, (stage, pattern) in enumerate(_CUES):
+        if n == 2 and published is not None:
+            year = _YEAR.search(sentence)
+            if year and int(year.group(1)) < published.year:
+                return "closed", year.group(0)
         m = pattern.search(sentence)
         if m:
             return stage, m.group(0)
@@ -522,7 +533,7 @@ def verify(
         re.IGNORECASE,
     ):
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
-    stage, cue = stage_of(sentence)
+    stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
     out = []
     parties: list[str | None] = [*targets] or [None]
@@ -572,7 +583,7 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
-    m.stage, m.stage_cue = stage_of(m.sentence)
+    m.stage, m.stage_cue = stage_of(m.sentence, published)
     if m.type == "funding round":
         m.round = round_of(m.sentence)
     when = event_date(m.sentence, published)
