@@ -99,6 +99,7 @@ def ingest(
     skipped; changed ones replace their old version. Exits 1 if any input failed to load.
     """
     from rag.ingest import ingest as run_ingest
+    from rag.llms import LLMError
 
     settings = _settings(**values)
 
@@ -122,6 +123,10 @@ def ingest(
         )
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
+    except LLMError as exc:
+        raise click.ClickException(
+            f"{exc} The articles were stored; rerun to extract their deals, or pass --no-deals."
+        ) from None
     click.echo(report.summary())
     if report.deals is not None:
         click.echo(report.deals.summary())

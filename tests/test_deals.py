@@ -527,3 +527,17 @@ def test_the_real_model_finds_the_seed_deal(tmp_path: Path) -> None:
         assert article.text[m.start : m.end] == m.sentence
     # Nobody who only reported the deal is a party to it.
     assert not {"bloomberg", "china star market", "cnbc"} & {normalise(b) for b in d.buyers}
+
+
+def test_a_model_that_cannot_fill_forms_is_one_line_and_keeps_the_articles(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = _write(tmp_path / "news.jsonl", ARTICLES)
+    out = CliRunner().invoke(
+        main,
+        ["ingest", str(path), "--index", str(settings.index), "--embedding-model", "fake",
+         "--llm", "openai"],
+    )  # fmt: skip
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert "NEWSRAG_OPENAI_BASE_URL" in out.output and "--no-deals" in out.output
+    assert VectorStore(settings, "fake").articles().keys() == {a.id for a in _articles(ARTICLES)}

@@ -11,7 +11,7 @@ from typing import Any
 from rag.config import Settings
 from rag.deals.mentions import DEAL_TYPES, SYSTEM, FormFiller, user_prompt
 from rag.deals.money import Money
-from rag.llms import GENERATION_LOCK, LLMError, ensure_local_model, load_llama
+from rag.llms import GENERATION_LOCK, LLMError, ensure_local_model, explain, load_llama
 
 _NO_DEAL: dict[str, Any] = {
     "type": "object",
@@ -122,6 +122,7 @@ class ServerForms:
     def __init__(self, settings: Settings) -> None:
         from rag.llms import get_llm
 
+        self.settings = settings
         self.llm = get_llm(settings).bind(
             response_format={
                 "type": "json_schema",
@@ -132,9 +133,12 @@ class ServerForms:
     def __call__(self, sentence: str, amounts: list[Money]) -> dict[str, Any]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        reply = self.llm.invoke(
-            [SystemMessage(SYSTEM), HumanMessage(user_prompt(sentence, amounts))]
-        )
+        try:
+            reply = self.llm.invoke(
+                [SystemMessage(SYSTEM), HumanMessage(user_prompt(sentence, amounts))]
+            )
+        except Exception as exc:
+            raise LLMError(f"deal extraction: {explain(exc, self.settings)}") from None
         return _parse(str(reply.content))
 
 
