@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
 
 from rag.deals.merge import SUFFIXES, Deal, normalise
@@ -95,7 +93,7 @@ def asks_about_deal(question: str) -> bool:
 
 def _parties(table: DealTable) -> dict[str, str]:
     """Normalised party name -> a name as written, for every company in the table."""
-    with closing(sqlite3.connect(f"file:{table.path}?mode=ro", uri=True)) as db:
+    with table.connect() as db:
         rows = db.execute("SELECT target, buyers FROM deals").fetchall()
     names: dict[str, str] = {}
     for target, buyers in rows:
@@ -231,17 +229,21 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     if query is None:
         return None
     names = _names(question)
-    deals = [
-        d
-        for d in find_deals(table, DealQuery(**{**vars(query), "limit": None}))
-        if d.mentions and all(n in _passage(d).text.lower() for n in names)
-    ][:MAX_DEALS]
-    if not deals:
+    found = []
+    for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
+        if not d.mentions:
+            continue
+        passage = _passage(d)
+        if all(n in passage.text.lower() for n in names):
+            found.append((d, passage))
+    found = found[:MAX_DEALS]
+    if not found:
         return None  # no deal in the table names everyone the question names
+    deals = [d for d, _ in found]
     lines = [_sentence(d, n) for n, d in enumerate(deals, 1)]
     return DealAnswer(
         text="\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0],
-        passages=[_passage(d) for d in deals],
+        passages=[p for _, p in found],
         deals=deals,
         query=query,
     )

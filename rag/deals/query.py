@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from rag.deals.mentions import DEAL_TYPES, STAGES, Mention
 from rag.deals.merge import Conflict, Deal, normalise
@@ -93,7 +91,7 @@ def find_deals(table: DealTable, query: DealQuery) -> list[Deal]:
     sql += f" ORDER BY {order}, id"
     if query.limit:
         sql += f" LIMIT {int(query.limit)}"
-    with _open(table.path) as db:
+    with table.connect() as db:
         return [deal_from_json(row[0]) for row in db.execute(sql, args)]
 
 
@@ -101,12 +99,8 @@ def get_deal(table: DealTable, deal_id: str) -> Deal | None:
     """One deal by id (or by a unique prefix of it)."""
     if not table.path.exists():
         return None
-    with _open(table.path) as db:
+    with table.connect() as db:
         rows = db.execute(
             "SELECT data FROM deals WHERE id LIKE ? LIMIT 2", (deal_id.strip() + "%",)
         ).fetchall()
     return deal_from_json(rows[0][0]) if len(rows) == 1 else None
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)

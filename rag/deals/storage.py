@@ -18,6 +18,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, closing
 from dataclasses import asdict
 from functools import cached_property
 from pathlib import Path
@@ -183,10 +184,9 @@ class DealTable:
         with self.connect() as db:
             return int(db.execute("SELECT COUNT(*) FROM deals").fetchone()[0])
 
-    def connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        db.row_factory = sqlite3.Row
-        return db
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        """The table opened read-only; closed when the `with` block ends."""
+        return closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True))
 
     def sync(self, deals: DealStore) -> bool:
         """Rebuild the table if the mentions changed since it was built; tell whether it did."""
