@@ -519,6 +519,14 @@ def _openai_chat() -> Any:
     return OpenAIChat
 
 
+def local_model_path(settings: Settings) -> Path:
+    """The GGUF file the local backend loads: NEWSRAG_LLM_MODEL, else the packaged model."""
+    path = Path(settings.llm_model).expanduser() if settings.llm_model else None
+    if path is not None and not path.is_file():
+        raise LLMError(f"local LLM: NEWSRAG_LLM_MODEL={path} is not a file.")
+    return path or ensure_local_model()
+
+
 def get_llm(settings: Settings) -> BaseChatModel:
     """Return the chat model named by `settings.llm`.
 
@@ -527,11 +535,8 @@ def get_llm(settings: Settings) -> BaseChatModel:
     """
     name = settings.llm
     if name == "local":
-        path = Path(settings.llm_model).expanduser() if settings.llm_model else None
-        if path is not None and not path.is_file():
-            raise LLMError(f"local LLM: NEWSRAG_LLM_MODEL={path} is not a file.")
         return LlamaCppChat(
-            model_path=str(path or ensure_local_model()),
+            model_path=str(local_model_path(settings)),
             n_ctx=settings.llm_context,
             threads=settings.llm_threads,
             max_tokens=settings.max_answer_tokens,

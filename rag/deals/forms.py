@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
 from rag.deals.mentions import DEAL_TYPES, SYSTEM, FormFiller, user_prompt
 from rag.deals.money import Money
-from rag.llms import GENERATION_LOCK, LLMError, ensure_local_model, explain, load_llama
+from rag.llms import GENERATION_LOCK, LLMError, explain, load_llama, local_model_path
 
 _NO_DEAL: dict[str, Any] = {
     "type": "object",
@@ -82,11 +81,8 @@ class LocalForms:
         self.calls = 0
 
     def _llama(self) -> Any:
-        path = Path(self.settings.llm_model).expanduser() if self.settings.llm_model else None
-        if path is not None and not path.is_file():
-            raise LLMError(f"local LLM: NEWSRAG_LLM_MODEL={path} is not a file.")
         return load_llama(
-            path or ensure_local_model(), self.settings.llm_context, self.settings.llm_threads
+            local_model_path(self.settings), self.settings.llm_context, self.settings.llm_threads
         )
 
     def __call__(self, sentence: str, amounts: list[Money]) -> dict[str, Any]:
