@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, newsrag_env, start_serve
-from tests.test_ui import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import CHROMIUM, ROOT, newsrag_env
+from tests.test_ui import ARTIFACTS, _start_server
 
 BUILD = """
 import json, sys
@@ -50,27 +50,13 @@ def deal_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("deals")
     subprocess.run([sys.executable, "-c", BUILD, str(tmp / "index")], env=newsrag_env(),
                    check=True, cwd=ROOT, capture_output=True, timeout=300)  # fmt: skip
-    env = newsrag_env(NEWSRAG_LLM="fake", NEWSRAG_EMBEDDING_MODEL="fake")
-    servers = start_serve(tmp / "index", tmp / "serve.log", env)
-    try:
-        url, _ = next(servers)
-        yield url
-    finally:
-        servers.close()
+    yield from _start_server(
+        tmp / "index", tmp / "serve.log", "fake", NEWSRAG_EMBEDDING_MODEL="fake"
+    )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _deals_tab(browser: Any, url: str) -> Any:
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+def _deals_tab(chromium: Any, url: str) -> Any:
+    page = chromium.new_page(viewport={"width": 1400, "height": 1100})
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.dialogs = dialogs
@@ -81,8 +67,8 @@ def _deals_tab(browser: Any, url: str) -> Any:
 
 
 @pytest.mark.slow
-def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any) -> None:
-    page = _deals_tab(browser, deal_server)
+def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, chromium: Any) -> None:
+    page = _deals_tab(chromium, deal_server)
     table = page.locator("#nr-deal-table")
     assert "3 deal(s)" in page.locator("#nr-deal-message").inner_text()
     for name in ("Veldt AI", "Quintel Games", "Gullible Inc"):
@@ -115,8 +101,8 @@ def test_deals_tab_lists_filters_and_opens_a_deal(deal_server: str, browser: Any
 
 
 @pytest.mark.slow
-def test_deal_text_is_shown_as_text(deal_server: str, browser: Any) -> None:
-    page = _deals_tab(browser, deal_server)
+def test_deal_text_is_shown_as_text(deal_server: str, chromium: Any) -> None:
+    page = _deals_tab(chromium, deal_server)
     page.locator("#nr-deal-table").get_by_text("Gullible Inc", exact=True).first.click()
     detail = page.locator("#nr-deal-detail")
     detail.locator(".nr-mention").first.wait_for(timeout=30_000)
@@ -129,9 +115,9 @@ def test_deal_text_is_shown_as_text(deal_server: str, browser: Any) -> None:
 
 @pytest.mark.slow
 def test_a_deal_question_in_the_chat_is_answered_from_the_table(
-    deal_server: str, browser: Any
+    deal_server: str, chromium: Any
 ) -> None:
-    page = browser.new_page()
+    page = chromium.new_page()
     page.goto(deal_server)
     box = page.locator("#nr-question textarea")
     box.fill("Who bought Quintel Games, and for how much?")

@@ -25,17 +25,13 @@ from rag.answering import Answerer
 from rag.config import Settings
 from rag.llms import FakeChatModel
 from rag.types import Answer, Citation, Passage, Timings
-from tests.conftest import ROOT, newsrag_env, start_serve
+from tests.conftest import CHROMIUM, ROOT, newsrag_env, start_serve
 from ui import render
 from ui.index_info import example_questions, names_in
 from ui.service import ChatState, Service, describe_filters, parse_filters, split_urls
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
 ALLOWED_TAGS = {"div", "span", "a", "mark", "details", "summary", "section", "ul", "li"}
 
 
@@ -556,20 +552,6 @@ def _start_server(
         yield url
     finally:
         servers.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}: apt-get install chromium")
-    if importlib.util.find_spec("playwright") is None:
-        pytest.skip("browser tests need playwright: pip install -e '.[test]'")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
