@@ -178,14 +178,11 @@ def deal_html(deal: Deal, contexts: dict[str, str]) -> str:
         if value:
             parts.append(f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>")
     parts.append("</dl>")
-    by_id = {m.id: m for m in deal.mentions}
     for c in deal.conflicts:
         parts.append(f'<div class="nr-conflict"><b>Sources disagree on the {esc(c.field)}:</b><ul>')
-        for value, ids in c.versions:
+        for value, stating in deal.versions(c):
             where = "; ".join(
-                f"{by_id[i].outlet or 'unknown outlet'}, {by_id[i].published or 'undated'}"
-                for i in ids
-                if i in by_id
+                f"{m.outlet or 'unknown outlet'}, {m.published or 'undated'}" for m in stating
             )
             parts.append(f"<li>{esc(value)} ({esc(where)})</li>")
         parts.append("</ul></div>")

@@ -96,6 +96,11 @@ class Deal:
     def conflicted(self) -> bool:
         return bool(self.conflicts)
 
+    def versions(self, conflict: Conflict) -> list[tuple[str, list[Mention]]]:
+        """Each version of a conflicting field with the mentions that state it."""
+        by_id = {m.id: m for m in self.mentions}
+        return [(value, [by_id[i] for i in ids if i in by_id]) for value, ids in conflict.versions]
+
 
 def _when(m: Mention) -> date | None:
     raw = m.event_date or m.published

@@ -119,14 +119,11 @@ def deal_detail(deal: Deal) -> str:
     if deal.last_seen and deal.last_seen != deal.first_seen:
         span += f" to {deal.last_seen}"
     lines.append(f"  reported: {span}, {len(deal.mentions)} mention(s)")
-    by_id = {m.id: m for m in deal.mentions}
     for c in deal.conflicts:
         lines.append(f"  CONFLICT on {c.field}:")
-        for value, ids in c.versions:
+        for value, stating in deal.versions(c):
             where = "; ".join(
-                f"{by_id[i].outlet or by_id[i].article_id} {by_id[i].published or 'undated'}"
-                for i in ids
-                if i in by_id
+                f"{m.outlet or m.article_id} {m.published or 'undated'}" for m in stating
             )
             lines.append(f"    {value!s}: {where}")
     for n, m in enumerate(deal.mentions, 1):
