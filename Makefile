@@ -50,6 +50,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check rag ui eval tests bench
 	$(BIN)/ruff format --check rag ui eval tests bench
 	$(BIN)/mypy rag ui eval
+	$(BIN)/python -m rag.config --check README.md
 
 # Benchmarks print Markdown tables (and write bench/results/*.json); they need ../shared.
 BENCH_INDEX ?= .newsrag-bench

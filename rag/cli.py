@@ -34,8 +34,9 @@ def settings_options(*names: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         for name in reversed(names):
             s = setting(name)
+            assert s.flag, f"{name} is declared an environment variable only (rag/config.py)"
             func = click.option(
-                f"--{name.replace('_', '-')}",
+                s.option,
                 name,
                 envvar=s.envvar,
                 default=s.default,
@@ -310,7 +311,9 @@ def print_answer(answer: Any) -> None:
 @main.command()
 @click.argument("question")
 @filter_options
-@click.option("-k", "--k", "k", type=int, help="Passages to retrieve (default NEWSRAG_TOP_K).")
+@settings_options("top_k")
+# The old name of --top-k, kept so that scripts written for it still run.
+@click.option("-k", "--k", "k", type=int, hidden=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
@@ -331,9 +334,11 @@ def ask(
     from rag.llms import LLMError
     from rag.types import Answer
 
+    if k is not None:
+        values["top_k"] = k
     settings = _settings(**values)
-    if k is not None and k < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--k")
+    if settings.top_k < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--top-k")
     filters = _filters(as_of, date_from, date_to, outlets)
     stream = not as_json and sys.stdout.isatty()
     answer = None
@@ -342,7 +347,7 @@ def ask(
         validate_question(question)
         _open_store(settings)
         answerer = Answerer(settings)
-        for item in answerer.stream(question, filters=filters, k=k):
+        for item in answerer.stream(question, filters=filters):
             if isinstance(item, Answer):
                 answer = item
             elif stream and isinstance(item, str):

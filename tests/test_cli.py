@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from rag.cli import main
-from rag.config import setting
+from rag.config import SETTINGS, setting
 from tests.conftest import make_record, write_jsonl
 
 
@@ -130,7 +132,8 @@ OPTIONS = {
     "deals": ["index", "chroma_url", "collection"],
     "search": STORE + ["top_k"],
     "stats": STORE,
-    "ask": STORE + ["llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
+    "ask": STORE
+    + ["top_k", "llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
 }
 
 
@@ -139,7 +142,22 @@ def test_help_documents_every_option_and_its_env_var(cli, command):
     out = cli(command, "--help").output
     for name in OPTIONS[command]:
         s = setting(name)
-        assert f"--{name.replace('_', '-')}" in out and s.envvar in out, name
+        assert f"{s.option} " in out and s.envvar in out, name
+
+
+def _setting_params(command: click.Command) -> Iterator[str]:
+    """The names of the settings a command (or any of its subcommands) takes as flags."""
+    for param in command.params:
+        if param.name in {s.name for s in SETTINGS}:
+            assert param.opts == [setting(param.name).option], param.opts
+            yield param.name
+    for sub in getattr(command, "commands", {}).values():
+        yield from _setting_params(sub)
+
+
+def test_a_setting_has_one_flag_on_every_command_and_env_only_ones_have_none():
+    taken = set(_setting_params(main))
+    assert taken == {s.name for s in SETTINGS if s.flag}
 
 
 def test_ask_rejects_bad_input_before_any_model_call(cli, tmp_path: Path):
