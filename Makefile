@@ -47,9 +47,9 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check rag ui eval tests bench
-	$(BIN)/ruff format --check rag ui eval tests bench
-	$(BIN)/mypy rag ui eval
+	$(BIN)/ruff check rag ui eval newsrag tests bench
+	$(BIN)/ruff format --check rag ui eval newsrag tests bench
+	$(BIN)/mypy rag ui eval newsrag
 	$(BIN)/python -m rag.config --check README.md
 
 # Benchmarks print Markdown tables (and write bench/results/*.json); they need ../shared.

@@ -54,7 +54,7 @@ def run_cli(index: Path, inputs: Path) -> tuple[float, str]:
     env = {**os.environ, "NEWSRAG_INDEX": str(index), "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(inputs)],
+        [sys.executable, "-m", "newsrag", "ingest", str(inputs)],
         env=env,
         capture_output=True,
         text=True,
@@ -205,7 +205,7 @@ def measure(args: argparse.Namespace) -> dict:
 
     stored = json.loads(
         subprocess.run(
-            [sys.executable, "-m", "rag", "stats", "--json", "--index", str(index)],
+            [sys.executable, "-m", "newsrag", "stats", "--json", "--index", str(index)],
             capture_output=True, text=True, check=True,
         ).stdout
     )  # fmt: skip

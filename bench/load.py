@@ -109,7 +109,7 @@ def start_server(index: Path, llm: str, log: Path, timeout: float) -> tuple[subp
                ANONYMIZED_TELEMETRY="False")  # fmt: skip
     if llm == "fake":
         env.setdefault("NEWSRAG_FAKE_DELAY", "0.05")
-    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--llm", llm,
+    cmd = [sys.executable, "-m", "newsrag", "serve", "--index", str(index), "--llm", llm,
            "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, cwd=ROOT)
@@ -308,7 +308,7 @@ def main() -> None:
         subset = tmp / "articles.jsonl"
         subset.write_text("".join(json.dumps(a) + "\n" for a in articles))
         print(f"ingesting {len(articles)} articles into {args.index}…", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "rag", "ingest", str(subset), "--index",
+        subprocess.run([sys.executable, "-m", "newsrag", "ingest", str(subset), "--index",
                         str(args.index)], check=True, cwd=ROOT)  # fmt: skip
     sessions = pick_sessions(articles, args.sessions, args.questions)
     warm_up_title = next(a["title"] for a in articles if a["id"] not in

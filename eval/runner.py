@@ -21,7 +21,7 @@ from typing import Any
 from eval.metrics import RETRIEVE_K, score
 from eval.questions import Question
 from rag.config import Settings
-from rag.ingest import directory_lock
+from rag.store import directory_lock
 
 RESULTS = "results.jsonl"
 # The settings that change what an answer can be; a record made under others is not reused.
@@ -222,6 +222,7 @@ def run_eval(
         LLMError: the configured model cannot be loaded at all.
     """
     from rag.answering import Answerer
+    from rag.llms import preload
     from rag.store import fingerprint
 
     say = echo or (lambda _: None)
@@ -263,7 +264,8 @@ def run_eval(
             say(f"asking again: {len(stale)} question(s) that failed or changed since their record")
         if not todo:
             return result
-        _warm_up(answerer.llm)  # fail now if it cannot load, and keep loading out of latency
+        # Fail now if the model cannot load, and keep its loading out of the first latency.
+        preload(answerer.llm)
         bar = _progress(len(questions), len(done), progress)
         in_a_row = 0
         try:
@@ -290,14 +292,6 @@ def run_eval(
                 bar.close()
     result.records = {q.id: result.records[q.id] for q in questions if q.id in result.records}
     return result
-
-
-def _warm_up(llm: Any) -> None:
-    """Load a local model before the first question, so its latency does not include that."""
-    from rag.llms import LlamaCppChat, load_llama
-
-    if isinstance(llm, LlamaCppChat):
-        load_llama(Path(llm.model_path), llm.n_ctx, llm.threads)
 
 
 def _postfix(records: Any) -> str:

@@ -1,10 +1,11 @@
-"""The `newsrag` command: ingest, search, stats, ask, serve and eval.
+"""The library's commands: ingest, search, stats, ask and deals, and what every command shares.
 
-The options for settings (--index, --top-k, ...) are built from their one declaration in
-`rag.config.SETTINGS` and resolved flag -> environment variable -> default; `--help` shows each
-one's variable. Options of a command alone (--json, --prune, the --as-of/--from/--to/--outlet
-filters that ask and search share) are declared here. `serve` and `eval` import the chat (`ui`)
-and the evaluation (`eval`) only when they run.
+The `newsrag` command is assembled in `newsrag.cli` from these and the commands of the layers
+above (`serve` from `ui.cli`, `eval` from `eval.cli`); this module imports neither. The options
+for settings (--index, --top-k, ...) are built by `settings_options` from their one declaration
+in `rag.config` and resolved flag -> environment variable -> default; `--help` shows each one's
+variable. Options of a command alone (--json, --prune, the --as-of/--from/--to/--outlet filters
+that ask and search share) are declared with it.
 """
 
 from __future__ import annotations
@@ -50,14 +51,20 @@ def settings_options(*names: str) -> Callable[[F], F]:
     return decorate
 
 
-def _settings(**values: Any) -> Settings:
+def load_settings(**values: Any) -> Settings:
+    """Resolve the settings from a command's option values; a bad env value is a usage error."""
     try:
         return Settings.load(**values)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-def _open_store(settings: Settings) -> VectorStore:
+def print_load_error(err: LoadError) -> None:
+    """Print an input that could not be loaded (or a warning about one) on stderr."""
+    click.echo(_safe(f"{'warning' if err.warning else 'error'}: {err}"), err=True)
+
+
+def open_store(settings: Settings) -> VectorStore:
     """Open an existing index for reading, or explain how to create one."""
     if not settings.chroma_url and not (settings.index / "chroma").is_dir():
         raise click.ClickException(
@@ -66,13 +73,7 @@ def _open_store(settings: Settings) -> VectorStore:
     return VectorStore(settings, get_embedder(settings.embedding_model).name)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(package_name="newsrag")
-def main() -> None:
-    """Question answering over news, with citations. Runs offline on a laptop CPU."""
-
-
-@main.command()
+@click.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="PATH_OR_URL...")
 @click.option("--prune", is_flag=True, help="Remove stored articles that are not in the inputs.")
 @click.option("-v", "--verbose", is_flag=True, help="Print a line for every batch written.")
@@ -102,10 +103,7 @@ def ingest(
     from rag.ingest import ingest as run_ingest
     from rag.llms import LLMError
 
-    settings = _settings(**values)
-
-    def on_error(err: LoadError) -> None:
-        click.echo(_safe(f"{'warning' if err.warning else 'error'}: {err}"), err=True)
+    settings = load_settings(**values)
 
     def on_batch(n: int, articles: int, chunks: int) -> None:
         if verbose:
@@ -116,7 +114,7 @@ def ingest(
             inputs,
             settings,
             prune=prune,
-            on_error=on_error,
+            on_error=print_load_error,
             on_batch=on_batch,
             progress=sys.stderr.isatty(),
             follow_links=follow_links,
@@ -173,7 +171,7 @@ def _filters(
     )
 
 
-@main.command()
+@click.command()
 @click.argument("query")
 @filter_options
 @settings_options("top_k")
@@ -200,12 +198,12 @@ def search(
 
     if k is not None:
         values["top_k"] = k
-    settings = _settings(**values)
+    settings = load_settings(**values)
     if settings.top_k < 1:
         raise click.BadParameter("must be at least 1", param_hint="--top-k")
     filters = _filters(as_of, date_from, date_to, outlets)
     try:
-        retriever = Retriever(settings, store=_open_store(settings))
+        retriever = Retriever(settings, store=open_store(settings))
         passages = retriever.retrieve(query, settings.top_k, filters)
     except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from None
@@ -232,14 +230,14 @@ def search(
         click.echo()
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @settings_options("index", "chroma_url", "collection", "embedding_model")
 def stats(as_json: bool, **values: Any) -> None:
     """Describe what the index holds."""
-    settings = _settings(**values)
+    settings = load_settings(**values)
     try:
-        store = _open_store(settings)
+        store = open_store(settings)
         states = store.articles()
         sources = Counter(s.source or "unknown" for s in states.values())
         dates = [s.published for s in states.values() if s.published]
@@ -272,6 +270,7 @@ def stats(as_json: bool, **values: Any) -> None:
 
 
 def _date_option(value: str | None, name: str) -> Any:
+    """Parse a --from/--to/--as-of value; a bad date is a usage error naming the option."""
     from rag.retrieval import parse_date
 
     try:
@@ -308,7 +307,7 @@ def print_answer(answer: Any) -> None:
         )
 
 
-@main.command()
+@click.command()
 @click.argument("question")
 @filter_options
 @settings_options("top_k")
@@ -336,7 +335,7 @@ def ask(
 
     if k is not None:
         values["top_k"] = k
-    settings = _settings(**values)
+    settings = load_settings(**values)
     if settings.top_k < 1:
         raise click.BadParameter("must be at least 1", param_hint="--top-k")
     filters = _filters(as_of, date_from, date_to, outlets)
@@ -345,7 +344,7 @@ def ask(
     raw: list[str] = []
     try:
         validate_question(question)
-        _open_store(settings)
+        open_store(settings)
         answerer = Answerer(settings)
         for item in answerer.stream(question, filters=filters):
             if isinstance(item, Answer):
@@ -370,156 +369,7 @@ def ask(
     print_answer(answer)
 
 
-@main.command()
-@click.option("--share", is_flag=True, help="Also publish the chat on a public gradio.live URL "
-              "(off by default; consider --auth).")  # fmt: skip
-@settings_options(
-    "index", "host", "port", "auth", "llm", "chroma_url", "collection", "embedding_model",
-    "llm_model", "openai_base_url", "openai_model", "top_k", "context_tokens",
-)  # fmt: skip
-def serve(share: bool, **values: Any) -> None:
-    """Open the chat in the browser: cited answers, sources, filters, adding news.
-
-    Listens on 127.0.0.1:7860 unless --host/--port say otherwise; --auth USER:PASS asks for a
-    login. The Gradio API is at /ask for scripted use (see the README).
-    """
-    from ui.app import serve as serve_app  # turns Gradio's analytics off before importing it
-
-    settings = _settings(**values)
-    if not settings.chroma_url and not (settings.index / "chroma").is_dir():
-        click.echo(
-            f"note: no index at {settings.index} yet: add articles from the chat's "
-            '"Add news" panel, or run `newsrag ingest PATH`.',
-            err=True,
-        )
-    try:
-        serve_app(settings, share=share)
-    except OSError as exc:
-        raise click.ClickException(
-            f"Cannot listen on {settings.host}:{settings.port} ({exc}): pass another --port."
-        ) from None
-    except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-@main.command("eval")
-@click.argument("questions_file", metavar="QUESTIONS.jsonl",
-                type=click.Path(exists=True, dir_okay=False))  # fmt: skip
-@click.option("--corpus", "corpora", multiple=True, metavar="ARTICLES_OR_DIR",
-              help="Ingest these articles first (repeatable); an index that already holds "
-              "them is reused.")  # fmt: skip
-@click.option("--limit", type=click.IntRange(min=1), help="Only the first N questions.")
-@click.option("--out", default="eval-out", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for results.jsonl, report.json, report.md and metrics.png.")  # fmt: skip
-@click.option("--baseline", type=click.Path(exists=True, dir_okay=False), metavar="REPORT.json",
-              help="An earlier report.json: print the changes, question by question.")  # fmt: skip
-@click.option("--fresh", is_flag=True,
-              help="Discard the results in --out instead of resuming from them.")  # fmt: skip
-@click.option("--deals", "with_deals", is_flag=True,
-              help="Also extract the deals of the --corpus articles (deal questions).")  # fmt: skip
-@settings_options(
-    "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
-    "openai_model", "top_k", "context_tokens", "min_similarity", "refusal_threshold",
-)  # fmt: skip
-def eval_command(
-    questions_file: str,
-    corpora: tuple[str, ...],
-    limit: int | None,
-    out: str,
-    baseline: str | None,
-    fresh: bool,
-    with_deals: bool,
-    **values: Any,
-) -> None:
-    """Score answers, citations, refusals and retrieval on a question set.
-
-    QUESTIONS.jsonl holds one question a line (format: eval/README.md). Each is asked through
-    the answer chain as of its `as_of` date. --out receives results.jsonl (one record per
-    question, written as it goes), report.json, report.md and metrics.png. Run the same
-    command again after an interruption and it resumes where it stopped.
-    """
-    from pathlib import Path
-
-    from eval.questions import load_questions
-    from eval.report import (
-        ReportError,
-        build_report,
-        compare,
-        load_report,
-        render_diff,
-        render_summary,
-        write_report,
-    )
-    from eval.runner import RESULTS, EvalError, check_out, run_eval
-    from rag.ingest import ingest as run_ingest
-    from rag.llms import LLMError
-
-    settings = _settings(**values)
-    path, out_dir = Path(questions_file), Path(out)
-    try:
-        questions = load_questions(path)[:limit]
-        base = load_report(Path(baseline)) if baseline else None
-        check_out(out_dir)
-    except (ValueError, ReportError, EvalError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-    def on_error(err: LoadError) -> None:
-        click.echo(_safe(f"{'warning' if err.warning else 'error'}: {err}"), err=True)
-
-    try:
-        if corpora:
-            ingested = run_ingest(
-                corpora,
-                settings,
-                on_error=on_error,
-                progress=sys.stderr.isatty(),
-                deals=with_deals,
-            )
-            click.echo(f"corpus: {ingested.summary()}", err=True)
-            if ingested.deals is not None:
-                click.echo(f"corpus: {ingested.deals.summary()}", err=True)
-            if ingested.failed:
-                raise click.ClickException(
-                    f"{ingested.failed} corpus input(s) failed to load (see the error lines "
-                    "above): fix them or leave them out, then run again."
-                )
-        else:
-            _open_store(settings)
-        result = run_eval(
-            questions,
-            settings,
-            out_dir,
-            questions_path=path,
-            fresh=fresh,
-            echo=lambda line: click.echo(line, err=True),
-        )
-    except KeyboardInterrupt:
-        click.echo(
-            f"\ninterrupted: the answers scored so far are kept in {out_dir / RESULTS}; "
-            "run the same command to resume.",
-            err=True,
-        )
-        sys.exit(130)
-    except (EvalError, LLMError, *USER_ERRORS) as exc:
-        raise click.ClickException(str(exc)) from None
-    report = build_report(
-        questions, result.records, result.config, questions_path=path, limit=limit
-    )
-    if base is not None:
-        report["baseline"] = compare(base, report)
-    try:
-        paths = write_report(report, out_dir)
-    except OSError as exc:
-        raise click.ClickException(
-            f"Cannot write the report to {out_dir} ({exc.strerror or exc}): pass another --out."
-        ) from None
-    click.echo(render_summary(report))
-    if base is not None:
-        click.echo(f"\nAgainst the baseline {baseline}:\n{render_diff(report['baseline'])}")
-    click.echo(f"\nwrote {', '.join(str(p) for p in [out_dir / RESULTS, *paths])}")
-
-
-@main.group(invoke_without_command=True)
+@click.group(invoke_without_command=True)
 @click.option("--company", metavar="NAME", help="Deals with this company on either side.")
 @click.option("--investor", metavar="NAME", help="Deals with this acquirer or investor.")
 @click.option("--type", "deal_type", metavar="TYPE",
@@ -562,7 +412,7 @@ def deals(
     ctx.obj["values"] = values
     if ctx.invoked_subcommand is not None:
         return
-    table = _deal_table(_settings(**values))
+    table = _deal_table(load_settings(**values))
     query = DealQuery(
         company=company,
         investor=investor,
@@ -595,7 +445,7 @@ def deals_show(ctx: click.Context, deal_id: str, as_json: bool) -> None:
     from rag.deals.query import get_deal
     from rag.deals.render import deal_detail, deals_json
 
-    table = _deal_table(_settings(**ctx.obj["values"]))
+    table = _deal_table(load_settings(**ctx.obj["values"]))
     deal = get_deal(table, deal_id)
     if deal is None:
         raise click.ClickException(
@@ -608,10 +458,14 @@ def _deal_table(settings: Settings) -> Any:
     """The deal table, brought up to date with the mentions stored in Chroma."""
     from rag.deals.storage import DealStore, DealTable
 
-    store = _open_store(settings)
+    store = open_store(settings)
     table = DealTable(settings.index)
     try:
         table.sync(DealStore(store))
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     return table
+
+
+# The commands of this layer, for `newsrag.cli` to add to the `newsrag` group.
+COMMANDS: tuple[click.Command, ...] = (ingest, search, stats, ask, deals)

@@ -23,13 +23,7 @@ from rag.config import Settings
 from rag.corpus import LoadError, LoadOptions, load
 from rag.deals.pipeline import DealReport, update_deals
 from rag.embeddings import Embedder, get_embedder
-from rag.store import (
-    ArticleState,
-    KeywordIndex,
-    VectorStore,
-    directory_lock,  # noqa: F401  (eval's output lock)
-    index_lock,
-)
+from rag.store import ArticleState, KeywordIndex, VectorStore, index_lock
 from rag.types import Article, Chunk
 
 

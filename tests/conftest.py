@@ -215,7 +215,7 @@ def start_serve(
 ) -> Iterator[tuple[str, subprocess.Popen]]:
     """Run `newsrag serve` on a free port until the generator is closed; yield (URL, process)."""
     port = free_port()
-    cmd = [sys.executable, "-m", "rag", "serve", "--index", str(index), "--port", str(port)]
+    cmd = [sys.executable, "-m", "newsrag", "serve", "--index", str(index), "--port", str(port)]
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"

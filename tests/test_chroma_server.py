@@ -20,7 +20,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from rag.cli import main
+from newsrag.cli import main
 from rag.config import Settings
 from rag.embeddings import get_embedder
 from rag.ingest import ingest
@@ -90,7 +90,7 @@ def chroma_server(tmp_path: Path) -> Iterator[ChromaServer]:
 def newsrag(*args: str, url: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the `newsrag` command with NEWSRAG_CHROMA_URL set to `url` in its environment."""
     return subprocess.run(
-        [sys.executable, "-m", "rag", *args],
+        [sys.executable, "-m", "newsrag", *args],
         capture_output=True, text=True, timeout=timeout, cwd=ROOT,
         env=newsrag_env(NEWSRAG_CHROMA_URL=url),
     )  # fmt: skip
@@ -224,7 +224,7 @@ def test_server_killed_during_ingest_then_rerun_completes(tmp_path: Path, real_e
     news = write_jsonl(tmp_path / "news.jsonl", records)
     index = tmp_path / "index"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag", "ingest", str(news), "--index", str(index),
+        [sys.executable, "-m", "newsrag", "ingest", str(news), "--index", str(index),
          "--batch-size", "8", "-v"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env=newsrag_env(NEWSRAG_CHROMA_URL=chroma_server.url),

@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from rag.cli import main
+from newsrag.cli import main
 from rag.config import SETTINGS, setting
 from tests.conftest import make_record, write_jsonl
 

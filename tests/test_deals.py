@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from rag.cli import main
+from newsrag.cli import main
 from rag.config import Settings
 from rag.deals.forms import ScriptedForms
 from rag.deals.mentions import (

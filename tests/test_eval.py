@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from eval.metrics import aggregate, score
 from eval.questions import QuestionFileError, load_questions
 from eval.runner import RESULTS, EvalError, read_results, run_eval
-from rag.cli import main
+from newsrag.cli import main
 from rag.config import Settings
 from rag.ingest import ingest
 from rag.llms import FakeChatModel

@@ -26,7 +26,7 @@ from tests.conftest import ROOT, make_record, write_jsonl
 def _ingest_cli(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", **extra_env}
     return subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", *args, "--embedding-model", "fake"],
+        [sys.executable, "-m", "newsrag", "ingest", *args, "--embedding-model", "fake"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, env=env,
     )  # fmt: skip
 
@@ -201,7 +201,7 @@ def test_read_only_index_is_one_line_and_loses_nothing(tmp_path: Path):
             "another --index."
         )
         found = subprocess.run(
-            [sys.executable, "-m", "rag", "search", "budget", "--index", str(index),
+            [sys.executable, "-m", "newsrag", "search", "budget", "--index", str(index),
              "--embedding-model", "fake"],
             capture_output=True, text=True, timeout=120, cwd=ROOT,
         )  # fmt: skip
@@ -307,7 +307,7 @@ def _peak():
     print("maxrss_kb", re.search(r"VmHWM:\\s+(\\d+)", status).group(1), file=sys.stderr)
 atexit.register(_peak)
 sys.argv[0] = "newsrag"
-from rag.cli import main
+from newsrag.cli import main
 main()
 """
 

@@ -582,7 +582,7 @@ def test_6_network_bombs_and_drips_in_bounded_time_and_memory(
 
 
 def test_7_every_bad_question_line_is_one_line(tmp_path: Path):
-    from rag.cli import main
+    from newsrag.cli import main
 
     q = {"id": "q1", "question": "Who?", "answers": ["x"]}
     path = tmp_path / "questions.jsonl"
@@ -599,7 +599,7 @@ def test_7_every_bad_question_line_is_one_line(tmp_path: Path):
 
 
 def test_7_an_unwritable_out_is_one_line(tmp_path: Path):
-    from rag.cli import main
+    from newsrag.cli import main
 
     path = tmp_path / "questions.jsonl"
     path.write_text(json.dumps({"id": "q1", "question": "Who?", "answers": ["x"]}) + "\n")
@@ -642,8 +642,8 @@ def test_7_an_unwritable_out_is_one_line(tmp_path: Path):
 def test_8_escape_sequences_never_reach_the_terminal(tmp_path: Path, settings: Settings):
     """Stored before this fix (written to the store directly), or ingested now: either way
     `newsrag search` prints no escape sequence."""
+    from newsrag.cli import main
     from rag.chunking import chunk_articles
-    from rag.cli import main
     from rag.ingest import sync_keyword_index
     from rag.store import KeywordIndex
 
@@ -772,7 +772,7 @@ def chat_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     tmp = tmp_path_factory.mktemp("hostile-serve")
     env = newsrag_env(NEWSRAG_EMBEDDING_MODEL="fake", NEWSRAG_LLM="fake", NEWSRAG_AUTH="ana:s3cret",
                       NEWSRAG_ALLOW_PRIVATE_URLS="127.0.0.2")  # fmt: skip
-    subprocess.run([sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index",
+    subprocess.run([sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
                     str(tmp / "ix")], env=env, check=True, cwd=ROOT, capture_output=True,
                    timeout=300)  # fmt: skip
     servers: list[http.server.ThreadingHTTPServer] = []

@@ -25,7 +25,7 @@ def newsrag(index: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "NEWSRAG_INDEX": str(index), "NEWSRAG_BATCH_SIZE": "16"}
     env.pop("NEWSRAG_EMBEDDING_MODEL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "rag", *args],
+        [sys.executable, "-m", "newsrag", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

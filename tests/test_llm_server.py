@@ -86,7 +86,7 @@ def index(settings: Settings) -> Settings:
 
 
 def _ask_command(settings: Settings, url: str) -> list[str]:
-    return [sys.executable, "-m", "rag", "ask", QUESTION, "--index", str(settings.index),
+    return [sys.executable, "-m", "newsrag", "ask", QUESTION, "--index", str(settings.index),
             "--embedding-model", "fake", "--llm", "openai", "--openai-base-url", url,
             "--openai-model", "test"]  # fmt: skip
 

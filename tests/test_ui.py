@@ -295,7 +295,7 @@ def test_safe_by_default_local_only_no_share_no_analytics(monkeypatch):
 def test_serve_command_options_and_a_bad_login(tmp_path: Path):
     from click.testing import CliRunner
 
-    from rag.cli import main
+    from newsrag.cli import main
 
     runner = CliRunner()
     help_text = runner.invoke(main, ["serve", "--help"]).output
@@ -401,7 +401,7 @@ def _shown(update: Any) -> str:
 
 
 def test_chats_wait_their_turn_for_the_model_and_see_their_place(service: Service):
-    from rag.llms import ModelQueue
+    from ui.model_queue import ModelQueue
 
     shared = Service(service.settings, service.answerer, queue=ModelQueue())
     first = shared.chat("How much is MiniMax seeking to raise?", ChatState())
@@ -422,7 +422,7 @@ def test_chats_wait_their_turn_for_the_model_and_see_their_place(service: Servic
 def test_a_closed_chat_gives_its_place_up_and_the_api_queues_too(service: Service):
     import threading
 
-    from rag.llms import ModelQueue
+    from ui.model_queue import ModelQueue
 
     shared = Service(service.settings, service.answerer, queue=ModelQueue())
     first = shared.chat("How much is MiniMax seeking to raise?", ChatState())
@@ -447,7 +447,7 @@ def test_a_closed_chat_gives_its_place_up_and_the_api_queues_too(service: Servic
 def test_concurrent_chats_condense_follow_ups_with_their_own_history(service: Service):
     import threading
 
-    from rag.llms import ModelQueue
+    from ui.model_queue import ModelQueue
 
     llm = service.answerer.llm
     llm.delay = 0.002  # slow enough for the sessions to overlap
@@ -777,8 +777,8 @@ def test_gradio_client_sessions_queue_for_the_model_and_keep_their_own_chats(
     tmp = tmp_path_factory.mktemp("serve-queue")
     env = {"NEWSRAG_EMBEDDING_MODEL": "fake"}
     subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix"),
-         "--no-deals"],
+        [sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
+         str(tmp / "ix"), "--no-deals"],
         env=_env(**env), check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
     questions = ["How much is MiniMax seeking to raise?", "Who founded MiniMax?",
@@ -833,8 +833,8 @@ def test_browser_real_local_llm_answers_with_a_citation(
         pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
     tmp = tmp_path_factory.mktemp("serve-local")
     subprocess.run(
-        [sys.executable, "-m", "rag", "ingest", str(ROOT / "corpus"), "--index", str(tmp / "ix"),
-         "--no-deals"],
+        [sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
+         str(tmp / "ix"), "--no-deals"],
         env=_env(), check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
     servers = _start_server(tmp / "ix", tmp / "serve.log", "local")

@@ -15,12 +15,12 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from rag.answering import Answerer
 from rag.config import Settings
-from rag.llms import LlamaCppChat, LLMError, load_llama
+from rag.corpus import SUFFIXES
+from rag.llms import LLMError, preload
 from ui import render
 from ui.assets import CSS, JS
 from ui.deals_tab import DealsView, build_deals_tab
@@ -28,10 +28,10 @@ from ui.service import ChatState, Service
 
 log = logging.getLogger(__name__)
 
-FILE_TYPES = [".txt", ".md", ".markdown", ".json", ".jsonl", ".ndjson", ".html", ".htm", ".xml",
-              ".rss", ".atom", ".gz"]  # fmt: skip
+# What ingest reads (each also gzipped).
+FILE_TYPES = [*sorted(SUFFIXES), ".gz"]
 # Chats handled at once. The local model still answers one at a time: the others wait in
-# rag.llms.MODEL_QUEUE and see their place in it; chats beyond this wait in Gradio's queue.
+# ui.model_queue.MODEL_QUEUE and see their place in it; chats beyond this wait in Gradio's queue.
 CONCURRENCY = 16
 EMPTY_CHAT = (
     "Ask a question about the indexed news. Answers cite their sources as [n]: click one to see "
@@ -311,9 +311,7 @@ def warm_up(service: Service, background_llm: bool = True) -> None:
 
     def load_llm() -> None:
         try:
-            llm = service.answerer.llm
-            if isinstance(llm, LlamaCppChat):
-                load_llama(Path(llm.model_path), llm.n_ctx, llm.threads)
+            preload(service.answerer.llm)
         except LLMError as exc:
             service.llm_problem = str(exc)
             print(f"warning: {exc}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 `Service` is shared by every browser session (it holds the Answerer, whose model is loaded once);
 each session's chat lives in its own `ChatState`. With a model that answers one request at a time
-(the local one), sessions take turns in `rag.llms.MODEL_QUEUE`, first come first served, and a
+(the local one), sessions take turns in `ui.model_queue.MODEL_QUEUE`, first come first served, and a
 waiting chat shows how many answers are ahead of it. The Gradio wiring is in `ui/app.py`.
 """
 
@@ -18,12 +18,13 @@ from typing import Any
 
 from rag.answering import Answerer, QuestionError, Turn
 from rag.config import Settings
-from rag.llms import MODEL_QUEUE, ONE_AT_A_TIME, LLMError, ModelQueue, describe
+from rag.llms import ONE_AT_A_TIME, LLMError, describe
 from rag.retrieval import Filters, parse_date
 from rag.store import KeywordIndex, StoreError
 from rag.types import Answer, Retrieved
 from ui import render
 from ui.index_info import IndexInfo, example_questions, read_index_info
+from ui.model_queue import MODEL_QUEUE, ModelQueue
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,3 @@
+from newsrag.cli import main
+
+main()
