@@ -15,13 +15,15 @@ from typing import Any
 
 from rag.chunking import split_sentences
 
+# The `[n]` markers are parsed as the citation check parses them.
+from rag.citations import cited_numbers, strip_markers
+
 Z95 = 1.959963984540054  # the two-sided 95% normal quantile
 RETRIEVAL_KS = (1, 5, 10)
 RETRIEVE_K = max(RETRIEVAL_KS)
 
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_MARKER = re.compile(r"\[(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]")
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -43,11 +45,6 @@ def normalise(text: str) -> str:
     text = _SEPARATING.sub(" ", text.translate(_JOINING))
     text = _ARTICLES.sub(" ", text)
     return " ".join(text.split())
-
-
-def strip_markers(text: str) -> str:
-    """Remove `[n]` citation markers, so "[1]" never counts as the number 1."""
-    return _MARKER.sub(" ", text)
 
 
 def _spans(haystack: str, needle: str) -> list[tuple[int, int]]:
@@ -116,19 +113,6 @@ def reciprocal_rank(rank: int | None) -> float:
 # --- citations -----------------------------------------------------------------------------
 
 
-def cited_numbers(text: str) -> list[int]:
-    """Return the source numbers an answer's `[n]` markers cite, in order, with repeats."""
-    out: list[int] = []
-    for m in _MARKER.finditer(text):
-        for part in re.split(r"\s*(?:,|;|and)\s*", m.group(1)):
-            bounds = [b for b in re.split(r"\s*[-–]\s*", part) if b.isdigit()]
-            if len(bounds) == 2 and 0 < int(bounds[1]) - int(bounds[0]) < 10:
-                out.extend(range(int(bounds[0]), int(bounds[1]) + 1))
-            else:
-                out.extend(int(b) for b in bounds)
-    return out
-
-
 def citation_is_real(citation: Mapping[str, Any], passages: Sequence[Mapping[str, Any]]) -> bool:
     """Tell whether a citation points at the passage of its number, and its quote is there.
 
@@ -189,7 +173,7 @@ def cited_sentence_counts(text: str, unsupported: Sequence[str]) -> tuple[int, i
     flagged = cited = 0
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        if not _MARKER.search(sentence):
+        if not cited_numbers(sentence):
             continue
         cited += 1
         if normalise(strip_markers(sentence)) in flagged_norm:

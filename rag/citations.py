@@ -143,7 +143,7 @@ def _sentences(text: str) -> list[tuple[str, list[int]]]:
     out: list[tuple[str, list[int]]] = []
     for start, end in split_sentences(text):
         sentence = text[start:end]
-        numbers = [int(n) for m in _MARKER.finditer(sentence) for n in _expand(m.group(1))]
+        numbers = cited_numbers(sentence)
         body = _MARKER.sub("", sentence).strip()
         if out and (not re.search(r"\w", body) or _MARKER.match(sentence)):
             lead = _MARKER.match(sentence)
@@ -161,7 +161,22 @@ def _sentences(text: str) -> list[tuple[str, list[int]]]:
     return out
 
 
+def cited_numbers(text: str) -> list[int]:
+    """Return the source numbers the `[n]` markers in `text` cite, in order, with repeats.
+
+    `[1, 3]`, `[1; 3]` and `[1 and 3]` cite 1 and 3; `[2-4]` cites 2, 3 and 4 (a range of
+    fewer than ten sources; `[1-20]` cites 1 and 20).
+    """
+    return [int(n) for m in _MARKER.finditer(text) for n in _expand(m.group(1))]
+
+
+def strip_markers(text: str) -> str:
+    """Replace each `[n]` marker, with the space before it, by one space ("[1]" is no number)."""
+    return _MARKER.sub(" ", text)
+
+
 def _expand(group: str) -> list[str]:
+    """The numbers in one marker's brackets, a range spelled out."""
     numbers: list[str] = []
     for part in re.split(r"\s*(?:,|;|and)\s*", group):
         bounds = re.split(r"\s*[-–]\s*", part)
