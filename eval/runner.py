@@ -240,58 +240,81 @@ def run_eval(
     with _out_lock(out):
         if fresh and path.exists():
             path.unlink()
-        existing = read_results(path, repair=True)
-        for rec in existing:
-            if rec.get("config") != config:
-                diffs = _differences(rec.get("config") or {}, config)
-                raise EvalError(
-                    f"{path} holds results made with other settings ({diffs}): "
-                    "pass --fresh to discard them, or --out DIR to keep both."
-                )
-        latest = {rec["id"]: rec for rec in existing}
-        wanted = {q.id for q in questions}
-        done = {
-            q.id: latest[q.id]
-            for q in questions
-            if q.id in latest and latest[q.id].get("key") == q.key and not latest[q.id].get("error")
-        }
-        result = RunResult(records=dict(done), config=config, resumed=len(done))
-        todo = [q for q in questions if q.id not in done]
-        if done:
-            say(f"resuming: {len(done)} of {len(questions)} questions already scored in {path}")
-        stale = [qid for qid in latest if qid in wanted and qid not in done]
-        if stale and existing:
-            say(f"asking again: {len(stale)} question(s) that failed or changed since their record")
+        result, todo = _resume(path, questions, config, say)
         if not todo:
             return result
         # Fail now if the model cannot load, and keep its loading out of the first latency.
         preload(answerer.llm)
-        bar = _progress(len(questions), len(done), progress)
-        in_a_row = 0
+        bar = _progress(len(questions), result.resumed, progress)
         try:
-            for q in todo:
-                record = ask_one(answerer, q, config)
-                _append(path, record)
-                result.records[q.id] = record
-                result.asked += 1
-                if record["error"]:
-                    result.errors += 1
-                    in_a_row = in_a_row + 1 if record["error"].startswith("LLMError") else 0
-                    if in_a_row >= MAX_LLM_ERRORS_IN_A_ROW:
-                        raise EvalError(
-                            f"stopped: {in_a_row} questions in a row failed, the last with "
-                            f"{record['error']}. Fix the model, then run again to resume."
-                        )
-                else:
-                    in_a_row = 0
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix_str(_postfix(result.records.values()), refresh=False)
+            _ask_all(answerer, todo, path, result, bar)
         finally:
             if bar is not None:
                 bar.close()
     result.records = {q.id: result.records[q.id] for q in questions if q.id in result.records}
     return result
+
+
+def _resume(
+    path: Path, questions: Sequence[Question], config: dict[str, Any], say: Callable[[str], None]
+) -> tuple[RunResult, list[Question]]:
+    """Read the records already in `path`; return them as a RunResult, and the questions to ask.
+
+    Raises:
+        EvalError: a record was made with other settings.
+    """
+    existing = read_results(path, repair=True)
+    for rec in existing:
+        if rec.get("config") != config:
+            diffs = _differences(rec.get("config") or {}, config)
+            raise EvalError(
+                f"{path} holds results made with other settings ({diffs}): "
+                "pass --fresh to discard them, or --out DIR to keep both."
+            )
+    latest = {rec["id"]: rec for rec in existing}
+    wanted = {q.id for q in questions}
+    done = {
+        q.id: latest[q.id]
+        for q in questions
+        if q.id in latest and latest[q.id].get("key") == q.key and not latest[q.id].get("error")
+    }
+    result = RunResult(records=dict(done), config=config, resumed=len(done))
+    todo = [q for q in questions if q.id not in done]
+    if done:
+        say(f"resuming: {len(done)} of {len(questions)} questions already scored in {path}")
+    stale = [qid for qid in latest if qid in wanted and qid not in done]
+    if stale and existing:
+        say(f"asking again: {len(stale)} question(s) that failed or changed since their record")
+    return result, todo
+
+
+def _ask_all(
+    answerer: Any, todo: Sequence[Question], path: Path, result: RunResult, bar: Any
+) -> None:
+    """Ask each question, appending its record to `path` and to `result` as it comes.
+
+    Raises:
+        EvalError: the model failed on MAX_LLM_ERRORS_IN_A_ROW questions in a row.
+    """
+    in_a_row = 0
+    for q in todo:
+        record = ask_one(answerer, q, result.config)
+        _append(path, record)
+        result.records[q.id] = record
+        result.asked += 1
+        if record["error"]:
+            result.errors += 1
+            in_a_row = in_a_row + 1 if record["error"].startswith("LLMError") else 0
+            if in_a_row >= MAX_LLM_ERRORS_IN_A_ROW:
+                raise EvalError(
+                    f"stopped: {in_a_row} questions in a row failed, the last with "
+                    f"{record['error']}. Fix the model, then run again to resume."
+                )
+        else:
+            in_a_row = 0
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(_postfix(result.records.values()), refresh=False)
 
 
 def _postfix(records: Any) -> str:

@@ -109,18 +109,8 @@ def ingest(
     report = IngestReport()
     embedder = embedder or get_embedder(settings.embedding_model, settings.embedding_precision)
     with index_lock(settings.index):
-        articles: dict[str, Article] = {}
-        origins: set[str] = set()
         options = LoadOptions.from_settings(settings, follow_links)
-        for item in load(inputs, options=options):
-            if isinstance(item, LoadError):
-                (report.warnings if item.warning else report.errors).append(item)
-                if on_error:
-                    on_error(item)
-                continue
-            articles[item.id] = item
-            origins.add(item.origin)
-        report.failed = len(report.errors)
+        articles, origins = _load_inputs(inputs, options, report, on_error)
         failed_origins = {e.origin for e in report.errors}
 
         store = VectorStore(settings, embedder.name)
@@ -128,44 +118,7 @@ def ingest(
         states = store.articles()
         todo, stale = _plan(articles, origins, failed_origins, states, prune, report)
         if todo:
-            bar = _progress(len(todo), progress)
-
-            def store_batch(
-                n: int, group: list[Article], chunks: list[Chunk], vectors: np.ndarray
-            ) -> None:
-                store.replace(group, chunks, vectors)
-                report.chunks += len(chunks)
-                if bar is not None:
-                    bar.set_postfix(chunks=report.chunks)
-                if on_batch:
-                    on_batch(n, len(group), len(chunks))
-
-            # The model loads in the background while the first batches are chunked (chunking
-            # needs only the tokenizer), and chunking runs a few batches ahead of the embedding.
-            # Batch n is stored in the background while batch n+1 is embedded; one write at a
-            # time, in order, and any error surfaces before the next batch is written.
-            with (
-                ThreadPoolExecutor(max_workers=1) as loader,
-                ThreadPoolExecutor(max_workers=1) as writer,
-                closing(
-                    _ahead(
-                        _batches(todo, embedder, settings.chunk_tokens, settings.batch_size),
-                        CHUNK_AHEAD,
-                    )
-                ) as batches,
-            ):
-                loading = loader.submit(embedder.load)
-                pending: Future[None] | None = None
-                for n, (group, chunks) in enumerate(batches, 1):
-                    loading.result()
-                    vectors = _embed(embedder, chunks, _advance(bar, len(group)))
-                    if pending is not None:
-                        pending.result()
-                    pending = writer.submit(store_batch, n, group, chunks, vectors)
-                if pending is not None:
-                    pending.result()
-            if bar is not None:
-                bar.close()
+            _write(todo, store, embedder, settings, report, on_batch, progress)
         if stale:
             store.delete(stale)
             report.removed = len(stale)
@@ -183,6 +136,78 @@ def ingest(
             )
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _load_inputs(
+    inputs: Iterable[str],
+    options: LoadOptions,
+    report: IngestReport,
+    on_error: Callable[[LoadError], None] | None,
+) -> tuple[dict[str, Article], set[str]]:
+    """Load every input; return the articles by id and the origins they came from.
+
+    Errors and warnings go to `report` (and to `on_error`) as they are found.
+    """
+    articles: dict[str, Article] = {}
+    origins: set[str] = set()
+    for item in load(inputs, options=options):
+        if isinstance(item, LoadError):
+            (report.warnings if item.warning else report.errors).append(item)
+            if on_error:
+                on_error(item)
+            continue
+        articles[item.id] = item
+        origins.add(item.origin)
+    report.failed = len(report.errors)
+    return articles, origins
+
+
+def _write(
+    todo: list[Article],
+    store: VectorStore,
+    embedder: Embedder,
+    settings: Settings,
+    report: IngestReport,
+    on_batch: Callable[[int, int, int], None] | None,
+    progress: bool,
+) -> None:
+    """Chunk, embed and store the articles in `todo`, a batch at a time; count in `report`."""
+    bar = _progress(len(todo), progress)
+
+    def store_batch(n: int, group: list[Article], chunks: list[Chunk], vectors: np.ndarray) -> None:
+        store.replace(group, chunks, vectors)
+        report.chunks += len(chunks)
+        if bar is not None:
+            bar.set_postfix(chunks=report.chunks)
+        if on_batch:
+            on_batch(n, len(group), len(chunks))
+
+    # The model loads in the background while the first batches are chunked (chunking needs
+    # only the tokenizer), and chunking runs a few batches ahead of the embedding. Batch n is
+    # stored in the background while batch n+1 is embedded; one write at a time, in order,
+    # and any error surfaces before the next batch is written.
+    with (
+        ThreadPoolExecutor(max_workers=1) as loader,
+        ThreadPoolExecutor(max_workers=1) as writer,
+        closing(
+            _ahead(
+                _batches(todo, embedder, settings.chunk_tokens, settings.batch_size),
+                CHUNK_AHEAD,
+            )
+        ) as batches,
+    ):
+        loading = loader.submit(embedder.load)
+        pending: Future[None] | None = None
+        for n, (group, chunks) in enumerate(batches, 1):
+            loading.result()
+            vectors = _embed(embedder, chunks, _advance(bar, len(group)))
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(store_batch, n, group, chunks, vectors)
+        if pending is not None:
+            pending.result()
+    if bar is not None:
+        bar.close()
 
 
 def _plan(
