@@ -15,6 +15,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from rag.answering import Answerer
@@ -85,7 +86,6 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
     """
     gr = _gradio()
     service = Service(settings, answerer)
-    examples = service.examples()
 
     with gr.Blocks(title="newsrag", analytics_enabled=False) as demo:
         state = gr.State(ChatState())
@@ -95,76 +95,7 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
         with gr.Tabs(elem_id="nr-tabs"):
             with gr.Tab("Chat", elem_id="nr-tab-chat"), gr.Row(equal_height=False):
                 with gr.Column(scale=3, min_width=420):
-                    chatbot = gr.Chatbot(
-                        elem_id="nr-chat",
-                        show_label=False,
-                        height="58vh",
-                        placeholder=EMPTY_CHAT,
-                        buttons=["copy"],
-                        feedback_options=None,
-                        latex_delimiters=[],
-                        sanitize_html=True,
-                        layout="bubble",
-                    )
-                    with gr.Row(equal_height=True):
-                        question = gr.Textbox(
-                            placeholder="Ask about the news: who, what, when, how much…",
-                            show_label=False,
-                            container=False,
-                            scale=8,
-                            autofocus=True,
-                            max_length=1000,
-                            elem_id="nr-question",
-                        )
-                        ask = gr.Button(
-                            "Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask"
-                        )
-                        clear = gr.Button("Clear chat", scale=1, min_width=130, elem_id="nr-clear")
-                    example_set = gr.Dataset(
-                        components=["textbox"],
-                        samples=[[q] for q in examples],
-                        label="Try asking",
-                        visible=bool(examples),
-                        elem_id="nr-examples",
-                    )
-                    with gr.Accordion("Filters", open=True, elem_id="nr-filters"):
-                        with gr.Row():
-                            as_of = gr.Textbox(
-                                label="As of",
-                                placeholder="YYYY-MM-DD (today)",
-                                elem_id="nr-as-of",
-                            )
-                            date_from = gr.Textbox(
-                                label="Published from",
-                                placeholder="YYYY-MM-DD",
-                                elem_id="nr-from",
-                            )
-                            date_to = gr.Textbox(
-                                label="Published to", placeholder="YYYY-MM-DD", elem_id="nr-to"
-                            )
-                        outlets = gr.Dropdown(
-                            choices=service.outlet_choices(),
-                            value=[],
-                            multiselect=True,
-                            label="Outlets (all when empty)",
-                            elem_id="nr-outlets",
-                        )
-                    with gr.Accordion("Add news", open=False, elem_id="nr-add-news"):
-                        files = gr.File(
-                            label="Article files (.txt/.md with front matter, .json/.jsonl, .html, "
-                            "feeds)",
-                            file_count="multiple",
-                            file_types=FILE_TYPES,
-                            elem_id="nr-files",
-                        )
-                        urls = gr.Textbox(
-                            label="Article or feed URLs, one per line",
-                            lines=2,
-                            placeholder="https://…",
-                            elem_id="nr-urls",
-                        )
-                        add = gr.Button("Add to the index", elem_id="nr-add")
-                        added = gr.HTML(elem_id="nr-add-result", js_on_load=None)
+                    w = _chat_column(gr, service)
                 with gr.Column(scale=2, min_width=340):
                     gr.HTML('<h2 class="nr-h2">Sources</h2>', container=False, js_on_load=None)
                     panel = gr.HTML(render.sources_panel([]), elem_id="nr-sources", js_on_load=None)
@@ -172,98 +103,201 @@ def build_app(settings: Settings, answerer: Answerer | None = None) -> Any:
                 deals_initial, deals_outputs = build_deals_tab(
                     gr, DealsView(service.answerer.retriever.store)
                 )
-
-        chat_inputs = [question, state, as_of, date_from, date_to, outlets]
-        chat_outputs = [question, chatbot, panel, state, status]
-
-        def on_ask(
-            text: str, st: ChatState, as_of_: str, from_: str, to_: str, outlets_: list[str]
-        ) -> Iterator[tuple[Any, ...]]:
-            if not (text or "").strip():
-                yield tuple(gr.skip() for _ in chat_outputs)
-                return
-            for u in service.chat(text, st, as_of_, from_, to_, outlets_):
-                yield "", u.messages, u.panel, u.state, u.status
-
-        chat_event = {"fn": on_ask, "inputs": chat_inputs, "outputs": chat_outputs,
-                      "api_visibility": "private", "show_progress": "hidden"}  # fmt: skip
-        # The chat itself, callable by gradio_client as /chat (each Client is one session with
-        # its own history) for load tests such as bench/load.py; /ask is the documented API.
-        question.submit(**{**chat_event, "api_visibility": "undocumented"}, api_name="chat")
-        ask.click(**chat_event)
-        example_set.click(
-            lambda sample: sample[0], example_set, question, queue=False, api_visibility="private"
-        ).then(**chat_event)
-        clear.click(
-            lambda: ([], render.sources_panel([]), ChatState(), ""),
-            outputs=[chatbot, panel, state, question],
-            queue=False,
-            api_visibility="private",
-        )
-        chatbot.clear(  # the chat's own trash button
-            lambda: (render.sources_panel([]), ChatState()),
-            outputs=[panel, state],
-            queue=False,
-            api_visibility="private",
-        )
-
-        def refresh() -> tuple[Any, ...]:
-            qs = service.examples()
-            return (
-                service.status_html(),
-                gr.Dropdown(choices=service.outlet_choices()),
-                gr.Dataset(samples=[[q] for q in qs], visible=bool(qs)),
-            )
-
-        tracker = gr.Progress(track_tqdm=True)  # shows ingest's tqdm bar in the page
-
-        def on_add(paths: list[str] | None, text: str, progress: Any = tracker) -> tuple[Any, ...]:
-            progress(0, desc="Reading the articles…")
-            result = service.add_news(paths, text, progress=True)
-            return (result, None, "", *refresh())
-
-        add.click(
-            on_add,
-            [files, urls],
-            [added, files, urls, status, outlets, example_set],
-            concurrency_limit=1,
-            api_visibility="private",
-        )
-        demo.load(refresh, outputs=[status, outlets, example_set], api_visibility="private")
+        _wire_chat(gr, service, w, state, panel, status)
+        _wire_add_news(gr, demo, service, w, status)
         demo.load(deals_initial, outputs=deals_outputs, api_visibility="private")
-
-        def ask_api(
-            question: str,
-            as_of: str = "",
-            date_from: str = "",
-            date_to: str = "",
-            outlets: list[str] | None = None,
-            history: list[list[str]] | None = None,
-        ) -> dict[str, Any]:
-            """Answer a question from the indexed news, with [n] citations.
-
-            Args:
-                question: the question.
-                as_of: YYYY-MM-DD; articles published later are ignored (default today).
-                date_from: YYYY-MM-DD; only articles published on or after it.
-                date_to: YYYY-MM-DD; only articles published on or before it.
-                outlets: only these outlets (as stored, e.g. reuters.com); all when empty.
-                history: earlier [question, answer] pairs, for follow-up questions.
-
-            Returns:
-                The Answer: text, refused, citations (number, title, url, source, published,
-                quote...), passages, as_of, llm, timings.
-            """
-            try:
-                return service.ask(question, as_of, date_from, date_to, outlets, history)
-            except (ValueError, LLMError) as exc:
-                raise gr.Error(str(exc)) from None
-
-        gr.api(ask_api, api_name="ask")
+        _add_api(gr, service)
 
     demo.queue(default_concurrency_limit=CONCURRENCY)
     demo.newsrag_service = service  # type: ignore[attr-defined]
     return demo
+
+
+@dataclass
+class ChatWidgets:
+    """The components of the chat column that events read or update."""
+
+    chatbot: Any
+    question: Any
+    ask: Any
+    clear: Any
+    examples: Any
+    as_of: Any
+    date_from: Any
+    date_to: Any
+    outlets: Any
+    files: Any
+    urls: Any
+    add: Any
+    added: Any
+
+
+def _chat_column(gr: Any, service: Service) -> ChatWidgets:
+    """Lay out the chat: the conversation, the question box, examples, filters, adding news."""
+    examples = service.examples()
+    chatbot = gr.Chatbot(
+        elem_id="nr-chat",
+        show_label=False,
+        height="58vh",
+        placeholder=EMPTY_CHAT,
+        buttons=["copy"],
+        feedback_options=None,
+        latex_delimiters=[],
+        sanitize_html=True,
+        layout="bubble",
+    )
+    with gr.Row(equal_height=True):
+        question = gr.Textbox(
+            placeholder="Ask about the news: who, what, when, how much…",
+            show_label=False,
+            container=False,
+            scale=8,
+            autofocus=True,
+            max_length=1000,
+            elem_id="nr-question",
+        )
+        ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask")
+        clear = gr.Button("Clear chat", scale=1, min_width=130, elem_id="nr-clear")
+    example_set = gr.Dataset(
+        components=["textbox"],
+        samples=[[q] for q in examples],
+        label="Try asking",
+        visible=bool(examples),
+        elem_id="nr-examples",
+    )
+    with gr.Accordion("Filters", open=True, elem_id="nr-filters"):
+        with gr.Row():
+            as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD (today)", elem_id="nr-as-of")
+            date_from = gr.Textbox(
+                label="Published from", placeholder="YYYY-MM-DD", elem_id="nr-from"
+            )
+            date_to = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD", elem_id="nr-to")
+        outlets = gr.Dropdown(
+            choices=service.outlet_choices(),
+            value=[],
+            multiselect=True,
+            label="Outlets (all when empty)",
+            elem_id="nr-outlets",
+        )
+    with gr.Accordion("Add news", open=False, elem_id="nr-add-news"):
+        files = gr.File(
+            label="Article files (.txt/.md with front matter, .json/.jsonl, .html, feeds)",
+            file_count="multiple",
+            file_types=FILE_TYPES,
+            elem_id="nr-files",
+        )
+        urls = gr.Textbox(
+            label="Article or feed URLs, one per line",
+            lines=2,
+            placeholder="https://…",
+            elem_id="nr-urls",
+        )
+        add = gr.Button("Add to the index", elem_id="nr-add")
+        added = gr.HTML(elem_id="nr-add-result", js_on_load=None)
+    return ChatWidgets(
+        chatbot, question, ask, clear, example_set, as_of, date_from, date_to, outlets, files,
+        urls, add, added,
+    )  # fmt: skip
+
+
+def _wire_chat(
+    gr: Any, service: Service, w: ChatWidgets, state: Any, panel: Any, status: Any
+) -> None:
+    """Asking (button, Enter, an example), and clearing the chat."""
+    chat_inputs = [w.question, state, w.as_of, w.date_from, w.date_to, w.outlets]
+    chat_outputs = [w.question, w.chatbot, panel, state, status]
+
+    def on_ask(
+        text: str, st: ChatState, as_of_: str, from_: str, to_: str, outlets_: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
+        if not (text or "").strip():
+            yield tuple(gr.skip() for _ in chat_outputs)
+            return
+        for u in service.chat(text, st, as_of_, from_, to_, outlets_):
+            yield "", u.messages, u.panel, u.state, u.status
+
+    chat_event = {"fn": on_ask, "inputs": chat_inputs, "outputs": chat_outputs,
+                  "api_visibility": "private", "show_progress": "hidden"}  # fmt: skip
+    # The chat itself, callable by gradio_client as /chat (each Client is one session with its
+    # own history) for load tests such as bench/load.py; /ask is the documented API.
+    w.question.submit(**{**chat_event, "api_visibility": "undocumented"}, api_name="chat")
+    w.ask.click(**chat_event)
+    w.examples.click(
+        lambda sample: sample[0], w.examples, w.question, queue=False, api_visibility="private"
+    ).then(**chat_event)
+    w.clear.click(
+        lambda: ([], render.sources_panel([]), ChatState(), ""),
+        outputs=[w.chatbot, panel, state, w.question],
+        queue=False,
+        api_visibility="private",
+    )
+    w.chatbot.clear(  # the chat's own trash button
+        lambda: (render.sources_panel([]), ChatState()),
+        outputs=[panel, state],
+        queue=False,
+        api_visibility="private",
+    )
+
+
+def _wire_add_news(gr: Any, demo: Any, service: Service, w: ChatWidgets, status: Any) -> None:
+    """Adding files and URLs, and refreshing the status, outlets and examples after it."""
+
+    def refresh() -> tuple[Any, ...]:
+        qs = service.examples()
+        return (
+            service.status_html(),
+            gr.Dropdown(choices=service.outlet_choices()),
+            gr.Dataset(samples=[[q] for q in qs], visible=bool(qs)),
+        )
+
+    tracker = gr.Progress(track_tqdm=True)  # shows ingest's tqdm bar in the page
+
+    def on_add(paths: list[str] | None, text: str, progress: Any = tracker) -> tuple[Any, ...]:
+        progress(0, desc="Reading the articles…")
+        result = service.add_news(paths, text, progress=True)
+        return (result, None, "", *refresh())
+
+    w.add.click(
+        on_add,
+        [w.files, w.urls],
+        [w.added, w.files, w.urls, status, w.outlets, w.examples],
+        concurrency_limit=1,
+        api_visibility="private",
+    )
+    demo.load(refresh, outputs=[status, w.outlets, w.examples], api_visibility="private")
+
+
+def _add_api(gr: Any, service: Service) -> None:
+    """The documented API: /ask, one question in, the Answer as JSON out."""
+
+    def ask_api(
+        question: str,
+        as_of: str = "",
+        date_from: str = "",
+        date_to: str = "",
+        outlets: list[str] | None = None,
+        history: list[list[str]] | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question from the indexed news, with [n] citations.
+
+        Args:
+            question: the question.
+            as_of: YYYY-MM-DD; articles published later are ignored (default today).
+            date_from: YYYY-MM-DD; only articles published on or after it.
+            date_to: YYYY-MM-DD; only articles published on or before it.
+            outlets: only these outlets (as stored, e.g. reuters.com); all when empty.
+            history: earlier [question, answer] pairs, for follow-up questions.
+
+        Returns:
+            The Answer: text, refused, citations (number, title, url, source, published,
+            quote...), passages, as_of, llm, timings.
+        """
+        try:
+            return service.ask(question, as_of, date_from, date_to, outlets, history)
+        except (ValueError, LLMError) as exc:
+            raise gr.Error(str(exc)) from None
+
+    gr.api(ask_api, api_name="ask")
 
 
 def launch_options(settings: Settings, share: bool = False) -> dict[str, Any]:
