@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rag.chunking import split_sentences
-
 # The `[n]` markers are parsed as the citation check parses them.
 from rag.citations import cited_numbers, strip_markers
+from rag.text import split_sentences
 
 Z95 = 1.959963984540054  # the two-sided 95% normal quantile
 RETRIEVAL_KS = (1, 5, 10)

@@ -8,59 +8,19 @@ given is ever cut off: a sentence too long for the window is split at word bound
 from __future__ import annotations
 
 import math
-import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
 from rag.embeddings import Embedder, Offsets, Tokens
+
+# Chunks end at sentence ends. (answering, citations, refusal, retrieval and rag.deals import
+# split_sentences from here still; its home is rag.text.)
+from rag.text import split_sentences
 from rag.types import Article, Chunk
 
 # Title tokens beyond this are left out of what the model sees (the title is context for the
 # embedding, not content; the chunk text itself is never shortened).
 MAX_TITLE_TOKENS = 48
-
-_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "gen", "gov", "sen", "rep", "col",
-    "lt", "sgt", "capt", "cmdr", "adm", "rev", "hon", "pres", "inc", "ltd", "co", "corp", "vs",
-    "no", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
-    "u.s", "u.k", "u.n", "e.g", "i.e", "etc", "approx", "est", "dept", "univ", "ave", "blvd",
-}  # fmt: skip
-
-# A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
-_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
-_START_OK = re.compile(r"[\s]*[\"'“‘(\[]*[A-Z0-9]")
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Split `text` into sentence spans (start, end), trimmed of surrounding whitespace.
-
-    Line breaks always end a sentence (news paragraphs, bullets, headings).
-    """
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        base = line.start()
-        seg = line.group()
-        start = 0
-        for m in _END.finditer(seg):
-            end = m.end()
-            if not _START_OK.match(seg, end):
-                continue  # next word is lower-case: "e.g. this", "3.5 million"
-            word = re.search(r"(\S+?)[.!?…]+[\"'”’)\]]*$", seg[start:end])
-            if word and seg[m.start()] == ".":
-                w = word.group(1).lower().lstrip("\"'“‘([")
-                if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
-                    continue  # "Mr. Smith", "J. Smith", "U.S. officials"
-            spans.append((base + start, base + end))
-            start = end
-        spans.append((base + start, base + len(seg)))
-    out = []
-    for a, b in spans:
-        piece = text[a:b]
-        lead = len(piece) - len(piece.lstrip())
-        trail = len(piece) - len(piece.rstrip())
-        if b - trail > a + lead:
-            out.append((a + lead, b - trail))
-    return out
 
 
 def _split_long(

@@ -12,7 +12,7 @@ from langchain_core.messages.ai import UsageMetadata
 
 from rag.config import Settings
 from rag.llms.base import Backend, LLMError, PieceStreamChat
-from rag.words import FAKE_MODEL_STOP_WORDS
+from rag.text import FAKE_MODEL_STOP_WORDS
 
 
 def _content_words(text: str) -> set[str]:
