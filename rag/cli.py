@@ -157,6 +157,31 @@ def filter_options(func: F) -> F:
     return func
 
 
+FILTER_NAMES = ("as_of", "date_from", "date_to", "outlets")
+
+
+def pop_filter_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Take the values of the `filter_options` out of a command's `values`."""
+    return {name: values.pop(name) for name in FILTER_NAMES}
+
+
+def top_k_options(func: F) -> F:
+    """Add --top-k and, hidden, its old name -k/--k (kept so that scripts written for it run)."""
+    func = click.option("-k", "--k", "k", type=int, hidden=True)(func)
+    return settings_options("top_k")(func)
+
+
+def settings_with_top_k(values: dict[str, Any]) -> Settings:
+    """Resolve the settings of a command with `top_k_options`; --top-k must be at least 1."""
+    k = values.pop("k")
+    if k is not None:
+        values["top_k"] = k
+    settings = load_settings(**values)
+    if settings.top_k < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--top-k")
+    return settings
+
+
 def _filters(
     as_of: str | None, date_from: str | None, date_to: str | None, outlets: tuple[str, ...]
 ) -> Any:
@@ -174,21 +199,10 @@ def _filters(
 @click.command()
 @click.argument("query")
 @filter_options
-@settings_options("top_k")
-# The old name of --top-k, kept so that scripts written for it still run.
-@click.option("-k", "--k", "k", type=int, hidden=True)
+@top_k_options
 @click.option("--json", "as_json", is_flag=True, help="Print the passages as a JSON list.")
 @settings_options("index", "chroma_url", "collection", "embedding_model")
-def search(
-    query: str,
-    as_of: str | None,
-    date_from: str | None,
-    date_to: str | None,
-    outlets: tuple[str, ...],
-    k: int | None,
-    as_json: bool,
-    **values: Any,
-) -> None:
+def search(query: str, as_json: bool, **values: Any) -> None:
     """Show the passages `newsrag ask` would answer QUERY from, best first.
 
     The same hybrid retrieval (dense and keyword, time-aware) as `ask`, with the same filters.
@@ -196,12 +210,9 @@ def search(
     """
     from rag.retrieval import Retriever
 
-    if k is not None:
-        values["top_k"] = k
-    settings = load_settings(**values)
-    if settings.top_k < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--top-k")
-    filters = _filters(as_of, date_from, date_to, outlets)
+    narrowing = pop_filter_values(values)
+    settings = settings_with_top_k(values)
+    filters = _filters(**narrowing)
     try:
         retriever = Retriever(settings, store=open_store(settings))
         passages = retriever.retrieve(query, settings.top_k, filters)
@@ -213,7 +224,7 @@ def search(
     if not passages:
         click.echo(
             "No passages found: nothing in the index passes the filters."
-            if as_of or date_from or date_to or outlets
+            if any(narrowing.values())
             else "No passages found: the index is empty (or holds only articles dated after today)."
         )
         return
@@ -310,35 +321,21 @@ def print_answer(answer: Any) -> None:
 @click.command()
 @click.argument("question")
 @filter_options
-@settings_options("top_k")
-# The old name of --top-k, kept so that scripts written for it still run.
-@click.option("-k", "--k", "k", type=int, hidden=True)
+@top_k_options
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
     "openai_model", "context_tokens",
 )  # fmt: skip
-def ask(
-    question: str,
-    as_of: str | None,
-    date_from: str | None,
-    date_to: str | None,
-    outlets: tuple[str, ...],
-    k: int | None,
-    as_json: bool,
-    **values: Any,
-) -> None:
+def ask(question: str, as_json: bool, **values: Any) -> None:
     """Answer QUESTION from the indexed articles, citing them as [n]."""
     from rag.answering import Answerer, QuestionError, validate_question
     from rag.llms import LLMError
     from rag.types import Answer
 
-    if k is not None:
-        values["top_k"] = k
-    settings = load_settings(**values)
-    if settings.top_k < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--top-k")
-    filters = _filters(as_of, date_from, date_to, outlets)
+    narrowing = pop_filter_values(values)
+    settings = settings_with_top_k(values)
+    filters = _filters(**narrowing)
     stream = not as_json and sys.stdout.isatty()
     answer = None
     raw: list[str] = []
