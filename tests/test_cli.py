@@ -201,3 +201,13 @@ def test_ask_prints_the_cited_answer_and_its_sources(cli, tmp_path: Path):
     )
     assert as_json["refused"] is False and as_json["citations"][0]["number"] == 1
     assert as_json["passages"] and as_json["timings"]["total"] > 0
+
+
+def test_ask_takes_top_k_and_its_old_name(cli, tmp_path: Path):
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(12)])
+    assert cli("ingest", str(f), "--no-deals").exit_code == 0
+    for flag in ("--top-k", "--k", "-k"):
+        out = cli("ask", "What about the council budget?", "--llm", "fake", "--json", flag, "3")
+        assert len(json.loads(out.output)["passages"]) <= 3, flag
+    bad = cli("ask", "What about the council budget?", "--llm", "fake", "--top-k", "0")
+    assert bad.exit_code == 2 and "Invalid value for --top-k" in bad.output

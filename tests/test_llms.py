@@ -85,3 +85,24 @@ def test_failures_are_explained_in_one_line():
     assert msg == f"openai LLM at {url} cannot be reached: check that the server is running."
     assert "did not answer within 120 s" in explain(APITimeoutError(), s)
     assert "\n" not in explain(RuntimeError("boom\nTraceback..."), s)
+
+
+def test_a_backend_is_one_registration(monkeypatch):
+    from rag.llms import BACKENDS, Backend, describe, preload
+
+    echo = Backend("echo", lambda settings: FakeChatModel(replies=["Echo."]))
+    monkeypatch.setitem(BACKENDS, "echo", echo)
+    settings = Settings.load(llm="echo")
+    llm = get_llm(settings)
+    assert llm.invoke("Hi?").content == "Echo."
+    assert describe(settings) == "echo"
+    assert explain(RuntimeError("boom\nmore"), settings) == "echo LLM failed: boom"
+    preload(llm)  # nothing to load
+
+
+def test_the_backends_that_answer_one_at_a_time_are_declared_with_them():
+    from rag.llms import BACKENDS, LLMS, ONE_AT_A_TIME
+
+    assert LLMS == ("local", "openai", "fake")
+    assert tuple(n for n, b in BACKENDS.items() if b.one_at_a_time) == ONE_AT_A_TIME
+    assert ONE_AT_A_TIME == ("local", "fake")
