@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -64,7 +63,7 @@ def test_every_package_has_a_layer():
     assert packages == set(LAYER)
 
 
-def test_the_packages_are_installed(tmp_path: Path):
+def test_the_packages_are_installed():
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     for package in LAYER:
         assert f'"{package}", "{package}.*"' in pyproject, package
