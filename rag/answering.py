@@ -279,6 +279,7 @@ class Answerer:
         self._llm = llm
         self.retriever = retriever or Retriever(settings)
         self.context_tokens = context_tokens or settings.context_tokens
+        self.fresh_first = True  # a knob for the ablation in docs/benchmarks.md
         self.deals = deals
         self._deals_checked = -DEALS_CHECK_EVERY
 
@@ -374,7 +375,13 @@ class Answerer:
             yield from self._deal_answer(from_table, base, t0, t_retrieve, announce)
             return
         scope = self.retriever.scope_of(standalone, as_of)
-        passages = self.retriever.retrieve(standalone, k or self.settings.top_k, filters)
+        k = k or self.settings.top_k
+        if scope is not None and not scope.soft and self.fresh_first:
+            # Read twice as many, so that up to k from inside the window are left.
+            wide = self.retriever.retrieve(standalone, 2 * k, filters)
+            passages = fresh_first(wide, scope, self.settings.min_similarity)[:k]
+        else:
+            passages = self.retriever.retrieve(standalone, k, filters)
         relevant = [p for p in passages if p.similarity >= self.settings.min_similarity]
         shown = select_context(
             standalone, relevant, self.context_tokens, self.retriever.embedder.embed
@@ -491,6 +498,33 @@ class Answerer:
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream() ended without an Answer")
+
+
+def fresh_first(
+    passages: Sequence[Passage], scope: TimeScope, min_similarity: float = 0.0
+) -> list[Passage]:
+    """Keep only what a question about a named period ("this week", "in March") may read.
+
+    When a passage published inside the window is at least `min_similarity` similar to the
+    question, passages published before the window are dropped (undated ones stay): shown a
+    2015 recall next to this week's, the 1.5B model answered "which automaker recalled nearly
+    2 million vehicles this week?" from the 2015 one. When nothing relevant is from the window,
+    all passages stay, and the answer says how old its source is (`dated`). Order is kept.
+    """
+
+    def day(p: Passage) -> dt.date | None:
+        try:
+            return parse_date(p.published) if p.published else None
+        except ValueError:
+            return None
+
+    days = [day(p) for p in passages]
+    if not any(
+        d is not None and scope.contains(d) and p.similarity >= min_similarity
+        for p, d in zip(passages, days)
+    ):
+        return list(passages)
+    return [p for p, d in zip(passages, days) if d is None or d >= scope.start]
 
 
 def _query_dict(query: DealQuery) -> dict[str, Any]:

@@ -247,6 +247,7 @@ def test_sources_in_the_prompt_say_how_old_they_are(settings: Settings):
 
 def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: Settings):
     a, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
+    a.fresh_first = False  # else the stale source is not shown at all (next test)
     answer = a.ask("Which startup raised over $1 billion this week?", filters=AS_OF)
     assert answer.scope and answer.scope["phrase"] == "this week"
     assert answer.text == (
@@ -257,6 +258,42 @@ def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: S
     assert b.ask("What is MiniMax seeking this week?", filters=AS_OF).text.startswith("MiniMax")
     c, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
     assert c.ask("Which startup raised over $1 billion?", filters=AS_OF).text.startswith("Moonshot")
+
+
+def test_a_question_about_this_week_reads_no_older_source_when_one_is_from_the_week(
+    settings: Settings,
+):
+    a, _ = answerer(settings, "MiniMax is seeking at least $600 million [1].")
+    answer = a.ask("Which startup is raising money this week?", filters=AS_OF)
+    assert [p.published for p in answer.passages] == ["2024-03-06"]  # not the 2024-02-20 one
+    # Without a named period both are read.
+    b, _ = answerer(settings, "MiniMax is seeking at least $600 million [1].")
+    answer = b.ask("Which startup is raising money?", filters=AS_OF)
+    assert sorted(p.published for p in answer.passages) == ["2024-02-20", "2024-03-06"]
+
+
+def test_fresh_first_keeps_everything_when_nothing_relevant_is_from_the_window():
+    from rag.answering import fresh_first
+    from rag.timescope import time_scope
+    from rag.types import Passage
+
+    def passage(i: int, published: str | None, similarity: float) -> Passage:
+        return Passage(chunk_id=f"a{i}:0", article_id=f"a{i}", text="t", score=1.0, title="T",
+                       url=None, source=None, published=published,
+                       similarity=similarity)  # fmt: skip
+
+    scope = time_scope("What happened this week?", dt.date(2024, 3, 8))
+    assert scope is not None
+    stale, fresh, undated = (
+        passage(0, "2015-07-01", 0.6),
+        passage(1, "2024-03-07", 0.5),
+        passage(2, None, 0.4),
+    )
+    assert fresh_first([stale, fresh, undated], scope, 0.15) == [fresh, undated]
+    # A fresh passage that barely matches does not push the relevant ones out.
+    weak = passage(3, "2024-03-07", 0.1)
+    assert fresh_first([stale, weak], scope, 0.15) == [stale, weak]
+    assert fresh_first([stale], scope, 0.15) == [stale]
 
 
 def test_whole_passages_are_shown_while_they_fit_then_their_best_sentences():
