@@ -134,8 +134,8 @@ def context_table(
 ) -> list[dict[str, Any]]:
     """How often the gold answer is in what the model reads, per context budget and top-k."""
     from eval.metrics import contains
-    from rag.answering import select_context
     from rag.config import Settings
+    from rag.context import select_context
     from rag.retrieval import Filters
 
     min_sim = Settings.load().min_similarity

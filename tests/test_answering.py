@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering import REFUSAL, Answerer, QuestionError, Turn, withheld_spans
+from rag.answering import REFUSAL, Answerer, QuestionError, Turn
 from rag.config import Settings
+from rag.context import withheld_spans
 from rag.embeddings import FakeEmbedder
 from rag.ingest import ingest
 from rag.llms import FakeChatModel, LLMError
@@ -273,7 +274,7 @@ def test_a_question_about_this_week_reads_no_older_source_when_one_is_from_the_w
 
 
 def test_fresh_first_keeps_everything_when_nothing_relevant_is_from_the_window():
-    from rag.answering import fresh_first
+    from rag.context import fresh_first
     from rag.timescope import time_scope
     from rag.types import Passage
 
@@ -297,7 +298,7 @@ def test_fresh_first_keeps_everything_when_nothing_relevant_is_from_the_window()
 
 
 def test_whole_passages_are_shown_while_they_fit_then_their_best_sentences():
-    from rag.answering import select_context
+    from rag.context import select_context
     from rag.embeddings import FakeEmbedder
     from rag.types import Passage
 
