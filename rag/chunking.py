@@ -12,10 +12,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 
 from rag.embeddings import Embedder, Offsets, Tokens
-
-# Chunks end at sentence ends. (answering, citations, refusal, retrieval and rag.deals import
-# split_sentences from here still; its home is rag.text.)
-from rag.text import split_sentences
+from rag.text import split_sentences  # chunks end at sentence ends
 from rag.types import Article, Chunk
 
 # Title tokens beyond this are left out of what the model sees (the title is context for the

@@ -14,23 +14,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.chunking import split_sentences
+from rag.text import CITATION_STOP_WORDS, NOT_NAMES, split_sentences
 from rag.types import Citation, Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'’-]+")
-# Capitalised words that are not names, even in the middle of a sentence.
-_NOT_NAMES = {
-    "I", "The", "A", "An", "In", "On", "At", "It", "Its", "This", "That", "These", "Those",
-    "He", "She", "They", "We", "You", "His", "Her", "Their", "Our", "According", "However",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December", "Source", "Sources", "Article", "Articles",
-    "There", "Yes", "No", "Based", "As", "Both", "Some", "Also", "And", "But", "So", "If",
-    "While", "After", "Before", "When", "Since", "For", "With", "By", "From", "To", "Of",
-    "Answer", "Note", "Here", "Not", "Neither", "Each", "All", "Other", "Unfortunately",
-}  # fmt: skip
 _REFUSAL = re.compile(
     r"(sources?|articles?|passages?|context|text)\s+(do(es)?\s*n[o']t|did\s*n[o']t)\s+"
     r"(say|contain|mention|provide|specify|state|include|give|have)"
@@ -41,11 +30,6 @@ _REFUSAL = re.compile(
     r"|\bthere is no (information|mention)",
     re.IGNORECASE,
 )
-_STOP = {
-    "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "is", "was", "are", "were",
-    "be", "by", "with", "as", "at", "that", "this", "it", "its", "from", "has", "have", "had",
-    "will", "would", "not", "but", "which", "who", "what", "their", "his", "her", "they",
-}  # fmt: skip
 
 
 def format_sources(
@@ -88,7 +72,7 @@ def claims(sentence: str) -> tuple[set[str], set[str]]:
     names = set()
     for m in _WORD.finditer(plain):
         w = m.group().strip("'’-")
-        if not w or not w[0].isupper() or w in _NOT_NAMES:
+        if not w or not w[0].isupper() or w in NOT_NAMES:
             continue
         names.add(w.lower().removesuffix("'s").removesuffix("’s"))
     return numbers, names
@@ -106,7 +90,7 @@ def supports(numbers: set[str], names: set[str], source: str) -> bool:
 
 
 def _content_words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP}
+    return {w.lower() for w in _WORD.findall(text) if w.lower() not in CITATION_STOP_WORDS}
 
 
 def best_quote(sentence: str, passage: Passage) -> tuple[str, int, int]:

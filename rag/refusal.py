@@ -21,20 +21,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rag.chunking import split_sentences
 from rag.citations import Checked, is_refusal
+from rag.text import REFUSAL_STOP_WORDS, split_sentences
 from rag.types import Passage
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
-# Words that carry no topic of their own (question words, time words, reporting verbs).
-_STOP = frozenset(
-    """a an the of to in on at for and or but is are was were be been being do does did what who
-    whom whose which when where why how much many this that these those it its with by from as
-    about into than then there their they them he she his her we you i has have had will would
-    can could should may might after before over under new recent recently latest week month
-    year years according said says say one two also not no more most other some such called
-    named announced reported""".split()  # noqa: SIM905
-)
 _NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|big|tall|large)\b|\bwhat (percentage|"
                        r"number|amount|share|age)\b", re.IGNORECASE)  # fmt: skip
 _DATE_Q = re.compile(r"^\s*when\b|\bwhat (year|date|day|month)\b", re.IGNORECASE)
@@ -56,7 +47,7 @@ _MARKER = re.compile(r"\s*\[\d+(?:[^\]]*)\]")
 
 def content_words(text: str) -> set[str]:
     """Lower-cased words of `text` that carry meaning (no stop words)."""
-    return {w.lower().strip("'’") for w in _WORD.findall(text)} - _STOP
+    return {w.lower().strip("'’") for w in _WORD.findall(text)} - REFUSAL_STOP_WORDS
 
 
 def answer_type_ok(question: str, answer: str) -> bool:
@@ -70,7 +61,7 @@ def answer_type_ok(question: str, answer: str) -> bool:
         # A name: a capitalised word that does not only start the sentence.
         first_words = {body[s:e].split()[0] for s, e in split_sentences(body) if body[s:e].split()}
         names = {m.group() for m in _HAS_NAME.finditer(body)} | {
-            w for w in first_words if w[:1].isupper() and w.lower() not in _STOP
+            w for w in first_words if w[:1].isupper() and w.lower() not in REFUSAL_STOP_WORDS
         }
         return bool(names)
     return True

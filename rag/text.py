@@ -2,9 +2,10 @@
 
 `split_sentences` is how chunking, citations, refusal, retrieval and the evaluation cut text
 into sentences. The word lists are words that carry no topic of their own, for matching texts
-by their content: the fake model's lives here; `rag/citations.py` (its stop words and the
-capitalised words that are no names) and `rag/refusal.py` (its stop words) still keep their
-own and are to move here too.
+by their content, one per use: the citation check, the refusal evidence and the fake model each
+match with their own (they differ on purpose: the refusal evidence also ignores time and
+reporting words); `NOT_NAMES` and `HEADLINE_NOT_NAMES` are capitalised words that start no
+name in an answer and in a headline.
 """
 
 from __future__ import annotations
@@ -63,3 +64,41 @@ FAKE_MODEL_STOP_WORDS = frozenset(
     into than then there their they them he she his her we you i
     """.split()  # noqa: SIM905
 )
+
+# Capitalised words that are not names, even in the middle of a sentence.
+NOT_NAMES = frozenset({
+    "I", "The", "A", "An", "In", "On", "At", "It", "Its", "This", "That", "These", "Those",
+    "He", "She", "They", "We", "You", "His", "Her", "Their", "Our", "According", "However",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December", "Source", "Sources", "Article", "Articles",
+    "There", "Yes", "No", "Based", "As", "Both", "Some", "Also", "And", "But", "So", "If",
+    "While", "After", "Before", "When", "Since", "For", "With", "By", "From", "To", "Of",
+    "Answer", "Note", "Here", "Not", "Neither", "Each", "All", "Other", "Unfortunately",
+})  # fmt: skip
+
+# The citation check compares a claim's words with its source's (rag/citations.py).
+CITATION_STOP_WORDS = frozenset({
+    "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "is", "was", "are", "were",
+    "be", "by", "with", "as", "at", "that", "this", "it", "its", "from", "has", "have", "had",
+    "will", "would", "not", "but", "which", "who", "what", "their", "his", "her", "they",
+})  # fmt: skip
+
+# The refusal evidence's topic words (rag/refusal.py): no question, time or reporting words.
+REFUSAL_STOP_WORDS = frozenset(
+    """a an the of to in on at for and or but is are was were be been being do does did what who
+    whom whose which when where why how much many this that these those it its with by from as
+    about into than then there their they them he she his her we you i has have had will would
+    can could should may might after before over under new recent recently latest week month
+    year years according said says say one two also not no more most other some such called
+    named announced reported""".split()  # noqa: SIM905
+)
+
+# Capitalised headline words that start no name: the chat's example questions take names from
+# headlines (ui/index_info.py).
+HEADLINE_NOT_NAMES = frozenset({
+    "A", "An", "The", "How", "Why", "What", "When", "Where", "Who", "Which", "Is", "Are", "New",
+    "In", "On", "At", "As", "To", "For", "Of", "And", "But", "After", "Before", "With", "From",
+    "By", "Amid", "Over", "Says", "Said", "Report", "Reports", "Reportedly", "Latest", "Breaking",
+    "Live", "Update", "Updates", "Exclusive", "Analysis", "Opinion", "Video", "Watch", "It",
+})  # fmt: skip

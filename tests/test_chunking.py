@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from rag.chunking import chunk_article, chunk_articles, split_sentences
+from rag.chunking import chunk_article, chunk_articles
 from rag.embeddings import FakeEmbedder
+from rag.text import split_sentences
 from rag.types import Article
 from tests.conftest import REALTIMEQA, make_record
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rag.store import VectorStore
+from rag.text import HEADLINE_NOT_NAMES
 from rag.types import Passage
 
 EXAMPLE_ARTICLES = 5  # newest articles the example questions are drawn from
@@ -15,12 +16,6 @@ MAX_EXAMPLES = 4
 
 # A run of capitalised words ("Harbor Bridge", "MiniMax's"), possessive included.
 _NAME = re.compile(r"\b[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*(?:['’]s)?")
-_NOT_NAMES = {
-    "A", "An", "The", "How", "Why", "What", "When", "Where", "Who", "Which", "Is", "Are", "New",
-    "In", "On", "At", "As", "To", "For", "Of", "And", "But", "After", "Before", "With", "From",
-    "By", "Amid", "Over", "Says", "Said", "Report", "Reports", "Reportedly", "Latest", "Breaking",
-    "Live", "Update", "Updates", "Exclusive", "Analysis", "Opinion", "Video", "Watch", "It",
-}  # fmt: skip
 _MONEY = re.compile(r"[$€£¥]\s?\d|\d(?:[.,]\d+)?\s?(?:million|billion|trillion|bn|m)\b", re.I)
 
 
@@ -65,10 +60,10 @@ def names_in(title: str, text: str) -> list[str]:
     counts: dict[str, int] = {}
     for m in _NAME.finditer(title):
         words = re.sub(r"['’]s$", "", m.group()).split()
-        while words and words[0] in _NOT_NAMES:
+        while words and words[0] in HEADLINE_NOT_NAMES:
             words.pop(0)
         word = " ".join(words)
-        if len(word) < 2 or word in _NOT_NAMES or word in counts:
+        if len(word) < 2 or word in HEADLINE_NOT_NAMES or word in counts:
             continue
         mid_sentence = 0
         for hit in re.finditer(rf"\b{re.escape(word)}\b", text):
