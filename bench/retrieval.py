@@ -36,14 +36,12 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
             window_search=False,
             split_preamble=False,
             window_min_share=0.0,
-            sentence_rerank=False,
         ),
     ),
     ("+ time scope weighting", dict(window_weight=3.0, soft_weight=0.7)),
     ("+ date gain only for passages half as similar as the best", dict(window_min_share=0.5)),
     ("+ dense search inside the window", dict(window_search=True)),
     ("+ preamble sentences as extra queries", dict(split_preamble=True)),
-    ("+ top 12 reordered by their best sentence (first stays)", dict(sentence_rerank=True)),
 ]
 
 

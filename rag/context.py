@@ -160,7 +160,7 @@ def fresh_first(
     """Keep only what a question about a named period ("this week", "in March") may read.
 
     When a passage published inside the window is at least `min_similarity` similar to the
-    question, passages published before the window are dropped (undated ones stay): shown a
+    question, passages published outside it are dropped (undated ones stay): shown a
     2015 recall next to this week's, the 1.5B model answered "which automaker recalled nearly
     2 million vehicles this week?" from the 2015 one. When nothing relevant is from the window,
     all passages stay, and the answer says how old its source is (`dated`). Order is kept.
@@ -178,4 +178,4 @@ def fresh_first(
         for p, d in zip(passages, days)
     ):
         return list(passages)
-    return [p for p, d in zip(passages, days) if d is None or d >= scope.start]
+    return [p for p, d in zip(passages, days) if d is None or scope.contains(d)]

@@ -33,7 +33,6 @@ DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as
 WINDOW_WEIGHT = 3.0
 SOFT_WINDOW_WEIGHT = 0.7
 WINDOW_MIN_SHARE = 0.5  # ... when its similarity is at least this share of the best candidate's
-RERANK_POOL = 12  # fused candidates reordered by their best sentence (Retriever.rerank)
 UNDATED_SHARE = 0.5  # an undated article gets this share of the in-window gain: usable, not first
 _WORD = re.compile(r"\w+")
 
@@ -190,7 +189,6 @@ class Retriever:
         self.window_min_share = WINDOW_MIN_SHARE
         self.split_preamble = True
         self.extra_run_weight = 0.5
-        self.sentence_rerank = True
 
     def dense(self, query: str, k: int, filters: Filters | None = None) -> list[Passage]:
         """Return the `k` chunks nearest to the query's embedding, within `filters`."""
@@ -261,7 +259,6 @@ class Retriever:
                 score *= time_factor(p.published, scope, self.window_weight, self.soft_weight)
             ranked.append(replace(p, score=score))
         ranked.sort(key=lambda p: -p.score)
-        pool = max(k, RERANK_POOL) if self.sentence_rerank else k
         per_article: dict[str, int] = {}
         out = []
         # Per-article cap first, so that no shingles are computed for passages it drops.
@@ -271,7 +268,7 @@ class Retriever:
                 continue
             per_article[p.article_id] = per_article.get(p.article_id, 0) + 1
             out.append(p)
-            if len(out) == pool:
+            if len(out) == k:
                 break
         # Hits not from the question's own dense run have no similarity to it yet: read their
         # vectors (only these few).
@@ -280,32 +277,7 @@ class Retriever:
         if missing:
             sims = {p.chunk_id: p.similarity for p in self.store.get(missing, vector=vector)}
             out = [replace(p, similarity=sims.get(p.chunk_id, p.similarity)) for p in out]
-        if self.sentence_rerank:
-            out = self.rerank(vector, out)
-        return out[:k]
-
-    def rerank(self, vector: Sequence[float], passages: Sequence[Passage]) -> list[Passage]:
-        """Reorder fused candidates by the sentence that best matches the question.
-
-        A chunk is judged by its whole text in the first stage, so one answering sentence in a
-        long chunk about something else ranks low. Here each candidate scores its fused rank's
-        share (RRF_K / (RRF_K + rank), 1 for the first) plus the highest cosine similarity of
-        any of its sentences to the question. The first candidate keeps its place: on the dev
-        set, moving it cost gold@1 (docs/benchmarks.md, retrieval ablation).
-        """
-        if len(passages) < 3:
-            return list(passages)
-        owners, sentences = [], []
-        for i, p in enumerate(passages):
-            for s, e in split_sentences(p.text) or [(0, len(p.text))]:
-                owners.append(i)
-                sentences.append(p.text[s:e])
-        best = [-1.0] * len(passages)
-        for i, v in zip(owners, self.embedder.embed(sentences)):
-            best[i] = max(best[i], sum(a * b for a, b in zip(vector, v)))
-        score = [RRF_K / (RRF_K + rank) + best[rank] for rank in range(len(passages))]
-        rest = sorted(range(1, len(passages)), key=lambda i: -score[i])
-        return [passages[0], *(passages[i] for i in rest)]
+        return out
 
     def scope_of(self, query: str, as_of: dt.date, recent: bool | None = None) -> TimeScope | None:
         """The time window `query` asks about (see `retrieve` for `recent`)."""

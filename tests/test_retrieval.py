@@ -171,36 +171,3 @@ def test_python_filter_agrees_with_the_chroma_filter(retriever: Retriever):
             p.chunk_id for p in retriever.store.get(retriever.keyword.ids(), where=f.where())
         }
         assert {p.chunk_id for p in every if f.matches(p)} == by_chroma, f
-
-
-def test_rerank_moves_up_the_passage_with_a_sentence_about_the_question(settings: Settings):
-    embedder = FakeEmbedder()
-    retriever = Retriever(settings, embedder=embedder)
-
-    def passage(i: int, text: str) -> Passage:
-        return Passage(chunk_id=f"a{i}:0", article_id=f"a{i}", text=text, score=1.0,
-                       title=f"T{i}", url=None, source=None, published=None)  # fmt: skip
-
-    filler = "Shoppers crowded the market stalls on a sunny morning in town."
-    passages = [
-        passage(0, "The ferry timetable changes in spring. " + filler),
-        passage(1, filler + " Weather stayed mild all week."),
-        passage(2, filler + " The ferry fare rises to twelve dollars in April."),
-    ]
-    question = "How much will the ferry fare be in April?"
-    vector = embedder.embed([question])[0]
-    ranked = retriever.rerank(vector, passages)
-    # The first stays first; the passage holding an answering sentence jumps the one without.
-    assert [p.chunk_id for p in ranked] == ["a0:0", "a2:0", "a1:0"]
-    # Nothing to reorder below three.
-    assert retriever.rerank(vector, passages[:2]) == passages[:2]
-
-
-def test_retrieve_returns_k_after_reranking_a_wider_pool(retriever: Retriever):
-    query = "harbour bridge budget"
-    assert len(retriever.retrieve(query, 2, Filters(as_of=dt.date(2023, 12, 31)))) == 2
-    retriever.sentence_rerank = False
-    plain = retriever.retrieve(query, 3, Filters(as_of=dt.date(2023, 12, 31)))
-    retriever.sentence_rerank = True
-    reranked = retriever.retrieve(query, 3, Filters(as_of=dt.date(2023, 12, 31)))
-    assert reranked[0].chunk_id == plain[0].chunk_id and len(reranked) == 3
