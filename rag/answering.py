@@ -35,7 +35,7 @@ from rag.prompts import (
     USER,
 )
 from rag.refusal import decide_refusal, gather_evidence
-from rag.retrieval import Filters, Retriever, parse_date
+from rag.retrieval import Filters, Retriever, published_day
 from rag.timescope import TimeScope, month_year
 from rag.types import Answer, Citation, Passage, Retrieved, Timings
 
@@ -368,10 +368,7 @@ def dated(text: str, citations: Sequence[Citation], scope: TimeScope | None) -> 
         return text
     days = []
     for c in citations:
-        try:
-            day = parse_date(c.published) if c.published else None
-        except ValueError:
-            day = None
+        day = published_day(c.published)
         if day is None:
             return text  # an undated source may be from the window
         days.append(day)

@@ -7,13 +7,12 @@ paragraphs addressed to a model are never shown (`withheld_spans`).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
 
 from rag.refusal import content_words
-from rag.retrieval import parse_date
+from rag.retrieval import published_day
 from rag.text import split_sentences
 from rag.timescope import TimeScope
 from rag.types import Passage
@@ -165,14 +164,7 @@ def fresh_first(
     2 million vehicles this week?" from the 2015 one. When nothing relevant is from the window,
     all passages stay, and the answer says how old its source is (`dated`). Order is kept.
     """
-
-    def day(p: Passage) -> dt.date | None:
-        try:
-            return parse_date(p.published) if p.published else None
-        except ValueError:
-            return None
-
-    days = [day(p) for p in passages]
+    days = [published_day(p.published) for p in passages]
     if not any(
         d is not None and scope.contains(d) and p.similarity >= min_similarity
         for p, d in zip(passages, days)

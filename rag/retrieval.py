@@ -54,6 +54,14 @@ def parse_date(value: str | dt.date | None, field: str = "date") -> dt.date | No
         raise ValueError(f"{field}: {value!r} is not a date; use YYYY-MM-DD") from None
 
 
+def published_day(value: str | None) -> dt.date | None:
+    """A stored publication date as a date; None when it is missing or unreadable (undated)."""
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        return None
+
+
 def asks_for_recent(question: str) -> bool:
     """Tell whether a question is about a recent period ("this week", "now", "latest")."""
     return time_scope(question, dt.date.today()) is not None
@@ -148,10 +156,7 @@ def time_factor(
     if scope is None:
         return 1.0
     w = soft_weight if scope.soft else weight
-    try:
-        day = parse_date(published) if published else None
-    except ValueError:
-        day = None
+    day = published_day(published)
     if day is None:
         return 1.0 + UNDATED_SHARE * w
     gap = scope.days_before(day)
