@@ -134,6 +134,20 @@ def ingest(
             report.deals = update_deals(
                 articles.values(), store, settings, stored_ids=held, progress=progress
             )
+        if todo or stale or (report.deals and report.deals.read):
+            failure = store.settle()
+            if failure:
+                where = str(settings.index / "chroma")
+                warning = LoadError(
+                    where,
+                    where,
+                    f"could not save the vector index whole ({failure}); searches may differ "
+                    "slightly between runs until the next ingest",
+                    warning=True,
+                )
+                report.warnings.append(warning)
+                if on_error:
+                    on_error(warning)
     report.seconds = time.perf_counter() - start
     return report
 

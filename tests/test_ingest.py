@@ -245,3 +245,57 @@ def test_a_model_that_fails_to_load_stops_the_ingest_before_anything_is_stored(
         ingest([str(f)], settings, embedder=Broken())
     assert VectorStore(settings, "fake").count() == 0
     assert run([f], settings).added == 30  # and a working model then stores everything
+
+
+def _vector_lag(settings: Settings) -> dict[str, int]:
+    """Per collection: log records the saved vector graph lacks (read from Chroma's own tables).
+
+    A process that opens the collection inserts those again, in an order of its own.
+    """
+    import sqlite3
+
+    db = sqlite3.connect(settings.index / "chroma" / "chroma.sqlite3")
+    try:
+        rows = db.execute(
+            "SELECT s.collection, s.scope, COALESCE(m.seq_id, 0) FROM segments s "
+            "LEFT JOIN max_seq_id m ON m.segment_id = s.id"
+        ).fetchall()
+    finally:
+        db.close()
+    seqs: dict[str, dict[str, int]] = {}
+    for collection, scope, seq in rows:
+        seqs.setdefault(collection, {})[scope] = seq
+    return {c: s["METADATA"] - s["VECTOR"] for c, s in seqs.items()}
+
+
+def test_ingest_saves_the_vector_graph_whole(tmp_path: Path, settings: Settings, monkeypatch):
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(12)])
+    with monkeypatch.context() as m:
+        m.setattr(VectorStore, "settle", lambda self: None)
+        run([f], settings)
+    lag = _vector_lag(settings)
+    assert lag and all(n > 0 for n in lag.values())  # Chroma alone leaves the graph behind
+    assert VectorStore(settings, "fake").settle() is None
+    assert set(_vector_lag(settings).values()) == {0}
+
+    write_jsonl(f, [{**make_record(i), "text": make_record(i, seed=1)["text"]} for i in range(12)])
+    report = run([f], settings)
+    assert report.updated == 12 and not report.warnings
+    assert set(_vector_lag(settings).values()) == {0}
+    check_consistent(settings)
+
+
+def test_a_failed_settle_is_a_warning_and_keeps_the_articles(
+    tmp_path: Path, settings: Settings, monkeypatch
+):
+    import rag.store.settle
+
+    monkeypatch.setattr(rag.store.settle, "settle", lambda path: "the disk is full")
+    f = write_jsonl(tmp_path / "a.jsonl", [make_record(i) for i in range(3)])
+    seen: list = []
+    report = run([f], settings, on_error=seen.append)
+    assert report.added == 3 and not report.errors
+    assert report.warnings == seen and len(seen) == 1
+    assert "the disk is full" in report.warnings[0].message
+    assert report.warnings[0].where.endswith("chroma")
+    check_consistent(settings)

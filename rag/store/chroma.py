@@ -256,6 +256,20 @@ class VectorStore:
             self._delete(article_ids)
             self._bump()
 
+    def settle(self) -> str | None:
+        """Save the embedded database's vector graphs whole after a write (see `rag.store.settle`).
+
+        Without it each process that opens the index re-inserts the last (up to 1,000) chunks in
+        its own order, and searches differ between processes in their far neighbours. Returns
+        None, or why it failed (the index is still correct, only not repeatable). A Chroma
+        server keeps its own graphs: nothing to do.
+        """
+        if self.settings.chroma_url:
+            return None
+        from rag.store.settle import settle
+
+        return settle(self.settings.index / "chroma")
+
     def _delete(self, article_ids: Sequence[str]) -> None:
         with self._guard("deleting chunks"):
             for i in range(0, len(article_ids), 500):
