@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import http.server
 import importlib.util
@@ -119,6 +120,21 @@ def no_newsrag_environment_in_session() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as monkeypatch:
         _clear_newsrag_variables(monkeypatch)
         yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def release_chroma() -> Iterator[None]:
+    """Close the Chroma databases a test module opened, once it is done with them.
+
+    Each embedded Chroma client keeps about a dozen files open until its system is dropped;
+    over the whole suite that passed 1,000 open files, which a laptop's default limit (1,024)
+    does not allow and select() cannot watch.
+    """
+    yield
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import os
 import pty
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -152,9 +152,11 @@ def test_cli_on_a_terminal_streams_the_start_then_says_it_was_cut(
     os.close(follower)
     out = b""
     deadline = time.monotonic() + 120
+    # A selector, not select.select: that one fails on descriptors numbered 1024 or more.
+    waiting = selectors.DefaultSelector()
+    waiting.register(leader, selectors.EVENT_READ)
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([leader], [], [], 0.5)
-        if ready:
+        if waiting.select(0.5):
             try:
                 data = os.read(leader, 4096)
             except OSError:  # the terminal is closed: the command ended
@@ -164,6 +166,7 @@ def test_cli_on_a_terminal_streams_the_start_then_says_it_was_cut(
             out += data
         elif proc.poll() is not None:
             break
+    waiting.close()
     os.close(leader)
     stderr = proc.communicate(timeout=30)[1]
     assert llm_server.killed()
