@@ -278,11 +278,15 @@ def test_ingest_saves_the_vector_graph_whole(tmp_path: Path, settings: Settings,
     assert VectorStore(settings, "fake").settle() is None
     assert set(_vector_lag(settings).values()) == {0}
 
+    # A settle killed midway leaves its threshold of 1 behind; the next one restores Chroma's.
+    VectorStore(settings, "fake").collection.modify(configuration={"hnsw": {"sync_threshold": 1}})
     write_jsonl(f, [{**make_record(i), "text": make_record(i, seed=1)["text"]} for i in range(12)])
     report = run([f], settings)
     assert report.updated == 12 and not report.warnings
     assert set(_vector_lag(settings).values()) == {0}
     check_consistent(settings)
+    config = VectorStore(settings, "fake").collection.configuration
+    assert config["hnsw"]["sync_threshold"] == 1000
 
 
 def test_a_failed_settle_is_a_warning_and_keeps_the_articles(

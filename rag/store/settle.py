@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+DEFAULT = 1000  # Chroma's sync_threshold, which newsrag's collections are created with
+
 
 def settle(path: Path, timeout: float = 600.0) -> str | None:
     """Save the vector indexes of the database at `path`; return None, or why it failed.
@@ -57,7 +59,9 @@ def _settle_here(path: str) -> None:
     before: dict[str, int] = {}
     for listed in client.list_collections():
         coll = client.get_collection(listed.name, embedding_function=None)
-        before[coll.name] = int((coll.configuration.get("hnsw") or {}).get("sync_threshold", 1000))
+        threshold = int((coll.configuration.get("hnsw") or {}).get("sync_threshold", DEFAULT))
+        # 1 is this module's own setting, left behind by a settle that was killed midway.
+        before[coll.name] = threshold if threshold > 1 else DEFAULT
         coll.modify(configuration={"hnsw": {"sync_threshold": 1}})
     # A new system reads the lowered threshold; counting a collection makes it insert the
     # pending records into its graph, and with the threshold at 1 it then saves the graph.
