@@ -2,8 +2,9 @@
 
 Reads the results.jsonl of a `newsrag eval` run made with `--refusal-threshold 0` (every answer
 the model gives is kept, and each record carries the evidence `rag.refusal` measured) and
-replays the refusal rule at each threshold: a question is refused when the run refused it or its
-support is below the threshold. A refusal is right on a question the corpus cannot answer.
+replays today's refusal rule (`rag.refusal.support` on that evidence) at each threshold: a
+question is refused when the run refused it or its support is below the threshold. A refusal
+is right on a question the corpus cannot answer.
 
 Prints, per threshold, refusal precision and recall (over the unanswerable questions), the
 share of answerable questions wrongly refused and the accuracy that remains, and the share of
@@ -11,7 +12,8 @@ questions with a right outcome (answered correctly, or unanswerable and declined
 operating point: of the thresholds that cost no correct answer (answerable accuracy as at 0),
 the one with the most right outcomes, the lowest on a tie. Accuracy comes first: declining an
 unanswerable question is worth having only while it does not turn away a right answer;
-draws docs/refusal-curve.png; writes bench/results/refusal.json.
+then checks that choice by leaving each week out (the threshold chosen on the other weeks,
+scored on that one); draws docs/refusal-curve.png; writes bench/results/refusal.json.
 
     .venv/bin/python bench/refusal.py eval-out/rtqa/results.jsonl
 """
@@ -27,7 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-THRESHOLDS = [round(0.05 * i, 2) for i in range(0, 17)]
+from rag.refusal import support  # noqa: E402
+
+THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
 
 
 def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
@@ -38,8 +42,9 @@ def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
 
     def refused(r: dict[str, Any]) -> bool:
         evidence = (r.get("answer") or {}).get("evidence") or {}
-        support = evidence.get("support", 1.0)
-        return bool(r["scores"]["refused"]) or support < threshold
+        # Today's rule on the stored evidence, so a new rule replays on an older run.
+        value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
+        return bool(r["scores"]["refused"]) or value < threshold
 
     refusals = [r for r in ok if refused(r)]
     right = [r for r in refusals if not r["scores"]["answerable"]]
@@ -57,6 +62,36 @@ def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
     }
 
 
+def operating_point(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of the thresholds that cost no correct answer, the one with the most right outcomes."""
+    rows = [replay(records, t) for t in THRESHOLDS]
+    keeps = [r for r in rows if r["accuracy_answerable"] >= rows[0]["accuracy_answerable"]]
+    return max(keeps, key=lambda r: (r["right"], -r["threshold"]))
+
+
+def week_out(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Leave one week out: choose the threshold on the other weeks, apply it to that week.
+
+    Question ids start with their week ("20231006_3"). Sums the held-out weeks' outcomes, so
+    the figures are those of a threshold that never saw the questions it is scored on.
+    """
+    weeks = sorted({str(r["id"]).split("_")[0] for r in records})
+    totals = {"correct": 0, "answerable": 0, "declined": 0, "unanswerable": 0, "thresholds": []}
+    for week in weeks:
+        train = [r for r in records if not str(r["id"]).startswith(week)]
+        test = [r for r in records if str(r["id"]).startswith(week)]
+        t = operating_point(train)["threshold"]
+        row = replay(test, t)
+        ok = [r for r in test if not r["scores"]["error"]]
+        n_ans = sum(1 for r in ok if r["scores"]["answerable"])
+        totals["correct"] += round(row["accuracy_answerable"] * max(1, n_ans))
+        totals["answerable"] += n_ans
+        totals["declined"] += round(row["recall"] * max(1, len(ok) - n_ans))
+        totals["unanswerable"] += len(ok) - n_ans
+        totals["thresholds"].append(t)
+    return totals
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
@@ -65,8 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
     rows = [replay(records, t) for t in THRESHOLDS]
-    keeps = [r for r in rows if r["accuracy_answerable"] >= rows[0]["accuracy_answerable"]]
-    best = max(keeps, key=lambda r: (r["right"], -r["threshold"]))
+    best = operating_point(records)
     print(f"\nRefusal curve, {len(records)} questions ({args.results})\n")
     print(
         "| threshold | refusals | refusal precision | refusal recall (unanswerable declined) "
@@ -76,16 +110,23 @@ def main() -> None:
     for r in rows:
         mark = " **←**" if r is best else ""
         print(
-            f"| {r['threshold']:.2f}{mark} | {r['refusals']} | {r['precision']:.3f} "
+            f"| {r['threshold']:.3f}{mark} | {r['refusals']} | {r['precision']:.3f} "
             f"| {r['recall']:.3f} | {r['wrongly_refused']:.3f} | {r['accuracy_answerable']:.3f} "
             f"| {r['accuracy_all']:.3f} | {r['right']:.3f} |"
         )
     print(
-        f"\noperating point: threshold {best['threshold']:.2f} ({best['right']:.3f} of questions "
+        f"\noperating point: threshold {best['threshold']:.3f} ({best['right']:.3f} of questions "
         "answered right or rightly declined, no correct answer lost)"
     )
+    held = week_out(records)
+    print(
+        f"leave one week out ({len(held['thresholds'])} weeks; thresholds "
+        f"{min(held['thresholds']):.3f}-{max(held['thresholds']):.3f}): correct "
+        f"{held['correct']}/{held['answerable']}, unanswerable declined "
+        f"{held['declined']}/{held['unanswerable']}"
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rows": rows, "best": best}, indent=1))
+    args.out.write_text(json.dumps({"rows": rows, "best": best, "week_out": held}, indent=1))
 
     import matplotlib
 
@@ -99,7 +140,7 @@ def main() -> None:
         point = (r["recall"], r["precision"])
         if point not in seen:
             seen.add(point)
-            ax.annotate(f"{r['threshold']:.2f}", point, fontsize=7,
+            ax.annotate(f"{r['threshold']:.3f}", point, fontsize=7,
                         textcoords="offset points", xytext=(4, 4))  # fmt: skip
     ax.plot([best["recall"]], [best["precision"]], "r*", markersize=14, label="chosen")
     ax.set_xlabel("recall: unanswerable questions declined")

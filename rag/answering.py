@@ -215,9 +215,9 @@ class Answerer:
             return
         sources = format_sources(used, [sanitize(text) for text in texts], as_of)
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
-        raw, first, usage = yield from self._generate(inputs, t0)
+        raw, first, usage, probs = yield from self._generate(inputs, t0)
         checked = check(raw, used)
-        evidence = gather_evidence(standalone, raw, checked, used, texts)
+        evidence = gather_evidence(standalone, raw, checked, used, texts, probs)
         refused = decide_refusal(evidence, self.settings.refusal_threshold)
         timings = Timings(
             retrieval=retrieval,
@@ -251,16 +251,19 @@ class Answerer:
 
     def _generate(
         self, inputs: dict[str, str], t0: float
-    ) -> Generator[str, None, tuple[str, float | None, Any]]:
+    ) -> Generator[str, None, tuple[str, float | None, Any, list[Any] | None]]:
         """Stream the model's answer piece by piece; return the whole text, the time to its
-        first piece (from t0) and the token usage, if the backend reports it."""
+        first piece (from t0), and the token usage and token probabilities (`TokenProbs`) if
+        the backend reports them."""
         chain, _ = self._chains
         parts: list[str] = []
         first: float | None = None
         usage: Any = None
+        probs: list[Any] | None = None
         try:
             for message in chain.stream(inputs):
                 usage = getattr(message, "usage_metadata", None) or usage
+                probs = getattr(message, "response_metadata", {}).get("token_probs") or probs
                 piece = message.content if isinstance(message.content, str) else ""
                 if not piece:
                     continue
@@ -270,7 +273,7 @@ class Answerer:
                 yield piece
         except Exception as exc:
             raise LLMError(explain(exc, self.settings)) from None
-        return "".join(parts).strip(), first, usage
+        return "".join(parts).strip(), first, usage, probs
 
     def _from_deal_table(self, question: str, as_of: dt.date) -> DealAnswer | None:
         """The deal table's answer to a deal question (see `rag.deals.answer`), or None."""

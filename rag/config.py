@@ -135,10 +135,11 @@ class Settings:
         "with none left the question is refused without calling it.",
     )
     refusal_threshold: float = _declare(
-        0.35,
+        0.475,
         "Answers whose support by the sources (0-1: the question's words in the best source, "
-        "the answer's words in the sources, the right kind of answer) is below this are "
-        'replaced by "The articles don\'t say."; chosen from the refusal curve on the dev set.',
+        "the answer's words in the sources, how sure the model was of them, the right kind of "
+        'answer) is below this are replaced by "The articles don\'t say."; chosen from the '
+        "refusal curve on the dev set.",
     )
     host: str = _declare(
         "127.0.0.1",

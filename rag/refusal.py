@@ -8,7 +8,10 @@ from evidence that can be measured on every answer, not from the prompt's wordin
 - how many of the question's content words the best shown source holds (`topic`);
 - how many of the answer's own content words (those not in the question) occur in a shown
   source (`grounded`): an answer made up of words no source has is a guess;
-- an answer-type check: "how many" wants a number, "which country" a name, "when" a date.
+- an answer-type check: "how many" wants a number, "which country" a name, "when" a date;
+- the model's own probabilities for the tokens of the answer's new words (`sure`, `weakest`),
+  from backends that report them (the local one does): a model that hesitates over the name
+  it gives is often guessing.
 
 `support` folds these into one number in [0, 1]; the threshold on it is the setting
 `refusal_threshold`, chosen from the refusal precision/recall curve on the dev set
@@ -17,6 +20,7 @@ from evidence that can be measured on every answer, not from the prompt's wordin
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -67,14 +71,53 @@ def answer_type_ok(question: str, answer: str) -> bool:
     return True
 
 
+def token_confidence(
+    tokens: Sequence[Sequence[Any]] | None, new_words: set[str]
+) -> dict[str, float | None]:
+    """How sure the model was of its answer, from its (token text, probability) pairs.
+
+    `sure` is the geometric mean of the probabilities of the tokens inside the answer's new
+    words (content words the question does not have; all the answer's words when there are
+    none), `weakest` the lowest of them; the tokens of the [n] markers do not count. Both None
+    when the backend reported no probabilities.
+    """
+    if not tokens:
+        return {"sure": None, "weakest": None}
+    text = "".join(str(t) for t, _ in tokens)
+    starts, at = [], 0
+    for t, _ in tokens:
+        starts.append(at)
+        at += len(str(t))
+    markers = [m.span() for m in re.finditer(r"\[[^\]]*\]", text)]
+    words = [(m.span(), m.group().lower().strip("'’")) for m in _WORD.finditer(text)]
+    spans = [span for span, w in words if w in new_words] or [span for span, _ in words]
+    inside = []
+    for (t, p), start in zip(tokens, starts):
+        end = start + len(str(t))
+        if not str(t).strip() or any(start < b and a < end for a, b in markers):
+            continue
+        if any(start < b and a < end for a, b in spans):
+            inside.append(max(float(p), 1e-6))
+    if not inside:
+        return {"sure": None, "weakest": None}
+    return {
+        "sure": round(math.exp(sum(math.log(p) for p in inside) / len(inside)), 3),
+        "weakest": round(min(inside), 3),
+    }
+
+
 def gather_evidence(
     question: str,
     raw: str,
     checked: Checked,
     passages: Sequence[Passage],
     shown: Sequence[str],
+    token_probs: Sequence[Sequence[Any]] | None = None,
 ) -> dict[str, Any]:
-    """Measure what decides a refusal (see the module docstring); JSON-ready."""
+    """Measure what decides a refusal (see the module docstring); JSON-ready.
+
+    `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them.
+    """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
     texts = [f"{p.title}\n{t}".lower() for p, t in zip(passages, shown)]
@@ -98,16 +141,28 @@ def gather_evidence(
         "grounded": round(grounded, 3),
         "type_ok": answer_type_ok(question, answer),
         "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
+        **token_confidence(token_probs, new_words),
     }
+    if token_probs:
+        evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
     evidence["support"] = support(evidence)
     return evidence
 
 
 def support(evidence: dict[str, Any]) -> float:
-    """Fold the evidence into one number in [0, 1]: how well the sources back the answer."""
+    """Fold the evidence into one number in [0, 1]: how well the sources back the answer.
+
+    The mean of `topic`, `grounded` and, when the backend reported token probabilities,
+    `weakest` (the model's least sure token of its answer's new words), halved when the answer
+    is not of the kind the question asks for. On the dev set `weakest` separates right answers
+    from wrong ones better than any other single measure (docs/benchmarks.md).
+    """
     if evidence["model_refused"] or evidence["unsupported"]:
         return 0.0
-    value = 0.5 * evidence["topic"] + 0.5 * evidence["grounded"]
+    parts = [evidence["topic"], evidence["grounded"]]
+    if evidence.get("weakest") is not None:
+        parts.append(evidence["weakest"])
+    value = sum(parts) / len(parts)
     if not evidence["type_ok"]:
         value *= 0.5
     return round(value, 3)

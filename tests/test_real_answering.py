@@ -45,6 +45,8 @@ def test_local_model_answers_with_a_checked_citation(local: Answerer):
     assert answer.citations and all(c.article_id == FOUNDING for c in answer.citations)
     assert any("$600 million" in c.quote for c in answer.citations)
     assert answer.timings.first_token is not None
+    # The local backend reports how sure it was of the tokens it chose.
+    assert answer.evidence is not None and 0 < answer.evidence["sure"] <= 1
 
 
 def test_local_model_refuses_what_the_corpus_does_not_say(local: Answerer):

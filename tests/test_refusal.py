@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from rag.citations import check
-from rag.refusal import answer_type_ok, content_words, decide_refusal, gather_evidence, support
+from rag.refusal import (
+    answer_type_ok,
+    content_words,
+    decide_refusal,
+    gather_evidence,
+    support,
+    token_confidence,
+)
 from rag.types import Passage
 
 
@@ -81,3 +88,41 @@ def test_a_wrong_type_halves_support():
 
 def test_content_words_drop_stop_words():
     assert content_words("Which company announced this week a deal?") == {"company", "deal"}
+
+
+def test_token_confidence_reads_the_answers_new_words_not_its_markers():
+    tokens = [("Rep", 0.9), ("airs", 0.99), (" take", 0.8), (" about", 0.7), (" three", 0.4),
+              (" weeks", 0.9), (" [", 0.05), ("1", 0.01), ("]", 0.02), (".", 0.95)]  # fmt: skip
+    new = content_words("about three weeks") - content_words("How long do repairs take?")
+    c = token_confidence(tokens, new)
+    assert new == {"three", "weeks"}
+    assert c["weakest"] == 0.4  # " three"; the marker's tokens do not count
+    assert c["sure"] == round((0.4 * 0.9) ** 0.5, 3)
+
+
+def test_token_confidence_without_new_words_reads_every_word():
+    c = token_confidence([("Route", 0.5), (" 9", 0.5)], set())
+    assert c["sure"] == 0.5 and c["weakest"] == 0.5
+
+
+def test_no_token_probabilities_is_no_evidence_either_way():
+    assert token_confidence(None, {"x"}) == {"sure": None, "weakest": None}
+    e = evidence("How much will the Route 9 repairs cost?", "They will cost $4.2 million [1].")
+    assert e["sure"] is None
+    assert support(e) == support({k: v for k, v in e.items() if k not in ("sure", "weakest")})
+
+
+def test_gather_evidence_takes_the_models_probabilities():
+    raw = "They will cost $4.2 million [1]."
+    sure = [("They", 0.9), (" will", 0.9), (" cost", 0.9), (" $", 0.9), ("4", 0.9), (".", 0.9),
+            ("2", 0.9), (" million", 0.9), (" [", 0.9), ("1", 0.9), ("].", 0.9)]  # fmt: skip
+    unsure = [(t, 0.9 if t in ("They", " will", " cost") else 0.2) for t, _ in sure]
+    q = "How much will the Route 9 repairs cost?"
+    high = gather_evidence(q, raw, check(raw, [ROAD]), [ROAD], [ROAD.text], sure)
+    low = gather_evidence(q, raw, check(raw, [ROAD]), [ROAD], [ROAD.text], unsure)
+    assert high["sure"] == 0.9 and low["sure"] == 0.2 and low["weakest"] == 0.2
+    # A model unsure of the words it answers with lowers the support: the same answer, the
+    # same sources, refused at a threshold that keeps the sure one.
+    assert low["support"] < high["support"]
+    assert decide_refusal(low, 0.8) and not decide_refusal(high, 0.8)
+    assert high["tokens"][0] == ["They", 0.9]  # kept in the evidence, to refit the rule on

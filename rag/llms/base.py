@@ -50,13 +50,25 @@ def chat_role(message: BaseMessage) -> str:
     return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
 
 
+@dataclass(frozen=True)
+class TokenProbs:
+    """How sure the model was of each token it chose: (token text, probability) in order.
+
+    A backend that can see its own next-token distribution reports this after the answer; it
+    reaches the caller as the last chunk's `response_metadata["token_probs"]`.
+    """
+
+    tokens: tuple[tuple[str, float], ...]
+
+
 class PieceStreamChat(BaseChatModel):
     """A chat model defined by `_pieces`: the answer's text pieces as they come, optionally
-    followed by its token usage. `_generate` and `_stream` are both built from it."""
+    followed by its token usage and its `TokenProbs`. `_generate` and `_stream` are both built
+    from it."""
 
     def _pieces(
         self, messages: list[BaseMessage], stop: list[str] | None
-    ) -> Iterator[str | UsageMetadata]:
+    ) -> Iterator[str | UsageMetadata | TokenProbs]:
         raise NotImplementedError
 
     def _generate(
@@ -77,6 +89,11 @@ class PieceStreamChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         for piece in self._pieces(messages, stop):
+            if isinstance(piece, TokenProbs):
+                probs = [[text, p] for text, p in piece.tokens]
+                message = AIMessageChunk(content="", response_metadata={"token_probs": probs})
+                yield ChatGenerationChunk(message=message)
+                continue
             if not isinstance(piece, str):
                 yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=piece))
                 continue

@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 
 from rag.config import Settings
-from rag.llms.base import Backend, LLMError, PieceStreamChat, chat_role
+from rag.llms.base import Backend, LLMError, PieceStreamChat, TokenProbs, chat_role
 from rag.llms.model_file import MODEL_FILE, local_model_path
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
@@ -113,9 +114,10 @@ class LlamaCppChat(PieceStreamChat):
 
     def _pieces(
         self, messages: list[BaseMessage], stop: list[str] | None
-    ) -> Iterator[str | UsageMetadata]:
+    ) -> Iterator[str | UsageMetadata | TokenProbs]:
         llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
         chat = [{"role": chat_role(m), "content": str(m.content)} for m in messages]
+        chosen: list[tuple[int, float]] = []
         with GENERATION_LOCK:
             try:
                 stream = llama.create_chat_completion(
@@ -124,6 +126,7 @@ class LlamaCppChat(PieceStreamChat):
                     temperature=self.temperature,
                     stop=stop,
                     stream=True,
+                    logits_processor=[_Recorder(chosen)] if self.temperature == 0 else None,
                 )
                 generated = 0
                 for part in stream:
@@ -136,8 +139,30 @@ class LlamaCppChat(PieceStreamChat):
                 yield UsageMetadata(
                     input_tokens=prompt, output_tokens=generated, total_tokens=prompt + generated
                 )
+                if chosen:
+                    yield TokenProbs(
+                        tuple(
+                            (llama.detokenize([t]).decode("utf-8", "replace"), p) for t, p in chosen
+                        )
+                    )
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise LLMError(f"local LLM: {exc}") from None
+
+
+class _Recorder:
+    """A llama.cpp logits processor that changes nothing and records, for each token greedy
+    decoding picks, its id and its probability under the model (the softmax of the logits).
+
+    It costs one pass over the vocabulary per generated token (under a millisecond).
+    """
+
+    def __init__(self, into: list[tuple[int, float]]) -> None:
+        self.into = into
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        top = int(np.argmax(scores))
+        self.into.append((top, float(1.0 / np.exp(scores - scores[top]).sum())))
+        return scores
 
 
 def _build(settings: Settings) -> LlamaCppChat:
