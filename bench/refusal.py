@@ -136,9 +136,9 @@ def main() -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     ax.plot([r["recall"] for r in rows], [r["precision"] for r in rows], "o-", label="refusal")
     seen: set[tuple[float, float]] = set()
-    for r in rows:  # label each distinct point with the lowest threshold that gives it
+    for r in rows:  # label every 0.1, each distinct point with the lowest threshold giving it
         point = (r["recall"], r["precision"])
-        if point not in seen:
+        if point not in seen and (round(r["threshold"] * 1000) % 100 == 0 or r is best):
             seen.add(point)
             ax.annotate(f"{r['threshold']:.3f}", point, fontsize=7,
                         textcoords="offset points", xytext=(4, 4))  # fmt: skip

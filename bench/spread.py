@@ -5,7 +5,10 @@ kind of question (with or without a time scope; by question word), how many answ
 questions were answered right, how many were wrongly refused, and how many unanswerable ones
 were declined. Totals hide a lot on 20-30 questions a week: this shows how even they are.
 
-    .venv/bin/python bench/spread.py eval-out/rtqa/results.jsonl
+    .venv/bin/python bench/spread.py eval-out/rtqa/results.jsonl [--refusal-threshold T]
+
+With --refusal-threshold, a run made at threshold 0 is replayed at T with today's refusal
+rule (as bench/refusal.py does): an answer whose support is below T counts as refused.
 """
 
 from __future__ import annotations
@@ -57,14 +60,24 @@ def table(groups: dict[str, list[dict[str, Any]]], title: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path)
+    parser.add_argument("--refusal-threshold", type=float, default=None)
     args = parser.parse_args()
+    from rag.refusal import support
     from rag.timescope import time_scope
 
     records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
     weeks: dict[str, list[dict[str, Any]]] = defaultdict(list)
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
-        s = r["scores"]
+        s = dict(r["scores"])
+        evidence = (r.get("answer") or {}).get("evidence") or {}
+        if (
+            args.refusal_threshold is not None
+            and "topic" in evidence
+            and not s["refused"]
+            and support(evidence) < args.refusal_threshold
+        ):
+            s.update(refused=True, correct=False)
         as_of = dt.date.fromisoformat(r["as_of"])
         year, week, _ = as_of.isocalendar()
         weeks[f"{year}-W{week:02d}"].append(s)
