@@ -24,6 +24,8 @@ from rag.deals.mentions import (
     event_date,
     extract,
     is_source,
+    named_target,
+    role_of,
     stage_of,
     verify,
 )
@@ -48,6 +50,10 @@ DEAL_SENTENCES = [
     "In February , Ford said it was investing $ 1 billion in Argo AI , a startup.",
     "A Tuesday report by Bloomberg said that Shanghai-based MiniMax is seeking at least "
     "$600 million in new financing.",
+    # A buying word right before a name, with no amount.
+    "Boeing 's reported bid for Embraer is a modest bump .",
+    "By purchasing Whole Foods , Amazon has bought a well-known grocery brand .",
+    "JetBlue Airways announces it will purchase Spirit Airlines, a combination.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -57,6 +63,8 @@ NOT_DEALS = [
     "Democrat Maura Healey won against Trump-backed Republican Geoff Diehl.",
     "the company said it would buy back shares.",  # no names, no amount
     "Canha was acquired from the Mets ahead of the trade deadline by the Brewers.",  # sports
+    "Rewards members get a free medium coffee from Lavazza with any purchase Friday.",  # a day
+    "Tim Ryan of Ohio launched a bid for US Senate after Josh Mandel did.",  # an office
 ]
 
 
@@ -177,6 +185,51 @@ def test_verify_drops_guesses() -> None:
     assert verify(_form(type="fusion"), s, [], None) == []
     s2 = "Harlow Systems agreed to acquire a rival."
     assert verify(_form(buyers=["Nobody Inc"], target="Somebody"), s2, [], None) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "sentence", "role"),
+    [
+        ("Alstom", "Its revenue rose 34 % due to the acquisition of Alstom .", "target"),
+        ("Jet.com", "He joined the retailer after its $ 3 billion acquisition of Jet.com .",
+         "target"),
+        ("Whole Foods", "By going upmarket in acquiring Whole Foods , it will hurt Target .",
+         "target"),
+        ("AMO", "Sales rose in 2017 due to the AMO acquisition .", "target"),
+        ("Embraer SA", "Boeing Co. 's purported bid for Embraer SA looks low .", "target"),
+        ("Boeing", "Boeing Co. 's purported bid for Embraer SA looks low .", "buyer"),
+        ("Ford", "In February , Ford said it was investing $ 1 billion in Argo AI .", "buyer"),
+        ("Argo AI", "In February , Ford said it was investing $ 1 billion in Argo AI .",
+         "target"),
+        ("PayPal", "Tio Networks , which PayPal bought in July , was hacked .", "buyer"),
+        ("Tio Networks", "Tio Networks was acquired by PayPal in July .", "target"),
+        ("PayPal", "Tio Networks was acquired by PayPal in July .", "buyer"),
+        ("Amazon", "The founder previously sold Quidsi to Amazon .", "buyer"),
+        ("Isuzu", "It agreed to sell its stake in GM East Africa to Isuzu .", "buyer"),
+        # Nothing around the name says which side it is on.
+        ("Target", "By going upmarket in acquiring Whole Foods , it will hurt Target .", None),
+        ("Baker Hughes", "It will merge its oil business with Baker Hughes by July .", None),
+    ],
+)  # fmt: skip
+def test_the_words_around_a_name_give_its_side(name: str, sentence: str, role: str) -> None:
+    assert role_of(name, sentence) == role
+
+
+def test_the_words_around_names_overrule_the_models_sides() -> None:
+    s = "GE 's renewable revenue rose 34 % in 2016 due to the acquisition of Alstom ."
+    # The model swapped the sides: Alstom is the target, GE is not.
+    (fields,) = verify(_form(buyers=["Alstom"], target="GE"), s, [], None)
+    assert fields["target"] == "Alstom" and fields["by"]["target"] == "rule"
+    assert fields["buyers"] == []
+    s2 = "Boeing 's reported bid for Embraer is a modest bump ."
+    (fields,) = verify(_form(buyers=[], target="Boeing"), s2, [], None)
+    assert fields["buyers"] == ["Boeing"] and fields["target"] == "Embraer"
+    # A bystander the model named as target gives way to the name the words mark.
+    s3 = "By going upmarket in acquiring Whole Foods , this will hurt Target and Costco more ."
+    (fields,) = verify(_form(buyers=[], target="Target"), s3, [], None)
+    assert fields["target"] == "Whole Foods"
+    assert named_target(s3) == "Whole Foods"
+    assert named_target("Alpha bought Beta and later acquired Gamma .") is None  # two: unsure
 
 
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:

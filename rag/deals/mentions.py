@@ -24,7 +24,7 @@ from rag.text import split_sentences
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "3"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "4"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "5"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -55,16 +55,21 @@ _VENTURE = re.compile(
 )
 _TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
 # "bought Nest", "bid for Embraer": a buying word right before a name.
+# (Outside STRONG's (?![a-z]), which under IGNORECASE would refuse any letter after it.)
 _BUY_NAME = (
     r"(?:bought|buys|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
-    r"offer\s+for)\s+(?-i:[A-Z])"
+    r"offer\s+for)\s+(?=(?-i:[A-Z]))"
+    # Not "any purchase Friday", "a bid for Congress": days, months and offices are no targets.
+    r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b)"
+    r"(?!(?:[\w.'’-]+\s+){0,2}(?:Congress|Senate|House|Speaker\w*|[Gg]overnor|[Mm]ayor|"
+    r"[Pp]residen\w*|[Ss]upreme|[Oo]ffice|[Rr]e-?election|[Nn]omination)\b)"
 )
 # Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
 TRIGGER = re.compile(rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])", re.IGNORECASE)
 WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
 STRONG = re.compile(
-    rf"\b(?:{_MA}|{_BUY_NAME}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
-    rf"(?:lead|anchor)\s+investors?)(?![a-z])",
+    rf"\b(?:{_MA}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
+    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})",
     re.IGNORECASE,
 )
 # A capitalised word that is not the sentence's first: a company or person name, roughly.
@@ -452,6 +457,73 @@ def raises_money(name: str, sentence: str) -> bool:
     return bool(re.search(rf"\b{n}(?:\s*,[^,]{{0,80}},)?\s+{_RAISING}", sentence, re.IGNORECASE))
 
 
+# Where a name stands around a deal word tells its side, whatever the model said:
+# "acquisition of Whole Foods", "the Embraer acquisition", "bought Nest" (the target) against
+# "Amazon's acquisition", "Ford said it was investing", "acquired by PayPal" (the buyer).
+_DEAL_NOUN = r"(?:acquisitions?|purchases?|takeovers?|buyouts?)"
+_BUY_VERB = (
+    r"(?:acquir(?:e|es|ed|ing)|buy(?:s|ing)?|bought|purchas(?:e|es|ed|ing)|"
+    r"t(?:ake|akes|ook|aking)\s+over)"
+)
+_SUFFIX = r"(?:\s*,?\s+(?:Co|Corp|Inc|Ltd|LLC|Plc|SA|AG|NV|Group|Holdings?)\b\.?)*"
+_ADJ = r"(?:(?:the|a|an|its|their|rival|fellow|smaller|larger|startup|start-up)\s+)*"
+_MONEY_WORDS = r"(?:\$\s?[\d.,]+\s*(?:million|billion|bn|m)?\s+)?"
+_AUX = (
+    r"(?:(?:has|have|had|will|would|could|is|was|are|were|plans\s+to|agreed\s+to|agrees\s+to|"
+    r"is\s+set\s+to|set\s+to|is\s+expected\s+to|expects\s+to|wants\s+to|aims\s+to|"
+    r"said\s+it\s+would|said\s+it\s+will|said\s+it\s+was|to|also|already|recently|"
+    r"previously|finally)\s+)*"
+)
+
+
+def role_of(name: str, sentence: str) -> str | None:
+    """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
+    None when they do not (or say both)."""
+    n = re.escape(name).replace(r"\ ", r"\s+") + _SUFFIX
+    target = (
+        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
+        rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
+        rf"(?:stake\s+in\s+|shares\s+(?:in|of)\s+)?{_ADJ}{n}(?!\w)",
+        rf"\b(?:stakes?|investments?|invest(?:s|ed|ing)?)\s+{_MONEY_WORDS}in\s+{_ADJ}{n}(?!\w)",
+        rf"\b(?:the|an?|this|that)\s+{n}\s+(?:{_DEAL_NOUN}|deal)\b",
+        rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
+        rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
+        rf"\bsold\s+{_ADJ}{n}\s+to\b",
+    )
+    buyer = (
+        rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}(?:{_DEAL_NOUN}|bid|offer|"
+        rf"investments?)\b",
+        rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b"
+        r"(?!\s+by\b)",
+        rf"\b(?:acquired|bought|purchased|taken\s+over|backed|led)\s+by\s+{_ADJ}{n}(?!\w)",
+        rf"\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n}(?!\w)",
+    )
+    is_target = any(re.search(p, sentence, re.IGNORECASE) for p in target)
+    is_buyer = any(re.search(p, sentence, re.IGNORECASE) for p in buyer)
+    if is_target == is_buyer:
+        return None
+    return "target" if is_target else "buyer"
+
+
+_PROPER = r"((?-i:[A-Z])[\w&.'’-]*(?:\s+(?:(?-i:[A-Z])[\w&.'’-]*|of\s+(?-i:[A-Z])[\w&.'’-]*))*)"
+_TARGET_AFTER = re.compile(
+    rf"\b(?:{_DEAL_NOUN}\s+of|{_BUY_VERB}|bid\s+for|offer\s+for|stakes?\s+in)\s+"
+    rf"{_ADJ}{_MONEY_WORDS}{_PROPER}",
+    re.IGNORECASE,
+)
+
+
+def named_target(sentence: str) -> str | None:
+    """The one name the words around it mark as a deal's target ("its acquisition of Jet.com",
+    "acquiring Whole Foods"); None when there is none or more than one."""
+    found = {
+        name
+        for m in _TARGET_AFTER.finditer(sentence)
+        if (name := checked_name(m.group(1), sentence)) and role_of(name, sentence) == "target"
+    }
+    return found.pop() if len(found) == 1 else None
+
+
 def _pick(amounts: list[Money], number: Any) -> Money | None:
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= len(amounts):
         return amounts[number - 1]
@@ -515,6 +587,25 @@ def verify(
             if target_text is None:
                 target_text = b
                 target_by = "rule"
+    # The words around a name overrule the model's side for it ("acquisition of Alstom":
+    # Alstom is no buyer; "Boeing's bid for Embraer": Boeing is no target).
+    for b in [b for b in buyers if role_of(b, sentence) == "target"]:
+        buyers.remove(b)
+        if lead == b:
+            lead = None
+        if target_text is None:
+            target_text, target_by = b, "rule"
+    if target_text and role_of(target_text, sentence) == "buyer":
+        if target_text.lower() not in {b.lower() for b in buyers}:
+            buyers.append(target_text)
+        target_text = None
+    marked = named_target(sentence) if kind != "funding round" else None
+    if (
+        marked
+        and (target_text is None or role_of(target_text, sentence) != "target")
+        and marked.lower() not in {b.lower() for b in buyers}
+    ):
+        target_text, target_by = marked, "rule"
     targets = [target_text] if target_text else []
     if target_text and re.search(r"\s+and\s+", target_text):
         parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
