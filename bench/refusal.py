@@ -34,17 +34,23 @@ from rag.refusal import support  # noqa: E402
 THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
 
 
+def refused_at(record: dict[str, Any], threshold: float) -> bool:
+    """Whether today's refusal rule refuses this record's answer at `threshold`: the run
+    refused it, or `rag.refusal.support` on its stored evidence is below the threshold (the
+    stored support when the evidence predates the measures)."""
+    evidence = (record.get("answer") or {}).get("evidence") or {}
+    value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
+    return bool(record["scores"]["refused"]) or value < threshold
+
+
 def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
-    """The rates a run would have had with `threshold`."""
+    """The rates (and counts) a run would have had with `threshold`."""
     ok = [r for r in records if not r["scores"]["error"]]
     answerable = [r for r in ok if r["scores"]["answerable"]]
     unanswerable = [r for r in ok if not r["scores"]["answerable"]]
 
     def refused(r: dict[str, Any]) -> bool:
-        evidence = (r.get("answer") or {}).get("evidence") or {}
-        # Today's rule on the stored evidence, so a new rule replays on an older run.
-        value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
-        return bool(r["scores"]["refused"]) or value < threshold
+        return refused_at(r, threshold)
 
     refusals = [r for r in ok if refused(r)]
     right = [r for r in refusals if not r["scores"]["answerable"]]
@@ -59,12 +65,16 @@ def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
         "accuracy_answerable": len(correct) / max(1, len(answerable)),
         "accuracy_all": len(correct_all) / max(1, len(ok)),
         "right": (len(correct) + len(right)) / max(1, len(ok)),
+        "correct": len(correct),
+        "answerable": len(answerable),
+        "declined": len(right),
+        "unanswerable": len(unanswerable),
     }
 
 
-def operating_point(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Of the thresholds that cost no correct answer, the one with the most right outcomes."""
-    rows = [replay(records, t) for t in THRESHOLDS]
+def operating_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of the rows (one per threshold, the first at 0) that cost no correct answer, the one
+    with the most right outcomes."""
     keeps = [r for r in rows if r["accuracy_answerable"] >= rows[0]["accuracy_answerable"]]
     return max(keeps, key=lambda r: (r["right"], -r["threshold"]))
 
@@ -80,14 +90,10 @@ def week_out(records: list[dict[str, Any]]) -> dict[str, Any]:
     for week in weeks:
         train = [r for r in records if not str(r["id"]).startswith(week)]
         test = [r for r in records if str(r["id"]).startswith(week)]
-        t = operating_point(train)["threshold"]
+        t = operating_point([replay(train, x) for x in THRESHOLDS])["threshold"]
         row = replay(test, t)
-        ok = [r for r in test if not r["scores"]["error"]]
-        n_ans = sum(1 for r in ok if r["scores"]["answerable"])
-        totals["correct"] += round(row["accuracy_answerable"] * max(1, n_ans))
-        totals["answerable"] += n_ans
-        totals["declined"] += round(row["recall"] * max(1, len(ok) - n_ans))
-        totals["unanswerable"] += len(ok) - n_ans
+        for key in ("correct", "answerable", "declined", "unanswerable"):
+            totals[key] += row[key]
         totals["thresholds"].append(t)
     return totals
 
@@ -100,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
     records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
     rows = [replay(records, t) for t in THRESHOLDS]
-    best = operating_point(records)
+    best = operating_point(rows)
     print(f"\nRefusal curve, {len(records)} questions ({args.results})\n")
     print(
         "| threshold | refusals | refusal precision | refusal recall (unanswerable declined) "

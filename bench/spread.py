@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("results", type=Path)
     parser.add_argument("--refusal-threshold", type=float, default=None)
     args = parser.parse_args()
-    from rag.refusal import support
+    from bench.refusal import refused_at
     from rag.timescope import time_scope
 
     records = [json.loads(line) for line in args.results.read_text().splitlines() if line.strip()]
@@ -70,13 +70,8 @@ def main() -> None:
     kinds: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         s = dict(r["scores"])
-        evidence = (r.get("answer") or {}).get("evidence") or {}
-        if (
-            args.refusal_threshold is not None
-            and "topic" in evidence
-            and not s["refused"]
-            and support(evidence) < args.refusal_threshold
-        ):
+        replay = args.refusal_threshold is not None and not s["refused"]
+        if replay and refused_at(r, args.refusal_threshold):
             s.update(refused=True, correct=False)
         as_of = dt.date.fromisoformat(r["as_of"])
         year, week, _ = as_of.isocalendar()

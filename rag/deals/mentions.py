@@ -417,9 +417,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
     name = re.sub(r"\s*['’]s$", "", name)
     if not name or name.lower() in _NOT_A_PARTY:
         return None
-    found = re.search(
-        r"(?<!\w)" + re.escape(name).replace(r"\ ", r"\s+") + r"(?!\w)", sentence, re.IGNORECASE
-    )
+    found = re.search(r"(?<!\w)" + _name_re(name) + r"(?!\w)", sentence, re.IGNORECASE)
     if not found:
         return None
     surface = sentence[found.start() : found.end()]
@@ -429,12 +427,17 @@ def checked_name(name: Any, sentence: str) -> str | None:
     return surface if re.match(r"[A-Z0-9]|[a-z]+[A-Z]", surface) else None
 
 
+def _name_re(name: str) -> str:
+    """`name` as a regular expression that lets any run of spaces stand for its spaces."""
+    return re.escape(name).replace(r"\ ", r"\s+")
+
+
 _REPORTS = r"(?:reported|reports|said|says|wrote|writes|noted|notes|first\s+reported)"
 
 
 def is_source(name: str, sentence: str) -> bool:
     """Tell whether `name` is who reports the deal ("Bloomberg said", "according to Reuters")."""
-    n = re.escape(name).replace(r"\ ", r"\s+")
+    n = _name_re(name)
     return bool(
         re.search(
             rf"\b(?:according\s+to|report(?:ed)?\s+by|reports?\s+from|told)\s+(?:the\s+)?{n}\b",
@@ -453,7 +456,7 @@ _RAISING = (
 
 def raises_money(name: str, sentence: str) -> bool:
     """Tell whether `name` is the subject of raising money ("Veldt, a Dutch startup, raised")."""
-    n = re.escape(name).replace(r"\ ", r"\s+")
+    n = _name_re(name)
     return bool(re.search(rf"\b{n}(?:\s*,[^,]{{0,80}},)?\s+{_RAISING}", sentence, re.IGNORECASE))
 
 
@@ -479,7 +482,7 @@ _AUX = (
 def role_of(name: str, sentence: str) -> str | None:
     """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
     None when they do not (or say both)."""
-    n = re.escape(name).replace(r"\ ", r"\s+") + _SUFFIX
+    n = _name_re(name) + _SUFFIX
     target = (
         rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
         rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
@@ -577,32 +580,27 @@ def verify(
     target_text = checked_name(form.get("target"), sentence)
     if target_text and is_source(target_text, sentence):
         target_text = None
-    if kind == "funding round":
-        # The company that is raising the money is the target, whatever the model said
-        # ("MiniMax is seeking at least $600 million": MiniMax is no investor).
-        for b in [b for b in buyers if raises_money(b, sentence)]:
-            buyers.remove(b)
-            if lead == b:
-                lead = None
-            if target_text is None:
-                target_text = b
-                target_by = "rule"
-    # The words around a name overrule the model's side for it ("acquisition of Alstom":
-    # Alstom is no buyer; "Boeing's bid for Embraer": Boeing is no target).
-    for b in [b for b in buyers if role_of(b, sentence) == "target"]:
+    # A buyer the sentence puts on the other side becomes the target (or is dropped when the
+    # model named one): in a funding round, the company raising the money ("MiniMax is
+    # seeking at least $600 million": MiniMax is no investor); then any name the words around
+    # it mark as a target ("acquisition of Alstom").
+    raising = [b for b in buyers if kind == "funding round" and raises_money(b, sentence)]
+    for b in raising + [b for b in buyers if b not in raising and role_of(b, sentence) == "target"]:
         buyers.remove(b)
         if lead == b:
             lead = None
         if target_text is None:
             target_text, target_by = b, "rule"
-    if target_text and role_of(target_text, sentence) == "buyer":
+    # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
+    target_role = role_of(target_text, sentence) if target_text else None
+    if target_text and target_role == "buyer":
         if target_text.lower() not in {b.lower() for b in buyers}:
             buyers.append(target_text)
         target_text = None
     marked = named_target(sentence) if kind != "funding round" else None
     if (
         marked
-        and (target_text is None or role_of(target_text, sentence) != "target")
+        and (target_text is None or target_role != "target")
         and marked.lower() not in {b.lower() for b in buyers}
     ):
         target_text, target_by = marked, "rule"
