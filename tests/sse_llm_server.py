@@ -1,6 +1,7 @@
 """A tiny OpenAI-compatible chat server for tests, that can crash in the middle of an answer.
 
     python tests/sse_llm_server.py PORT [--reply TEXT] [--die-after N] [--delay S] [--close-ends]
+                                        [--sure P | --no-logprobs]
 
 It speaks the part of the OpenAI API that newsrag uses: `GET /v1/models` and
 `POST /v1/chat/completions`, either as one JSON response or, with `"stream": true`, as server-sent
@@ -10,6 +11,9 @@ SIGKILL after streaming N words of an answer: the operating system closes the co
 answer half sent, exactly as when a real server crashes or is killed by the OOM killer. With
 `--close-ends` a stream is not chunked but ended by closing the connection (HTTP/1.0 style), so
 that a crash looks like the normal end of the stream but for the missing finish_reason.
+Asked for `logprobs`, a stream gives each word the probability `--sure` (as OpenAI does, in the
+chunk's `logprobs.content`); with `--no-logprobs` such a request gets HTTP 400, as from a server
+that does not know the parameter.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.server
 import json
+import math
 import os
 import re
 import signal
@@ -47,6 +52,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     die_after = 0
     delay = 0.0
     close_ends = False
+    sure = 0.9
+    no_logprobs = False
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -79,6 +86,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
         model = request.get("model", "test")
+        if request.get("logprobs") and self.no_logprobs:
+            message = "Unrecognized request argument supplied: logprobs"
+            self._send_json(400, {"error": {"message": message, "type": "invalid_request_error"}})
+            return
         if not request.get("stream"):
             message = {"role": "assistant", "content": self.reply}
             self._send_json(200, {
@@ -100,7 +111,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         words = re.findall(r"\S+\s*", self.reply)
         for n, word in enumerate(words, 1):
             time.sleep(self.delay)
-            self._write_chunk(_event(_chunk(model, {"content": word})))
+            chunk = _chunk(model, {"content": word})
+            if request.get("logprobs"):
+                item = {"token": word, "logprob": math.log(self.sure), "bytes": None}
+                chunk["choices"][0]["logprobs"] = {"content": [{**item, "top_logprobs": []}]}
+            self._write_chunk(_event(chunk))
             if n == self.die_after:
                 os.kill(os.getpid(), signal.SIGKILL)
         self._write_chunk(_event(_chunk(model, {}, "stop")))
@@ -121,9 +136,15 @@ def main() -> None:
     parser.add_argument("--die-after", type=int, default=0, help="SIGKILL itself after N words.")
     parser.add_argument("--delay", type=float, default=0.0, help="Seconds before each word.")
     parser.add_argument("--close-ends", action="store_true", help="End streams by closing.")
+    parser.add_argument("--sure", type=float, default=0.9, help="Each word's probability.")
+    parser.add_argument("--no-logprobs", action="store_true", help="HTTP 400 for logprobs.")
     args = parser.parse_args()
     Handler.reply, Handler.die_after, Handler.delay = args.reply, args.die_after, args.delay
-    Handler.close_ends = args.close_ends
+    Handler.close_ends, Handler.sure, Handler.no_logprobs = (
+        args.close_ends,
+        args.sure,
+        args.no_logprobs,
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"listening on http://127.0.0.1:{args.port}/v1", flush=True)
     server.serve_forever()

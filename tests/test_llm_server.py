@@ -232,3 +232,35 @@ def test_served_chat_survives_a_server_killed_mid_answer(
         assert "unavailable" not in status and "nr-cited" in panel
     finally:
         servers.close()
+
+
+def test_a_servers_token_probabilities_reach_the_refusal_rule(
+    index: Settings, llm_server: LLMServer
+):
+    from rag.answering import Answerer
+
+    settings = replace(index, llm="openai", openai_base_url=llm_server.url, openai_model="test")
+    answers = {}
+    for sure in (0.95, 0.05):
+        llm_server.start("--sure", str(sure))
+        answers[sure] = Answerer(replace(settings, refusal_threshold=0.7)).ask(QUESTION)
+        assert answers[sure].evidence["sure"] == pytest.approx(sure, abs=0.001)
+        assert answers[sure].evidence["weakest"] == pytest.approx(sure, abs=0.001)
+        assert answers[sure].raw_text == SAID  # the same answer from the same passages
+    sure, unsure = answers[0.95], answers[0.05]
+    # Only the model's confidence differs, and it is a third of the support.
+    assert sure.evidence["support"] - unsure.evidence["support"] == pytest.approx(0.3, abs=0.002)
+    assert not sure.refused and "600 million [1]" in sure.text
+    assert unsure.refused, unsure.evidence
+
+
+def test_a_server_that_refuses_logprobs_still_answers(index: Settings, llm_server: LLMServer):
+    from rag.answering import Answerer
+
+    llm_server.start("--no-logprobs")
+    settings = replace(index, llm="openai", openai_base_url=llm_server.url, openai_model="test")
+    answerer = Answerer(settings)
+    for _ in range(2):  # asked again without logprobs, then not asked for them any more
+        answer = answerer.ask(QUESTION)
+        assert not answer.refused and "600 million [1]" in answer.text
+        assert answer.evidence["sure"] is None and answer.evidence["weakest"] is None

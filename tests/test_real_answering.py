@@ -111,6 +111,8 @@ def test_openai_backend_streams_a_cited_answer_from_a_real_server(
     *pieces, answer = items
     assert isinstance(answer, Answer) and len(pieces) > 3  # streamed token by token
     assert "600 million" in answer.text and answer.citations, answer
+    # The server's logprobs reach the refusal rule, as the local backend's probabilities do.
+    assert 0 < answer.evidence["sure"] <= 1 and 0 < answer.evidence["weakest"] <= 1, answer
 
 
 def test_openai_backend_that_is_down_is_one_clear_line(demo_index: Settings, real_embedder):

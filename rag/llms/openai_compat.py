@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk
 
 from rag.config import Settings
@@ -31,21 +33,29 @@ def _openai_chat() -> Any:
         raise LLMError("openai LLM: run `pip install langchain-openai`.") from None
 
     class OpenAIChat(ChatOpenAI):
-        """ChatOpenAI whose stream fails with LLMError when the server stops mid-answer.
+        """ChatOpenAI whose stream fails with LLMError when the server stops mid-answer, and
+        reports the chosen tokens' probabilities the way the local backend does.
 
         A server killed mid-answer surfaces as a generic "Connection error." (chunked transfer)
         or, with a server that closes the connection to end the response, as a plain end of the
         stream: only the missing finish_reason (and usage) tells that the answer was cut short.
+
+        The stream asks for `logprobs`; the probabilities it gets back end the stream as an
+        empty chunk with `response_metadata["token_probs"]` (see `rag.llms.base.TokenProbs`),
+        which the refusal rule reads. A server that refuses the parameter (HTTP 400 naming
+        it) is asked again without it, and not asked for it again.
         """
 
         def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
             started = finished = False
+            probs: list[list[Any]] = []
             try:
-                for chunk in super()._stream(*args, **kwargs):
+                for chunk in self._stream_with_fallback(*args, **kwargs):
                     started = started or bool(chunk.message.content)
                     info = chunk.generation_info or {}
                     usage = getattr(chunk.message, "usage_metadata", None)
                     finished = finished or bool(info.get("finish_reason") or usage)
+                    probs.extend(_token_probs(info.get("logprobs")))
                     yield chunk
             except Exception as exc:
                 if started and not finished:
@@ -53,8 +63,40 @@ def _openai_chat() -> Any:
                 raise
             if started and not finished:
                 raise lost_mid_answer(ConnectionError(), str(self.openai_api_base))
+            if probs:
+                message = AIMessageChunk(content="", response_metadata={"token_probs": probs})
+                yield ChatGenerationChunk(message=message)
+
+        def _stream_with_fallback(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            if not self.logprobs:
+                yield from super()._stream(*args, **kwargs)
+                return
+            stream = super()._stream(*args, **kwargs)
+            try:
+                first = next(stream, None)
+            except Exception as exc:
+                if getattr(exc, "status_code", None) != 400 or "logprob" not in str(exc).lower():
+                    raise
+                self.logprobs = False
+                yield from super()._stream(*args, **kwargs)
+                return
+            if first is not None:
+                yield first
+                yield from stream
 
     return OpenAIChat
+
+
+def _token_probs(logprobs: Any) -> list[list[Any]]:
+    """(token text, probability) pairs from a chunk's OpenAI `logprobs` ({"content": [...]})."""
+    content = logprobs.get("content") if isinstance(logprobs, dict) else None
+    out = []
+    for item in content or []:
+        try:
+            out.append([str(item["token"]), math.exp(float(item["logprob"]))])
+        except (KeyError, TypeError, ValueError):
+            continue  # a server's odd entry costs only its own evidence
+    return out
 
 
 def _build(settings: Settings) -> BaseChatModel:
@@ -72,6 +114,8 @@ def _build(settings: Settings) -> BaseChatModel:
         temperature=0.0,
         max_completion_tokens=settings.max_answer_tokens,
         stream_usage=True,
+        logprobs=True,
+        top_logprobs=0,  # llama-cpp-python's server sends logprobs only when this is set
     )
     return chat
 
