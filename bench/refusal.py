@@ -21,6 +21,7 @@ scored on that one); draws docs/refusal-curve.png; writes bench/results/refusal.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -29,7 +30,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rag.answering import predates_window  # noqa: E402
 from rag.refusal import support  # noqa: E402
+from rag.timescope import TimeScope  # noqa: E402
 
 THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
 
@@ -37,8 +40,18 @@ THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
 def refused_at(record: dict[str, Any], threshold: float) -> bool:
     """Whether today's refusal rule refuses this record's answer at `threshold`: the run
     refused it, or `rag.refusal.support` on its stored evidence is below the threshold (the
-    stored support when the evidence predates the measures)."""
-    evidence = (record.get("answer") or {}).get("evidence") or {}
+    stored support when the evidence predates the measures). Evidence from before `stale` was
+    stored gets it from the record's cited sources and the question's window."""
+    answer = record.get("answer") or {}
+    evidence = answer.get("evidence") or {}
+    if "topic" in evidence and "stale" not in evidence:
+        scope = answer.get("scope")
+        window = None
+        if scope:
+            start, end = (dt.date.fromisoformat(scope[k]) for k in ("start", "end"))
+            window = TimeScope(scope["phrase"], start, end, bool(scope.get("soft")))
+        published = [c.get("published") for c in record.get("citations") or []]
+        evidence = {**evidence, "stale": predates_window(published, window) is not None}
     value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
     return bool(record["scores"]["refused"]) or value < threshold
 

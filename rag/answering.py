@@ -217,7 +217,8 @@ class Answerer:
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         raw, first, usage, probs = yield from self._generate(inputs, t0)
         checked = check(raw, used)
-        evidence = gather_evidence(standalone, raw, checked, used, texts, probs)
+        stale = predates_window([c.published for c in checked.citations], scope) is not None
+        evidence = gather_evidence(standalone, raw, checked, used, texts, probs, stale=stale)
         refused = decide_refusal(evidence, self.settings.refusal_threshold)
         timings = Timings(
             retrieval=retrieval,
@@ -361,22 +362,27 @@ _LOWER_FIRST = {
 }  # fmt: skip
 
 
+def predates_window(published: Sequence[str | None], scope: TimeScope | None) -> dt.date | None:
+    """The newest of the cited sources' dates when every one of them predates the question's
+    window ("this week" answered from a 2014 article); None when any is undated (it may be from
+    the window), is inside it, or there is no window or no source."""
+    if scope is None or not published:
+        return None
+    days = [published_day(p) for p in published]
+    if any(d is None for d in days):
+        return None
+    newest = max(d for d in days if d is not None)
+    return newest if newest < scope.start else None
+
+
 def dated(text: str, citations: Sequence[Citation], scope: TimeScope | None) -> str:
     """Say when the sources are from, when every cited one predates the question's window.
 
     "Which company announced this week..." answered from a 2014 article becomes "According to
     a May 2014 article, HP said ... [1]." rather than passing old news off as this week's.
     """
-    if scope is None or not citations:
-        return text
-    days = []
-    for c in citations:
-        day = published_day(c.published)
-        if day is None:
-            return text  # an undated source may be from the window
-        days.append(day)
-    newest = max(days)
-    if newest >= scope.start:
+    newest = predates_window([c.published for c in citations], scope)
+    if newest is None:
         return text
     first, _, rest = text.partition(" ")
     if first in _LOWER_FIRST:

@@ -11,7 +11,10 @@ from evidence that can be measured on every answer, not from the prompt's wordin
 - an answer-type check: "how many" wants a number, "which country" a name, "when" a date;
 - the model's own probabilities for the tokens of the answer's new words (`sure`, `weakest`),
   from backends that report them (the local one does): a model that hesitates over the name
-  it gives is often guessing.
+  it gives is often guessing;
+- whether every source the answer cites predates the question's window (`stale`: "this
+  week" answered from a 2014 article). Such an answer is shown with its source's date, and
+  it is right far less often (3 of 33 on the dev set), so it needs more support.
 
 `support` folds these into one number in [0, 1]; the threshold on it is the setting
 `refusal_threshold`, chosen from the refusal precision/recall curve on the dev set
@@ -113,10 +116,12 @@ def gather_evidence(
     passages: Sequence[Passage],
     shown: Sequence[str],
     token_probs: Sequence[Sequence[Any]] | None = None,
+    stale: bool = False,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
-    `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them.
+    `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them;
+    `stale` tells that every source the answer cites predates the question's window.
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -142,6 +147,7 @@ def gather_evidence(
         "type_ok": answer_type_ok(question, answer),
         "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
         **token_confidence(token_probs, new_words),
+        "stale": stale,
     }
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
@@ -149,13 +155,19 @@ def gather_evidence(
     return evidence
 
 
+# Chosen with the threshold on the dev set, each week left out in turn (docs/benchmarks.md):
+# at 0.7 no right answer is lost and 7 more unanswerable questions are declined.
+STALE_FACTOR = 0.7
+
+
 def support(evidence: dict[str, Any]) -> float:
     """Fold the evidence into one number in [0, 1]: how well the sources back the answer.
 
     The mean of `topic`, `grounded` and, when the backend reported token probabilities,
     `weakest` (the model's least sure token of its answer's new words), halved when the answer
-    is not of the kind the question asks for. On the dev set `weakest` separates right answers
-    from wrong ones better than any other single measure (docs/benchmarks.md).
+    is not of the kind the question asks for, and times STALE_FACTOR when every cited source
+    predates the question's window. On the dev set `weakest` separates right answers from wrong
+    ones better than any other single measure (docs/benchmarks.md).
     """
     if evidence["model_refused"] or evidence["unsupported"]:
         return 0.0
@@ -165,6 +177,8 @@ def support(evidence: dict[str, Any]) -> float:
     value = sum(parts) / len(parts)
     if not evidence["type_ok"]:
         value *= 0.5
+    if evidence.get("stale"):
+        value *= STALE_FACTOR
     return round(value, 3)
 
 

@@ -254,11 +254,14 @@ def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: S
     assert answer.text == (
         "According to a February 2024 article, Moonshot AI raised over $1 billion [2]."
     )
+    assert answer.evidence["stale"]  # and it needs more support (tests/test_refusal.py)
     # Inside the window (or with no time words) the answer is left as the model gave it.
     b, _ = answerer(settings, "MiniMax is seeking at least $600 million [1].")
-    assert b.ask("What is MiniMax seeking this week?", filters=AS_OF).text.startswith("MiniMax")
+    inside = b.ask("What is MiniMax seeking this week?", filters=AS_OF)
+    assert inside.text.startswith("MiniMax") and not inside.evidence["stale"]
     c, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
-    assert c.ask("Which startup raised over $1 billion?", filters=AS_OF).text.startswith("Moonshot")
+    timeless = c.ask("Which startup raised over $1 billion?", filters=AS_OF)
+    assert timeless.text.startswith("Moonshot") and not timeless.evidence["stale"]
 
 
 def test_a_question_about_this_week_reads_no_older_source_when_one_is_from_the_week(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from rag.answering import predates_window
 from rag.citations import check
 from rag.refusal import (
+    STALE_FACTOR,
     answer_type_ok,
     content_words,
     decide_refusal,
@@ -11,6 +15,7 @@ from rag.refusal import (
     support,
     token_confidence,
 )
+from rag.timescope import TimeScope
 from rag.types import Passage
 
 
@@ -84,6 +89,27 @@ def test_a_wrong_type_halves_support():
     assert support(good) == 0.9
     assert support({**good, "type_ok": False}) == 0.45
     assert support({**good, "unsupported": True}) == 0.0
+
+
+def test_an_answer_only_from_sources_before_the_window_needs_more_support():
+    good = {"model_refused": False, "unsupported": False, "topic": 0.6, "grounded": 1.0,
+            "type_ok": True}  # fmt: skip
+    assert support(good) == 0.8
+    assert support({**good, "stale": True}) == round(0.8 * STALE_FACTOR, 3)
+    borderline = {**good, "topic": 0.0}
+    borderline["support"] = support(borderline)  # 0.5
+    stale = {**borderline, "stale": True}
+    stale["support"] = support(stale)
+    assert not decide_refusal(borderline, 0.475) and decide_refusal(stale, 0.475)
+
+
+def test_predates_window_needs_every_cited_source_dated_and_before_it():
+    week = TimeScope("this week", dt.date(2023, 10, 18), dt.date(2023, 10, 26))
+    assert predates_window(["2014-05-23", "2022-11-01"], week) == dt.date(2022, 11, 1)
+    assert predates_window(["2014-05-23", "2023-10-20"], week) is None  # one is from the week
+    assert predates_window(["2014-05-23", None], week) is None  # an undated one may be
+    assert predates_window(["2014-05-23"], None) is None  # no window, nothing is stale
+    assert predates_window([], week) is None
 
 
 def test_content_words_drop_stop_words():
