@@ -12,8 +12,8 @@ answer half sent, exactly as when a real server crashes or is killed by the OOM 
 `--close-ends` a stream is not chunked but ended by closing the connection (HTTP/1.0 style), so
 that a crash looks like the normal end of the stream but for the missing finish_reason.
 Asked for `logprobs`, a stream gives each word the probability `--sure` (as OpenAI does, in the
-chunk's `logprobs.content`); with `--no-logprobs` such a request gets HTTP 400, as from a server
-that does not know the parameter.
+chunk's `logprobs.content`); with `--no-logprobs` a request that names `logprobs` or
+`top_logprobs` at all gets HTTP 400, as from a server that does not know the parameters.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}"}})
             return
         model = request.get("model", "test")
-        if request.get("logprobs") and self.no_logprobs:
+        if self.no_logprobs and ({"logprobs", "top_logprobs"} & set(request)):
             message = "Unrecognized request argument supplied: logprobs"
             self._send_json(400, {"error": {"message": message, "type": "invalid_request_error"}})
             return

@@ -264,3 +264,7 @@ def test_a_server_that_refuses_logprobs_still_answers(index: Settings, llm_serve
         answer = answerer.ask(QUESTION)
         assert not answer.refused and "600 million [1]" in answer.text
         assert answer.evidence["sure"] is None and answer.evidence["weakest"] is None
+    # Not streamed (how the deal forms ask): the same fallback.
+    from rag.llms import get_llm
+
+    assert get_llm(settings).invoke(QUESTION).content == SAID

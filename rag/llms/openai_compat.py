@@ -68,21 +68,37 @@ def _openai_chat() -> Any:
                 yield ChatGenerationChunk(message=message)
 
         def _stream_with_fallback(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-            if not self.logprobs:
-                yield from super()._stream(*args, **kwargs)
-                return
             stream = super()._stream(*args, **kwargs)
             try:
                 first = next(stream, None)
             except Exception as exc:
-                if getattr(exc, "status_code", None) != 400 or "logprob" not in str(exc).lower():
+                if not self._dropped_logprobs(exc):
                     raise
-                self.logprobs = False
-                yield from super()._stream(*args, **kwargs)
-                return
+                stream = super()._stream(*args, **kwargs)
+                first = next(stream, None)
             if first is not None:
                 yield first
                 yield from stream
+
+        def _generate(self, *args: Any, **kwargs: Any) -> Any:
+            # Not streamed (the deal forms' `invoke`): the same fallback.
+            try:
+                return super()._generate(*args, **kwargs)
+            except Exception as exc:
+                if not self._dropped_logprobs(exc):
+                    raise
+                return super()._generate(*args, **kwargs)
+
+        def _dropped_logprobs(self, exc: BaseException) -> bool:
+            """Stop asking for logprobs when `exc` is the server refusing them (HTTP 400 naming
+            them); tell whether it was."""
+            if not self.logprobs or getattr(exc, "status_code", None) != 400:
+                return False
+            if "logprob" not in str(exc).lower():
+                return False
+            # None, not False: a server that does not know the parameters gets neither.
+            self.logprobs = self.top_logprobs = None
+            return True
 
     return OpenAIChat
 
