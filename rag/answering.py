@@ -37,7 +37,7 @@ from rag.prompts import (
 from rag.refusal import decide_refusal, gather_evidence
 from rag.retrieval import Filters, Retriever, published_day
 from rag.timescope import TimeScope, month_year
-from rag.types import Answer, Citation, Passage, Retrieved, Timings
+from rag.types import Answer, Passage, Retrieved, Timings
 
 MAX_QUESTION_CHARS = 1000
 HISTORY_TURNS = 3  # earlier turns given to the condensing step
@@ -217,8 +217,10 @@ class Answerer:
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         raw, first, usage, probs = yield from self._generate(inputs, t0)
         checked = check(raw, used)
-        stale = predates_window([c.published for c in checked.citations], scope) is not None
-        evidence = gather_evidence(standalone, raw, checked, used, texts, probs, stale=stale)
+        stale_since = predates_window([c.published for c in checked.citations], scope)
+        evidence = gather_evidence(
+            standalone, raw, checked, used, texts, probs, stale=stale_since is not None
+        )
         refused = decide_refusal(evidence, self.settings.refusal_threshold)
         timings = Timings(
             retrieval=retrieval,
@@ -228,7 +230,7 @@ class Answerer:
             answer_tokens=usage["output_tokens"] if usage else None,
         )
         yield Answer(
-            text=REFUSAL if refused else dated(checked.text, checked.citations, scope),
+            text=REFUSAL if refused else dated(checked.text, stale_since),
             refused=refused,
             citations=() if refused else tuple(checked.citations),
             passages=tuple(used),
@@ -375,13 +377,13 @@ def predates_window(published: Sequence[str | None], scope: TimeScope | None) ->
     return newest if newest < scope.start else None
 
 
-def dated(text: str, citations: Sequence[Citation], scope: TimeScope | None) -> str:
-    """Say when the sources are from, when every cited one predates the question's window.
+def dated(text: str, newest: dt.date | None) -> str:
+    """Say when the sources are from, given the newest cited source's date when every cited one
+    predates the question's window (`predates_window`; None leaves the text as it is).
 
     "Which company announced this week..." answered from a 2014 article becomes "According to
     a May 2014 article, HP said ... [1]." rather than passing old news off as this week's.
     """
-    newest = predates_window([c.published for c in citations], scope)
     if newest is None:
         return text
     first, _, rest = text.partition(" ")
