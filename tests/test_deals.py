@@ -447,8 +447,11 @@ def test_a_changed_article_replaces_its_mentions(deal_index: Settings) -> None:
 
 
 def test_an_interrupted_extraction_resumes_and_keeps_the_articles(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import rag.deals.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "GROUP_CANDIDATES", 4)  # each article holds one candidate
     many = [dict(ARTICLES[2], id=f"q{i}", url=f"https://biz.example/q{i}") for i in range(20)]
     ingest([str(_write(tmp_path / "many.jsonl", many))], settings)
     store = VectorStore(settings, "fake")
@@ -469,12 +472,39 @@ def test_an_interrupted_extraction_resumes_and_keeps_the_articles(
     with pytest.raises(Killed):
         update_deals(_articles(many), store, settings, fill=dies_after_ten)
     done = DealStore(store).done()
-    assert len(done) == 8  # written in batches of 8: the ninth and tenth were lost
+    assert len(done) == 8  # written in groups of 4: the third group died at its third form
     assert store.count() == chunks  # the articles themselves are untouched
     fill = ScriptedForms(FORMS)
     report = update_deals(_articles(many), store, settings, fill=fill)
     assert report.read == 12 and report.skipped == 8 and len(fill.seen) == 12
     assert len(DealStore(store).done()) == 20
+
+
+def test_a_filler_that_fills_many_gets_every_candidate_of_a_group_at_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    class Many(ScriptedForms):
+        def __init__(self) -> None:
+            super().__init__(FORMS)
+            self.batches: list[int] = []
+
+        def fill_many(self, items: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+            self.batches.append(len(items))
+            return [self(sentence, amounts) for sentence, amounts in items]
+
+    ingest([str(_write(tmp_path / "news.jsonl", ARTICLES))], settings)
+    fill = Many()
+    report = update_deals(_articles(ARTICLES), VectorStore(settings, "fake"), settings, fill=fill)
+    assert fill.batches == [3]  # the three candidates of four articles, in one call
+    assert report.candidates == 3 and report.mentions == 3 and report.deals == 2
+
+
+def test_a_raw_newline_in_a_forms_string_still_parses() -> None:
+    from rag.deals.forms import _parse
+
+    form = _parse('{"deal": true, "type": "merger", "target": "Quintel\n"}')
+    assert form["deal"] is True and form["target"] == "Quintel\n"
+    assert _parse('{"deal": true, "target": "Quin') == {"deal": False}  # cut short
 
 
 def test_mentions_of_removed_articles_go(deal_index: Settings) -> None:
@@ -565,10 +595,12 @@ def test_the_real_model_finds_the_seed_deal(tmp_path: Path) -> None:
     """The founding article: Alibaba leads MiniMax's round, at least $600 million, rumoured."""
     from rag.corpus import load
     from rag.deals.forms import LocalForms
+    from rag.deals.pipeline import prefilled
 
     settings = Settings.load(index=tmp_path / "index")
     (article,) = [a for a in load([str(ROOT / "corpus")]) if isinstance(a, Article)]
-    mentions = extract(article.id, article.text, LocalForms(settings))
+    # Filled as ingest fills them: all candidate sentences together, several at a time.
+    mentions = extract(article.id, article.text, prefilled(LocalForms(settings), [article]))
     deals = [d for d in merge(mentions) if normalise(d.target) == "minimax"]
     assert len(deals) == 1, [(m.target, m.buyers) for m in mentions]
     (d,) = deals

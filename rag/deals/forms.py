@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.config import Settings
@@ -67,49 +67,55 @@ MAX_FORM_TOKENS = 120
 
 def _parse(text: str) -> dict[str, Any]:
     try:
-        form = json.loads(text)
+        form = json.loads(text, strict=False)  # the grammar lets raw newlines into strings
     except json.JSONDecodeError:
         return {"deal": False}  # cut short at MAX_FORM_TOKENS: no deal rather than a guess
     return form if isinstance(form, dict) else {"deal": False}
 
 
+FORM_SLOTS = 8  # forms decoded together: 93 forms took 151 s at 1, 118 s at 4, 110 s at 8
+
+
 class LocalForms:
-    """The local llama.cpp model, the same loaded instance the chat uses."""
+    """The local llama.cpp model (the weights the chat uses), filling forms `FORM_SLOTS` at a
+    time on a context of its own (`rag.llms.batch.FormBatch`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, slots: int = FORM_SLOTS) -> None:
         self.settings = settings
+        self.slots = slots
         self.calls = 0
+        self._batch: Any = None
 
-    def _llama(self) -> Any:
-        return load_llama(
-            local_model_path(self.settings), self.settings.llm_context, self.settings.llm_threads
-        )
+    def _forms(self) -> Any:
+        if self._batch is None:
+            from rag.llms.batch import FormBatch
+
+            settings = self.settings
+            llama = load_llama(
+                local_model_path(settings), settings.llm_context, settings.llm_threads
+            )
+            try:
+                self._batch = FormBatch(llama, SYSTEM, slots=self.slots, max_tokens=MAX_FORM_TOKENS)
+            except RuntimeError as exc:
+                raise LLMError(f"deal extraction: local LLM: {exc}") from None
+        return self._batch
 
     def __call__(self, sentence: str, amounts: list[Money]) -> dict[str, Any]:
-        llama = self._llama()
-        messages = [
-            {"role": "system", "content": SYSTEM},
-            {"role": "user", "content": user_prompt(sentence, amounts)},
-        ]
+        return self.fill_many([(sentence, amounts)])[0]
+
+    def fill_many(self, items: Sequence[tuple[str, list[Money]]]) -> list[dict[str, Any]]:
+        """The forms of many sentences, in order; faster than one at a time."""
+        if not items:
+            return []
+        prompts = [(user_prompt(s, a), form_schema(s, a)) for s, a in items]
         with GENERATION_LOCK:
-            # No state cache while filling forms: consecutive forms share their prefix in the
-            # live context anyway, and saving the model state after each one (the chat's cache,
-            # rag.llms.load_llama) took a sixth of the extraction time.
-            cache, llama.cache = llama.cache, None
+            forms = self._forms()
             try:
-                out = llama.create_chat_completion(
-                    messages=messages,
-                    response_format={
-                        "type": "json_object",
-                        "schema": form_schema(sentence, amounts),
-                    },
-                    temperature=0.0,
-                    max_tokens=MAX_FORM_TOKENS,
-                )
-            finally:
-                llama.cache = cache
-        self.calls += 1
-        return _parse(out["choices"][0]["message"]["content"] or "")
+                replies = forms.run(prompts)
+            except RuntimeError as exc:
+                raise LLMError(f"deal extraction: local LLM: {exc}") from None
+        self.calls += len(items)
+        return [_parse(text) for text in replies]
 
 
 class ServerForms:
@@ -151,6 +157,14 @@ class ScriptedForms:
             if key in sentence:
                 return form
         return {"deal": False}
+
+
+def fill_all(fill: FormFiller, items: Sequence[tuple[str, list[Money]]]) -> list[dict[str, Any]]:
+    """Each sentence's form, all at once where the filler can (`fill_many`), else in turn."""
+    many = getattr(fill, "fill_many", None)
+    if many is not None:
+        return list(many(items))
+    return [fill(sentence, amounts) for sentence, amounts in items]
 
 
 FILLERS: dict[str, Callable[[Settings], FormFiller]] = {

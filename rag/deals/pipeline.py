@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from rag.config import Settings
-from rag.deals.forms import get_form_filler
-from rag.deals.mentions import FormFiller, Mention, candidates, extract
+from rag.deals.forms import fill_all, get_form_filler
+from rag.deals.mentions import FormFiller, Mention, candidates, extract, user_prompt
+from rag.deals.money import Money
 from rag.deals.storage import DealStore, DealTable
 from rag.store import VectorStore
 from rag.types import Article
 
-WRITE_EVERY = 8  # articles per write: a kill loses at most this much reading
+# Articles are read in groups: the candidate sentences of a group are filled together (the
+# local model decodes several forms at once), then the group's mentions are written. A kill
+# loses at most one group's reading.
+GROUP_CANDIDATES = 24
+GROUP_ARTICLES = 64
 
 
 @dataclass
@@ -80,29 +86,31 @@ def update_deals(
     if todo:
         fill = fill or get_form_filler(settings)
         bar = _bar(len(todo), progress)
-        pending: list[tuple[str, str, list[Mention]]] = []
-        for n, article in enumerate(todo, 1):
-            found = extract(
-                article.id,
-                article.text,
-                _counting(fill, report),
-                published=_published(article),
-                outlet=article.source,
-                url=article.url,
-                title=article.title,
-            )
-            report.mentions += len(found)
-            pending.append((article.id, article.content_hash, found))
-            if len(pending) >= WRITE_EVERY:
-                deals.write(pending)
-                pending = []
-            report.read += 1
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(mentions=report.mentions)
-            if on_article:
-                on_article(n, len(todo))
-        deals.write(pending)
+        done_n = 0
+        for group in _groups(todo):
+            pending: list[tuple[str, str, list[Mention]]] = []
+            lookup = prefilled(fill, group, report)
+            for article in group:
+                found = extract(
+                    article.id,
+                    article.text,
+                    lookup,
+                    published=_published(article),
+                    outlet=article.source,
+                    url=article.url,
+                    title=article.title,
+                )
+                report.mentions += len(found)
+                pending.append((article.id, article.content_hash, found))
+            deals.write(pending)
+            for _ in group:
+                done_n += 1
+                report.read += 1
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(mentions=report.mentions)
+                if on_article:
+                    on_article(done_n, len(todo))
         if bar is not None:
             bar.close()
     table = DealTable(settings.index)
@@ -112,12 +120,41 @@ def update_deals(
     return report
 
 
-def _counting(fill: FormFiller, report: DealReport) -> FormFiller:
-    def counted(sentence, amounts):  # type: ignore[no-untyped-def]
-        report.candidates += 1
-        return fill(sentence, amounts)
+def _groups(articles: list[Article]) -> Iterator[list[Article]]:
+    """Runs of articles holding GROUP_CANDIDATES candidate sentences or more (or
+    GROUP_ARTICLES articles), so the model fills forms many at a time."""
+    group: list[Article] = []
+    count = 0
+    for article in articles:
+        group.append(article)
+        count += sum(1 for _ in candidates(article.text))
+        if count >= GROUP_CANDIDATES or len(group) >= GROUP_ARTICLES:
+            yield group
+            group, count = [], 0
+    if group:
+        yield group
 
-    return counted
+
+def prefilled(
+    fill: FormFiller, group: list[Article], report: DealReport | None = None
+) -> FormFiller:
+    """A filler that answers from forms filled together for every candidate of the group."""
+    report = report or DealReport()
+    items = [(a.text[s:e], amounts) for a in group for s, e, amounts in candidates(a.text)]
+    report.candidates += len(items)
+    forms = {
+        user_prompt(sentence, amounts): form
+        for (sentence, amounts), form in zip(items, fill_all(fill, items))
+    }
+
+    def lookup(sentence: str, amounts: list[Money]) -> dict[str, Any]:
+        key = user_prompt(sentence, amounts)
+        if key not in forms:  # not a candidate of the group: cannot happen, but stay correct
+            report.candidates += 1
+            forms[key] = fill(sentence, amounts)
+        return forms[key]
+
+    return lookup
 
 
 def count_candidates(articles: Iterable[Article]) -> int:
