@@ -110,10 +110,12 @@ class LocalForms:
         prompts = [(user_prompt(s, a), form_schema(s, a)) for s, a in items]
         with GENERATION_LOCK:
             forms = self._forms()
-            try:
-                replies = forms.run(prompts)
-            except RuntimeError as exc:
-                raise LLMError(f"deal extraction: local LLM: {exc}") from None
+        try:
+            # The lock is held one decode step at a time: the chat can answer while ingest
+            # fills a group of forms.
+            replies = forms.run(prompts, lock=GENERATION_LOCK)
+        except RuntimeError as exc:
+            raise LLMError(f"deal extraction: local LLM: {exc}") from None
         self.calls += len(items)
         return [_parse(text) for text in replies]
 

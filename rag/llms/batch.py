@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 _BATCH = 512  # tokens per llama_decode call, as the chat context uses
@@ -33,7 +35,8 @@ _USER_MARK = "\x00USER\x00"
 class FormBatch:
     """Greedy, grammar-constrained chat replies to one system prompt, `slots` at a time.
 
-    Not thread-safe: call it under `rag.llms.GENERATION_LOCK`, like every use of the model.
+    Not thread-safe: create it under `rag.llms.GENERATION_LOCK`, like every use of the model,
+    and pass the lock to `run`, which holds it one decode step at a time.
     """
 
     def __init__(
@@ -137,8 +140,16 @@ class FormBatch:
             raise RuntimeError("llama.cpp could not compile a form's grammar")
         return sampler
 
-    def run(self, prompts: Sequence[tuple[str, dict[str, Any]]]) -> list[str]:
-        """The reply to each (user message, JSON schema), in order."""
+    def run(
+        self,
+        prompts: Sequence[tuple[str, dict[str, Any]]],
+        lock: AbstractContextManager[Any] | None = None,
+    ) -> list[str]:
+        """The reply to each (user message, JSON schema), in order.
+
+        `lock` (the model's `GENERATION_LOCK`) is held for each decode step, not for the run.
+        """
+        lock = lock if lock is not None else contextlib.nullcontext()
         lc = self.lc
         replies: list[str] = [""] * len(prompts)
         waiting = list(range(len(prompts)))[::-1]  # popped from the end: first in, first out
@@ -147,44 +158,54 @@ class FormBatch:
         entries: list[tuple[int, int, int, int | None]] = []
         try:
             while waiting or live:
-                while waiting and free:  # start prompts in the free slots
-                    slot, index = free.pop(), waiting.pop()
-                    user, schema = prompts[index]
-                    suffix = self._tokens(user + self.tail)[:_BATCH]
-                    chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
-                    lc.llama_sampler_chain_add(chain, self._grammar(schema))
-                    lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_greedy())
-                    live[slot] = {
-                        "index": index,
-                        "chain": chain,
-                        "check": self._grammar(schema),
-                        "pos": len(self.prefix) + len(suffix),
-                        "text": b"",
-                        "n": 0,
-                    }
-                    lc.llama_memory_seq_rm(self.memory, slot, -1, -1)
-                    lc.llama_memory_seq_cp(self.memory, 0, slot, -1, -1)
-                    last = len(suffix) - 1
-                    entries += [
-                        (t, len(self.prefix) + i, slot, slot if i == last else None)
-                        for i, t in enumerate(suffix)
-                    ]
-                self._decode(entries, live)
-                entries = []
-                for slot, reply in list(live.items()):
-                    token = reply["next"]
-                    if lc.llama_vocab_is_eog(self.vocab, token) or reply["n"] >= self.max_tokens:
-                        replies[reply["index"]] = reply["text"].decode("utf-8", "replace").strip()
-                        self._end(slot, live.pop(slot))
-                        free.append(slot)
-                        continue
-                    reply["text"] += self.llama.detokenize([token])
-                    reply["n"] += 1
-                    entries.append((token, reply["pos"], slot, slot))
-                    reply["pos"] += 1
+                # One decode step at a time under the lock: a chat answer waiting for the
+                # model gets it between steps (a fraction of a second), not after the batch.
+                with lock:
+                    while waiting and free:  # start prompts in the free slots
+                        slot, index = free.pop(), waiting.pop()
+                        user, schema = prompts[index]
+                        suffix = self._tokens(user + self.tail)[:_BATCH]
+                        chain = lc.llama_sampler_chain_init(lc.llama_sampler_chain_default_params())
+                        lc.llama_sampler_chain_add(chain, self._grammar(schema))
+                        lc.llama_sampler_chain_add(chain, lc.llama_sampler_init_greedy())
+                        live[slot] = {
+                            "index": index,
+                            "chain": chain,
+                            "check": self._grammar(schema),
+                            "pos": len(self.prefix) + len(suffix),
+                            "text": b"",
+                            "n": 0,
+                        }
+                        lc.llama_memory_seq_rm(self.memory, slot, -1, -1)
+                        lc.llama_memory_seq_cp(self.memory, 0, slot, -1, -1)
+                        last = len(suffix) - 1
+                        entries += [
+                            (t, len(self.prefix) + i, slot, slot if i == last else None)
+                            for i, t in enumerate(suffix)
+                        ]
+                    self._decode(entries, live)
+                    entries = []
+                    for slot, reply in list(live.items()):
+                        token = reply["next"]
+                        if (
+                            lc.llama_vocab_is_eog(self.vocab, token)
+                            or reply["n"] >= self.max_tokens
+                        ):
+                            replies[reply["index"]] = (
+                                reply["text"].decode("utf-8", "replace").strip()
+                            )
+                            self._end(slot, live.pop(slot))
+                            free.append(slot)
+                            continue
+                        reply["text"] += self.llama.detokenize([token])
+                        reply["n"] += 1
+                        entries.append((token, reply["pos"], slot, slot))
+                        reply["pos"] += 1
+                time.sleep(0)  # let a thread waiting for the lock take it
         finally:
-            for slot in list(live):
-                self._end(slot, live.pop(slot))
+            with lock:
+                for slot in list(live):
+                    self._end(slot, live.pop(slot))
         return replies
 
     def _end(self, slot: int, reply: dict[str, Any]) -> None:
