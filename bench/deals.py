@@ -283,8 +283,9 @@ def main() -> None:
     for d in docs:
         for begin, end, amounts in candidates(d["text"]):
             sentence = d["text"][begin:end]
-            if user_prompt(sentence, amounts) not in cache:
-                todo[user_prompt(sentence, amounts)] = (sentence, amounts)
+            key = user_prompt(sentence, amounts)
+            if key not in cache:
+                todo[key] = (sentence, amounts)
     cache.update(zip(todo, model.fill_many(list(todo.values()))))
     calls += len(todo)
     found = {d["id"]: extract(d["id"], d["text"], fill) for d in docs}

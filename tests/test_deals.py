@@ -600,7 +600,8 @@ def test_the_real_model_finds_the_seed_deal(tmp_path: Path) -> None:
     settings = Settings.load(index=tmp_path / "index")
     (article,) = [a for a in load([str(ROOT / "corpus")]) if isinstance(a, Article)]
     # Filled as ingest fills them: all candidate sentences together, several at a time.
-    mentions = extract(article.id, article.text, prefilled(LocalForms(settings), [article]))
+    sentences = [(article.text[s:e], amounts) for s, e, amounts in candidates(article.text)]
+    mentions = extract(article.id, article.text, prefilled(LocalForms(settings), sentences))
     deals = [d for d in merge(mentions) if normalise(d.target) == "minimax"]
     assert len(deals) == 1, [(m.target, m.buyers) for m in mentions]
     (d,) = deals

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -693,10 +693,12 @@ def extract(
     outlet: str | None = None,
     url: str | None = None,
     title: str | None = None,
+    found: Iterable[tuple[int, int, list[Money]]] | None = None,
 ) -> list[Mention]:
-    """Every checked deal mention in one article's text."""
+    """Every checked deal mention in one article's text (`found`: its `candidates`, when the
+    caller has them already)."""
     mentions: list[Mention] = []
-    for start, end, amounts in candidates(text):
+    for start, end, amounts in candidates(text) if found is None else found:
         sentence = text[start:end]
         for fields in verify(fill(sentence, amounts), sentence, amounts, published):
             mentions.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -86,12 +86,12 @@ def update_deals(
     if todo:
         fill = fill or get_form_filler(settings)
         bar = _bar(len(todo), progress)
-        done_n = 0
         for group in _groups(todo):
+            sentences = [(a.text[s:e], amounts) for a, found in group for s, e, amounts in found]
+            lookup = prefilled(fill, sentences, report)
             pending: list[tuple[str, str, list[Mention]]] = []
-            lookup = prefilled(fill, group, report)
-            for article in group:
-                found = extract(
+            for article, found in group:
+                mentions = extract(
                     article.id,
                     article.text,
                     lookup,
@@ -99,18 +99,18 @@ def update_deals(
                     outlet=article.source,
                     url=article.url,
                     title=article.title,
+                    found=found,
                 )
-                report.mentions += len(found)
-                pending.append((article.id, article.content_hash, found))
+                report.mentions += len(mentions)
+                pending.append((article.id, article.content_hash, mentions))
             deals.write(pending)
             for _ in group:
-                done_n += 1
                 report.read += 1
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(mentions=report.mentions)
                 if on_article:
-                    on_article(done_n, len(todo))
+                    on_article(report.read, len(todo))
         if bar is not None:
             bar.close()
     table = DealTable(settings.index)
@@ -120,14 +120,18 @@ def update_deals(
     return report
 
 
-def _groups(articles: list[Article]) -> Iterator[list[Article]]:
-    """Runs of articles holding GROUP_CANDIDATES candidate sentences or more (or
-    GROUP_ARTICLES articles), so the model fills forms many at a time."""
-    group: list[Article] = []
+Candidates = list[tuple[int, int, list[Money]]]  # an article's `candidates`: start, end, amounts
+
+
+def _groups(articles: list[Article]) -> Iterator[list[tuple[Article, Candidates]]]:
+    """Runs of articles, each with its candidate sentences, holding GROUP_CANDIDATES candidates
+    or more (or GROUP_ARTICLES articles), so the model fills forms many at a time."""
+    group: list[tuple[Article, Candidates]] = []
     count = 0
     for article in articles:
-        group.append(article)
-        count += sum(1 for _ in candidates(article.text))
+        found = list(candidates(article.text))
+        group.append((article, found))
+        count += len(found)
         if count >= GROUP_CANDIDATES or len(group) >= GROUP_ARTICLES:
             yield group
             group, count = [], 0
@@ -136,15 +140,16 @@ def _groups(articles: list[Article]) -> Iterator[list[Article]]:
 
 
 def prefilled(
-    fill: FormFiller, group: list[Article], report: DealReport | None = None
+    fill: FormFiller,
+    sentences: Sequence[tuple[str, list[Money]]],
+    report: DealReport | None = None,
 ) -> FormFiller:
-    """A filler that answers from forms filled together for every candidate of the group."""
+    """A filler that answers from forms filled together for all these candidate sentences."""
     report = report or DealReport()
-    items = [(a.text[s:e], amounts) for a in group for s, e, amounts in candidates(a.text)]
-    report.candidates += len(items)
+    report.candidates += len(sentences)
     forms = {
         user_prompt(sentence, amounts): form
-        for (sentence, amounts), form in zip(items, fill_all(fill, items))
+        for (sentence, amounts), form in zip(sentences, fill_all(fill, sentences))
     }
 
     def lookup(sentence: str, amounts: list[Money]) -> dict[str, Any]:
