@@ -61,6 +61,15 @@ def _overlaps(a: tuple[int, int] | None, b: tuple[int, int]) -> bool:
     return a is not None and a[0] < b[1] and b[0] < a[1]
 
 
+def _names_at(name: str, m: Mention, text: str, gold: tuple[int, int]) -> bool:
+    """Whether the stored `name` stands at the annotated span: where the name occurs in the
+    sentence, or the "it" / "the company" it was resolved from (`Mention.refs`)."""
+    ref = m.refs.get(name)
+    if ref and _overlaps((m.start + ref["start"], m.start + ref["end"]), gold):
+        return True
+    return _overlaps(_span(name, m, text), gold)
+
+
 def _amount_matches(m: Mention, arg: dict[str, Any], text: str) -> bool:
     if not m.amount:
         return False
@@ -100,9 +109,9 @@ def score(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> dict[s
                 if slot == "amount":
                     hit = any(_amount_matches(m, arg, text) for m in mine)
                 elif slot == "buyer":
-                    hit = any(_overlaps(_span(n, m, text), gold) for m in mine for n in m.buyers)
+                    hit = any(_names_at(n, m, text, gold) for m in mine for n in m.buyers)
                 else:
-                    hit = any(m.target and _overlaps(_span(m.target, m, text), gold) for m in mine)
+                    hit = any(m.target and _names_at(m.target, m, text, gold) for m in mine)
                 recall[slot][0] += hit
                 recall[slot][1] += 1
                 if slot == "amount" or _named(arg):
@@ -124,15 +133,14 @@ def score(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> dict[s
             for name in m.buyers:
                 precision["buyer"][1] += 1
                 precision["buyer"][0] += any(
-                    arg["slot"] == "buyer"
-                    and _overlaps(_span(name, m, text), (arg["begin"], arg["end"]))
+                    arg["slot"] == "buyer" and _names_at(name, m, text, (arg["begin"], arg["end"]))
                     for arg in args
                 )
             if m.target:
                 precision["target"][1] += 1
                 precision["target"][0] += any(
                     arg["slot"] == "target"
-                    and _overlaps(_span(m.target, m, text), (arg["begin"], arg["end"]))
+                    and _names_at(m.target, m, text, (arg["begin"], arg["end"]))
                     for arg in args
                 )
             if m.amount:

@@ -19,12 +19,14 @@ from rag.config import Settings
 from rag.deals.forms import ScriptedForms
 from rag.deals.mentions import (
     Mention,
+    antecedent,
     candidates,
     checked_name,
     event_date,
     extract,
     is_source,
     named_target,
+    resolver,
     role_of,
     stage_of,
     verify,
@@ -254,6 +256,85 @@ def test_extract_gives_offsets_into_the_article() -> None:
     assert text[m.start : m.end] == m.sentence
     assert m.published == "2024-02-01" and m.outlet == "example.com"
     assert fill.seen == [m.sentence]  # the intro was never shown to the model
+
+
+# -- "it" and "the company" as buyers ----------------------------------------------------------
+
+_ATT = (
+    "AT&T Is Betting Big on Media\n"
+    "AT&T reported a drop in pay TV subscribers on Tuesday , and analyst Jane Smith of "
+    "Moody 's said in March that the U.S. market is saturated .\n"
+    "AT&T is not going to wait for its business to stagnate .\n"
+    "It already became the biggest pay TV provider in the U.S. after it bought DirecTV in "
+    "2015 .\n"
+    "In February , it agreed to sell its stake in GM East Africa to Isuzu ."
+)
+
+
+def test_it_stands_for_the_company_the_article_names_most() -> None:
+    title = _ATT.split("\n")[0]
+    at = _ATT.index("it bought")
+    assert antecedent(_ATT, at, title) == ("AT&T", _ATT.index("AT&T is not"))
+    # Names seen once (an analyst, a ratings firm) and places are no candidates.
+    assert antecedent("Jane Smith said it bought Veldt .", 15) is None
+    # A company in the reference's own sentence, named before, wins over the look-back.
+    text = "Veldt grew .\nVeldt sold chips .\nHarlow and Harlow staff said it bought Veldt ."
+    assert antecedent(text, text.index("it bought")) == ("Harlow", text.index("Harlow staff"))
+
+
+def test_a_buyer_named_only_as_it_is_filled_in_with_where_it_is_named() -> None:
+    title = _ATT.split("\n")[0]
+    start = _ATT.index("It already")
+    end = _ATT.index("\n", start)
+    sentence = _ATT[start:end]
+    (fields,) = verify(_form(buyers=[], target="DirecTV"), sentence, [], None,
+                       resolver(_ATT, start, end, title))  # fmt: skip
+    assert fields["buyers"] == ["AT&T"] and fields["by"]["buyers"] == "rule"
+    ref = fields["refs"]["AT&T"]
+    assert sentence[ref["start"] : ref["end"]] == "it" and ref["text"] == "it"
+    assert ref["context"] == "AT&T is not going to wait for its business to stagnate ."
+    # Without a resolver (or with no company to stand for) nothing is added.
+    (fields,) = verify(_form(buyers=[], target="DirecTV"), sentence, [], None)
+    assert fields["buyers"] == [] and fields["refs"] == {}
+
+
+def test_a_seller_named_as_it_is_no_buyer() -> None:
+    start = _ATT.index("In February")
+    sentence = _ATT[start:]
+    (fields,) = verify(_form(type="stake", buyers=["Isuzu"], target="GM East Africa"), sentence,
+                       [], None, resolver(_ATT, start, len(_ATT), None))  # fmt: skip
+    assert fields["buyers"] == ["Isuzu"] and fields["refs"] == {}
+
+
+def test_a_buyer_the_model_named_keeps_its_name_and_gains_the_reference() -> None:
+    text = ("Amazon Buys Whole Foods\nAmazon.com Inc. shares rose .\n"
+            "With its $ 13.7 billion acquisition of Whole Foods Market , Amazon.com Inc. has "
+            "changed retail .")  # fmt: skip
+    start = text.index("With")
+    sentence = text[start:]
+    (fields,) = verify(_form(buyers=["Amazon.com Inc."], target="Whole Foods Market", amount=1),
+                       sentence, find_money(sentence), None,
+                       resolver(text, start, len(text), "Amazon Buys Whole Foods"))  # fmt: skip
+    assert fields["buyers"] == ["Amazon.com Inc"] and fields["by"]["buyers"] == "model"
+    assert fields["refs"]["Amazon.com Inc"]["text"] == "its"
+    # "its" comes before the quote names Amazon: the sentence before is where it stands named.
+    assert fields["refs"]["Amazon.com Inc"]["context"] == "Amazon.com Inc. shares rose ."
+
+
+def test_extract_resolves_it_and_show_says_so() -> None:
+    fill = ScriptedForms({"DirecTV": _form(buyers=["it"], target="DirecTV")})
+    (m,) = extract("att", _ATT, fill, title=_ATT.split("\n")[0])
+    assert m.buyers == ["AT&T"] and m.refs["AT&T"]["text"] == "it"
+    from rag.deals.render import deal_detail
+
+    (deal,) = merge([m])
+    shown = deal_detail(deal)
+    assert "buyers AT&T (as “it”, named in: “AT&T is not going to wait" in shown
+    from rag.deals.answer import _passage
+
+    # The chat's source for the deal holds the sentence that names the buyer, then the quote.
+    assert _passage(deal).text.startswith("AT&T is not going to wait")
+    assert m.sentence in _passage(deal).text
 
 
 # -- merging ----------------------------------------------------------------------------------

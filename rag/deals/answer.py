@@ -206,8 +206,11 @@ def _passage(deal: Deal) -> Passage:
     main = next((m for m in deal.mentions if m.amount), deal.mentions[0])
     quotes: list[str] = []
     for m in [main, *deal.mentions]:
-        if m.sentence not in quotes:
-            quotes.append(m.sentence)
+        # A buyer the quote calls "it" is named in an earlier sentence: that sentence first.
+        named = [r["context"] for r in m.refs.values() if r.get("context")]
+        for quote in [*named, m.sentence]:
+            if quote not in quotes:
+                quotes.append(quote)
     return Passage(
         chunk_id=f"deal:{deal.id}",
         article_id=main.article_id,

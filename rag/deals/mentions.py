@@ -24,7 +24,7 @@ from rag.text import split_sentences
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "3"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "6"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "7"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -179,6 +179,9 @@ class Mention:
     url: str | None = None
     title: str | None = None
     by: dict[str, str] = field(default_factory=dict)  # field -> "model" or "rule"
+    # A party the sentence names only as "it" or "the company": name -> {"text": the words,
+    # "start"/"end": their offsets in the sentence, "context": the sentence that names it}.
+    refs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -527,6 +530,109 @@ def named_target(sentence: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# "it", "its" and "the company" stand for a company named before them. Where the words around
+# such a reference make it a deal's buyer ("it will acquire Whole Foods", "its $3 billion
+# acquisition of Jet.com"), the company it stands for is the buyer. Not for targets: in "Uber
+# bought it" the company is the previous sentence's startup, named once, while the article's
+# most named company there is Google (tried on SENTiVENT: the one such target came out wrong).
+_REF_NOUN = (
+    r"the\s+(?:company|firm|group|retailer|carrier|airline|bank|lender|insurer|drugmaker|"
+    r"automaker|carmaker|chipmaker|conglomerate|startup|start-up)"
+)
+_REF_BUYER = (
+    re.compile(
+        rf"\b(?P<ref>it|{_REF_NOUN})(?:\s*,[^,]{{0,80}},)?\s+{_AUX}"
+        rf"(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b(?!\s+by\b)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b(?P<ref>its|{_REF_NOUN}\s*['’]\s?s)\s+(?:[\w-]+\s+){{0,2}}{_MONEY_WORDS}"
+        rf"(?:{_DEAL_NOUN}|bid|offer|stakes?|investments?)\s+(?:of|for|in)\b",
+        re.IGNORECASE,
+    ),
+)
+_SELLING = re.compile(r"\b(?:sell|sells|sold|selling|sale|divest\w*|exit\w*)\s+$", re.IGNORECASE)
+# Capitalised words that start a name run but are not companies.
+_NOT_COMPANY = {
+    "the", "a", "an", "but", "and", "or", "in", "on", "at", "for", "as", "it", "its", "this",
+    "that", "these", "those", "he", "she", "they", "we", "i", "so", "also", "moreover",
+    "however", "still", "yet", "while", "after", "before", "when", "if", "with", "by", "from",
+    "to", "of", "shares", "according", "mr", "ms", "mrs", "dr", "u.s", "us", "u.k", "uk",
+    "america", "american", "europe", "european", "eu", "china", "chinese", "japan", "india",
+    "canada", "germany", "france", "britain", "british", "washington", "new", "wall",
+    "nasdaq", "nyse", "s&p", "dow", "zacks", "ceo", "cfo", "chief", "president", "analysts",
+    *(m[:3] for m in _MONTH_NAMES.split()), *_MONTH_NAMES.split(), "december", "dec",
+    *_WEEKDAYS, "today", "yesterday", "tomorrow", "q1", "q2", "q3", "q4", "tv", "ai", "ipo",
+    "gdp", "etf",
+}  # fmt: skip
+_NAME_RUN = re.compile(_PROPER.replace(r"\s+", r"[ \t]+"))  # a name does not cross a line
+LOOK_BACK = 2  # sentences before the reference's own where the company may be named
+
+
+def company_key(name: str) -> str:
+    """What two names of one company share: the first word, lower-cased ("Amazon.com Inc.",
+    "Amazon" -> "amazon")."""
+    first = name.split()[0].lower() if name.split() else ""
+    return re.sub(r"\.com$", "", first.strip(".,'’"))
+
+
+def _companies(text: str, start: int, end: int) -> Iterator[tuple[str, str, int]]:
+    """(name, its key: the first word lower-cased, offset) for each name run in text[start:end]."""
+    for m in _NAME_RUN.finditer(text, start, end):
+        words = m.group(1).split()
+        while words and words[0].lower().strip(".,'’") in _NOT_COMPANY:
+            words.pop(0)  # "The Boston-based company", "But Amazon"
+        if not words:
+            continue
+        name = re.sub(r"\s*['’]s$", "", " ".join(words)).strip(".,")
+        key = company_key(name)
+        if len(key) > 1 and key not in _NOT_COMPANY:
+            yield name, key, m.start(1) + m.group(1).find(words[0])
+
+
+def antecedent(text: str, at: int, title: str | None = None) -> tuple[str, int] | None:
+    """The company that "it" or "the company" at offset `at` of `text` most likely stands for,
+    with the offset where that name occurs; None when no company is a clear candidate.
+
+    The candidates are the names before `at` in its own sentence or, when none of those is a
+    company the article names twice, in the LOOK_BACK sentences before it; of those, the one
+    the article (with its title) has named most often so far wins (news names its subject
+    company again and again, a passing analyst or city once), the nearest on a tie. A name
+    seen only once is no candidate.
+    """
+    spans = split_sentences(text)
+    here = next((n for n, (s, e) in enumerate(spans) if s <= at < e), None)
+    if here is None:
+        return None
+    heading = list(_companies(title, 0, len(title))) if title else []
+    counts: dict[str, int] = {}
+    for _, key, _ in [*_companies(text, 0, at), *heading]:
+        counts[key] = counts.get(key, 0) + 1
+    for lo in (spans[here][0], spans[max(0, here - LOOK_BACK)][0]):
+        named = [
+            (counts.get(key, 0), offset, name)
+            for name, key, offset in _companies(text, lo, at)
+            if counts.get(key, 0) >= 2
+        ]
+        if named:
+            _, offset, name = max(named)
+            return name, offset
+    return None
+
+
+# Callable[[int], tuple[str, str] | None]: a reference's offset in the sentence -> the company
+# and the sentence naming it ("" for the reference's own).
+Resolver = Any
+
+
+def _ref(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> re.Match[str] | None:
+    for pattern in patterns:
+        m = pattern.search(sentence)
+        if m:
+            return m
+    return None
+
+
 def _pick(amounts: list[Money], number: Any) -> Money | None:
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= len(amounts):
         return amounts[number - 1]
@@ -549,11 +655,14 @@ def verify(
     sentence: str,
     amounts: list[Money],
     published: date | None,
+    resolve: Resolver | None = None,
 ) -> list[dict[str, Any]]:
     """Turn the model's form into checked fields, one dict per target (empty: not a deal).
 
     Names must occur in the sentence; the amount and valuation must be money spans the
-    parser found; the stage, round and event date come from rules.
+    parser found; the stage, round and event date come from rules. With `resolve` (a
+    reference's offset in the sentence -> the company it stands for and the sentence naming
+    it), a buyer the sentence names only as "it" or "the company" is filled in.
     """
     if not isinstance(form, dict) or form.get("deal") is not True:
         return []
@@ -604,6 +713,21 @@ def verify(
         and marked.lower() not in {b.lower() for b in buyers}
     ):
         target_text, target_by = marked, "rule"
+    refs: dict[str, dict[str, Any]] = {}
+    buyers_by = "model"
+    if resolve is not None:
+        # "it will acquire Whole Foods": the buyer is the company "it" stands for.
+        hit = _ref(sentence, _REF_BUYER)
+        if hit and _SELLING.search(sentence[: hit.start()]):
+            hit = None  # "agreed to sell its stake in GM East Africa": the seller
+        found = resolve(hit.start("ref")) if hit else None
+        if hit and found and not _same_company(found[0], target_text):
+            known = next((b for b in buyers if _same_company(b, found[0])), None)
+            if known or not buyers:
+                if known is None:
+                    buyers.append(found[0])
+                    buyers_by = "rule"
+                refs[known or found[0]] = _ref_record(hit, found[1])
     targets = [target_text] if target_text else []
     if target_text and re.search(r"\s+and\s+", target_text):
         parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
@@ -636,7 +760,8 @@ def verify(
             "stage": stage,
             "stage_cue": cue,
             "event_date": when.isoformat() if when else None,
-            "by": {"type": "model", "buyers": "model", "target": target_by, "stage": "rule"},
+            "by": {"type": "model", "buyers": buyers_by, "target": target_by, "stage": "rule"},
+            "refs": {k: v for k, v in refs.items() if k == target or k in buyers},
         }
         if lead:
             fields["by"]["lead"] = "model"
@@ -658,6 +783,36 @@ def verify(
             fields["by"]["event_date"] = "rule"
         out.append(fields)
     return out
+
+
+def _same_company(a: str | None, b: str | None) -> bool:
+    """Tell whether two names share their first word ("Amazon.com Inc." and "Amazon")."""
+    return bool(a and b) and company_key(a or "") == company_key(b or "")
+
+
+def _ref_record(hit: re.Match[str], context: str) -> dict[str, Any]:
+    return {
+        "text": hit.group("ref"),
+        "start": hit.start("ref"),
+        "end": hit.end("ref"),
+        "context": context,
+    }
+
+
+def resolver(text: str, start: int, end: int, title: str | None) -> Resolver:
+    """The `resolve` argument of `verify` for the sentence text[start:end] of an article."""
+
+    def resolve(offset: int) -> tuple[str, str] | None:
+        found = antecedent(text, start + offset, title)
+        if found is None:
+            return None
+        name, at = found
+        if start <= at < end:
+            return name, ""
+        where = next(((s, e) for s, e in split_sentences(text) if s <= at < e), None)
+        return name, text[where[0] : where[1]] if where else ""
+
+    return resolve
 
 
 def refresh_rules(m: Mention) -> Mention:
@@ -700,7 +855,8 @@ def extract(
     mentions: list[Mention] = []
     for start, end, amounts in candidates(text) if found is None else found:
         sentence = text[start:end]
-        for fields in verify(fill(sentence, amounts), sentence, amounts, published):
+        resolve = resolver(text, start, end, title)
+        for fields in verify(fill(sentence, amounts), sentence, amounts, published, resolve):
             mentions.append(
                 Mention(
                     article_id=article_id,

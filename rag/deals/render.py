@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import asdict
 
+from rag.deals.mentions import Mention
 from rag.deals.merge import Deal
 
 COLUMNS = (
@@ -101,6 +102,15 @@ def deals_table(deals: list[Deal]) -> str:
     return "\n".join(lines)
 
 
+def _as_written(name: str, m: Mention) -> str:
+    """A party, with the words that stand for it when the quote does not name it."""
+    ref = m.refs.get(name)
+    if not ref:
+        return name
+    said = f"{name} (as “{ref['text']}”"
+    return said + (f", named in: “{ref['context']}”)" if ref.get("context") else ")")
+
+
 def deal_detail(deal: Deal) -> str:
     """One deal with its conflicts and every mention's quote, outlet, date and offsets."""
     lines = [
@@ -140,7 +150,7 @@ def deal_detail(deal: Deal) -> str:
         lines.append(f"      “{m.sentence}”")
         fields = [f"type {m.type}", f"stage {m.stage}{cue}"]
         if m.buyers:
-            fields.append("buyers " + ", ".join(m.buyers))
+            fields.append("buyers " + ", ".join(_as_written(b, m) for b in m.buyers))
         if m.lead:
             fields.append(f"lead {m.lead}")
         if m.amount:
