@@ -56,6 +56,9 @@ DEAL_SENTENCES = [
     "Boeing 's reported bid for Embraer is a modest bump .",
     "By purchasing Whole Foods , Amazon has bought a well-known grocery brand .",
     "JetBlue Airways announces it will purchase Spirit Airlines, a combination.",
+    # Portfolio news that also states a deal.
+    "Ryan Cohen, who purchased a nearly 10% stake in Bed Bath & Beyond last March, sold off "
+    "all his shares.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -67,6 +70,11 @@ NOT_DEALS = [
     "Canha was acquired from the Mets ahead of the trade deadline by the Brewers.",  # sports
     "Rewards members get a free medium coffee from Lavazza with any purchase Friday.",  # a day
     "Tim Ryan of Ohio launched a bid for US Senate after Josh Mandel did.",  # an office
+    # Portfolio news: a holding that changed, a stock sale.
+    "Berkshire 's stake in Delta declined 8.3 percent to 55 million shares .",
+    "Holdings in American Airlines Group Inc. and Southwest Airlines Co. increased , while a "
+    "stake in Delta Air Lines Inc. was reduced .",
+    "In early May , Bezos sold nearly $ 1 billion of Amazon stock in his biggest stock sale .",
 ]
 
 
@@ -116,6 +124,23 @@ def test_a_deal_in_an_earlier_year_is_done() -> None:
     assert stage_of(s, date(2018, 5, 1)) == ("closed", "in 2014")
     assert stage_of(s, date(2014, 5, 1))[0] == "rumoured"  # the same year: the hedge stands
     assert stage_of(s)[0] == "rumoured"  # no article date: no year rule
+
+
+def test_regulators_are_no_party() -> None:
+    s = "The FCC said the merger of Harlow Systems and Quintel Games needs no review ."
+    (fields,) = verify(_form(type="merger", buyers=["FCC", "Harlow Systems"],
+                             target="Quintel Games"), s, [], None)  # fmt: skip
+    assert fields["buyers"] == ["Harlow Systems"]
+    s2 = "The merger could still be blocked by the Department of Justice , Trump said ."
+    assert verify(_form(type="merger", buyers=[], target="Department of Justice"), s2, [],
+                  None) == []  # fmt: skip
+    # A stored mention loses such a party when today's rules are applied to it.
+    from rag.deals.mentions import refresh_rules
+
+    m = Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="merger",
+                target="Department of Justice", buyers=["Trump"])  # fmt: skip
+    refreshed = refresh_rules(m)
+    assert refreshed.target is None and refreshed.buyers == ["Trump"]
 
 
 def test_stored_mentions_follow_todays_rules() -> None:

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "3"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "4"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "7"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -284,6 +284,36 @@ _SPORTS = re.compile(
 )
 
 
+# A report of how a holding changed ("Berkshire 's stake in Delta declined 8.3 percent",
+# "a holding in Southwest increased 10 percent") or of a stock sale ("Bezos sold nearly $ 1
+# billion of Amazon stock") is portfolio news, not a deal, unless the sentence states one
+# besides ("Cohen, who purchased a nearly 10% stake last March, sold off all his shares").
+_HOLDING_CHANGE = re.compile(
+    r"\b(?:stakes?|holdings?)\s+in\b[^;]{0,80}?\b(?:increased|decreased|declined|grew|fell|"
+    r"rose|dropped|shrank|was\s+(?:reduced|cut|trimmed|increased|raised|lowered))\b",
+    re.IGNORECASE,
+)
+_STOCK_SALE = re.compile(
+    r"\b(?:sold|sells|selling)\s+(?:about\s+|nearly\s+|some\s+|more\s+than\s+)?"
+    r"(?:\$\s?[\d.,]+\s*(?:million|billion|bn|m)?\s+)?(?:(?:of|in|on|worth\s+of)\s+)?"
+    r"(?:[\w.&'’-]+\s+){0,3}?(?:stock|shares)\b(?![^.;]{0,60}\bto\s+(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
+# Regulators and governments decide on deals; they are no party to them.
+_AUTHORITY = re.compile(
+    r"(?:the\s+)?(?:FCC|FTC|SEC|DOJ|CFIUS|CMA|EU|U\.?S\.?|United\s+States|Congress|"
+    r"(?:U\.?S\.?\s+)?(?:Department\s+of\s+Justice|Justice\s+Department)|European\s+Commission|"
+    r"Federal\s+(?:Trade|Communications)\s+Commission|Securities\s+and\s+Exchange\s+Commission|"
+    r"Competition\s+and\s+Markets\s+Authority|White\s+House)",
+    re.IGNORECASE,
+)
+
+
+def is_authority(name: str) -> bool:
+    """Tell whether `name` is a regulator or government ("FCC", "Department of Justice")."""
+    return bool(_AUTHORITY.fullmatch(name.strip()))
+
+
 def is_candidate(sentence: str) -> bool:
     """Tell whether the filter would give this sentence to the model today."""
     return any(True for _ in candidates(sentence))
@@ -299,6 +329,10 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
         sentence = text[start:end]
         if len(sentence) > MAX_SENTENCE_CHARS or _SPORTS.search(sentence):
             continue
+        if _HOLDING_CHANGE.search(sentence) or _STOCK_SALE.search(sentence):
+            rest = _STOCK_SALE.sub(" ", _HOLDING_CHANGE.sub(" ", sentence))
+            if not TRIGGER.search(rest):
+                continue  # portfolio news only, no deal besides ("purchased a 10% stake")
         if not TRIGGER.search(sentence) and not (
             WEAK.search(sentence) and _VENTURE.search(sentence)
         ):
@@ -677,6 +711,7 @@ def verify(
         if (
             checked
             and not is_source(checked, sentence)
+            and not is_authority(checked)
             and checked.lower() not in {b.lower() for b in buyers}
         ):
             buyers.append(checked)
@@ -687,7 +722,7 @@ def verify(
         buyers.insert(0, lead)
     target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
-    if target_text and is_source(target_text, sentence):
+    if target_text and (is_source(target_text, sentence) or is_authority(target_text)):
         target_text = None
     # A buyer the sentence puts on the other side becomes the target (or is dropped when the
     # model named one): in a funding round, the company raising the money ("MiniMax is
@@ -827,6 +862,11 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
+    m.buyers = [b for b in m.buyers if not is_authority(b)]
+    if m.lead and is_authority(m.lead):
+        m.lead = None
+    if m.target and is_authority(m.target):
+        m.target = None
     m.stage, m.stage_cue = stage_of(m.sentence, published)
     if m.type == "funding round":
         m.round = round_of(m.sentence)

@@ -97,7 +97,9 @@ class DealStore:
         for record in self._records({"kind": "mention"}):
             m = Mention.from_dict(json.loads(str(record["data"])))
             if is_candidate(m.sentence):
-                out.append(refresh_rules(m))
+                m = refresh_rules(m)
+                if m.buyers or m.target:  # not when the only party was a regulator
+                    out.append(m)
         return out
 
     def write(self, results: Sequence[tuple[str, str, list[Mention]]]) -> None:
