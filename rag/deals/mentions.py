@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -654,9 +654,9 @@ def antecedent(text: str, at: int, title: str | None = None) -> tuple[str, int] 
     return None
 
 
-# Callable[[int], tuple[str, str] | None]: a reference's offset in the sentence -> the company
-# and the sentence naming it ("" for the reference's own).
-Resolver = Any
+# A reference's offset in the sentence -> the company it stands for and the sentence naming it
+# ("" when that is the reference's own sentence), or None.
+Resolver = Callable[[int], "tuple[str, str] | None"]
 
 
 def _ref(sentence: str, patterns: tuple[re.Pattern[str], ...]) -> re.Match[str] | None:
