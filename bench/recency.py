@@ -19,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
 IMPLICIT = "(no time words)"
 SETTINGS = [(0.3, 8), (0.3, 31), (0.7, 8), (0.7, 31), (1.5, 8), (1.5, 31)]
@@ -30,9 +29,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     args = parser.parse_args()
 
-    from retrieval import QUESTIONS, load, measure
-
     import rag.retrieval as rr
+    from bench.retrieval import QUESTIONS, load, measure
     from rag.config import Settings
     from rag.timescope import TimeScope
 
