@@ -49,7 +49,9 @@ def refused_at(record: dict[str, Any], threshold: float) -> bool:
         window = None
         if scope:
             start, end = (dt.date.fromisoformat(scope[k]) for k in ("start", "end"))
-            window = TimeScope(scope["phrase"], start, end, bool(scope.get("soft")))
+            window = TimeScope(
+                scope["phrase"], start, end, bool(scope.get("soft")), bool(scope.get("implied"))
+            )
         published = [c.get("published") for c in record.get("citations") or []]
         evidence = {**evidence, "stale": predates_window(published, window) is not None}
     value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)

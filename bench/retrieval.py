@@ -1,9 +1,10 @@
 """Retrieval ablation: gold@1/5/10 on the answerable RealtimeQA questions, one mechanism at a time.
 
 Each row switches on one more mechanism of `rag.retrieval.Retriever` (time scope, window search,
-preamble sentences) and reports how often a passage among the top 1/5/10 holds a
-gold answer, over the 200 answerable questions, with the spread over the set's weeks (as-of
-dates) and by whether the question names a time scope. Writes bench/results/retrieval.json.
+preamble sentences, recent news for questions without time words) and reports how often a
+passage among the top 1/5/10 holds a gold answer, over the 200 answerable questions, with
+the spread over the set's weeks (as-of dates) and by whether the question names a time
+scope. Writes bench/results/retrieval.json.
 
     .venv/bin/python bench/retrieval.py --index DIR [--questions FILE]
 
@@ -33,6 +34,7 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
         dict(
             window_weight=0.0,
             soft_weight=0.0,
+            implied_weight=0.0,
             window_search=False,
             split_preamble=False,
             window_min_share=0.0,
@@ -42,6 +44,7 @@ ABLATION: list[tuple[str, dict[str, Any]]] = [
     ("+ date gain only for passages half as similar as the best", dict(window_min_share=0.5)),
     ("+ dense search inside the window", dict(window_search=True)),
     ("+ preamble sentences as extra queries", dict(split_preamble=True)),
+    ("+ recent news for questions without time words", dict(implied_weight=1.5)),
 ]
 
 

@@ -354,6 +354,7 @@ def _scope_dict(scope: TimeScope | None) -> dict[str, Any] | None:
         "start": scope.start.isoformat(),
         "end": scope.end.isoformat(),
         "soft": scope.soft,
+        "implied": scope.implied,
     }
 
 
@@ -367,8 +368,9 @@ _LOWER_FIRST = {
 def predates_window(published: Sequence[str | None], scope: TimeScope | None) -> dt.date | None:
     """The newest of the cited sources' dates when every one of them predates the question's
     window ("this week" answered from a 2014 article); None when any is undated (it may be from
-    the window), is inside it, or there is no window or no source."""
-    if scope is None or not published:
+    the window), is inside it, or there is no window (or only an implied one: the question did
+    not ask about a time) or no source."""
+    if scope is None or scope.implied or not published:
         return None
     days = [published_day(p) for p in published]
     if any(d is None for d in days):

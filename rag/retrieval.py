@@ -32,6 +32,12 @@ DUPLICATE_JACCARD = 0.5  # word 5-gram overlap above which two passages count as
 # Chosen on the 2023 dev set's gold@5 (docs/benchmarks.md, retrieval ablation).
 WINDOW_WEIGHT = 3.0
 SOFT_WINDOW_WEIGHT = 0.7
+# A question with no time words still leans to the last IMPLIED_DAYS before the as-of date, at
+# IMPLIED_WEIGHT: news questions are mostly about the latest news. Chosen on the same gold@5
+# (bench/retrieval.py, the "recent news for questions without time words" row).
+IMPLIED_WEIGHT = 1.5
+IMPLIED_DAYS = 8
+IMPLIED_PHRASE = "(no time words: recent news)"
 WINDOW_MIN_SHARE = 0.5  # ... when its similarity is at least this share of the best candidate's
 UNDATED_SHARE = 0.5  # an undated article gets this share of the in-window gain: usable, not first
 _WORD = re.compile(r"\w+")
@@ -146,16 +152,18 @@ def time_factor(
     scope: TimeScope | None,
     weight: float = WINDOW_WEIGHT,
     soft_weight: float = SOFT_WINDOW_WEIGHT,
+    implied_weight: float = IMPLIED_WEIGHT,
 ) -> float:
     """Return the factor by which a passage's fused score grows for a question with a scope.
 
-    Inside the window: 1 + weight. Before it, the gain decays with the days before the window's
+    Inside the window: 1 + weight (`soft_weight` for a soft scope, `implied_weight` for one
+    the question does not state). Before it, the gain decays with the days before the window's
     start, on the window's own scale (a day late for "this week" costs more than for "this
     year"). Undated articles get a share of the gain; with no scope every factor is 1.
     """
     if scope is None:
         return 1.0
-    w = soft_weight if scope.soft else weight
+    w = implied_weight if scope.implied else soft_weight if scope.soft else weight
     day = published_day(published)
     if day is None:
         return 1.0 + UNDATED_SHARE * w
@@ -190,6 +198,8 @@ class Retriever:
         # Knobs of the ranking, one per mechanism, so bench/retrieval.py can switch each off.
         self.window_weight = WINDOW_WEIGHT
         self.soft_weight = SOFT_WINDOW_WEIGHT
+        self.implied_weight = IMPLIED_WEIGHT
+        self.implied_days = IMPLIED_DAYS
         self.window_search = True
         self.window_min_share = WINDOW_MIN_SHARE
         self.split_preamble = True
@@ -214,11 +224,12 @@ class Retriever:
 
         Dense and keyword candidates are fused by reciprocal rank. A question with a time scope
         ("this week", "in 2023", "recently"; `time_scope`) also searches its window, and
-        passages published inside the window outrank those before it (`time_factor`); `recent`
-        False ignores the scope, True treats a question without one as asking about the last
-        week. A question with a preamble ("X died this week. Which office...?") also searches
-        with each of its sentences. Near-duplicate passages collapse into one. `score` is the
-        final score, `similarity` the passage's cosine similarity to the query.
+        passages published inside the window outrank those before it (`time_factor`). A
+        question without one leans, more mildly, to the last `implied_days` (`scope_of`).
+        `recent` False ignores dates, True treats a question without time words as asking
+        about the last week. A question with a preamble ("X died this week. Which office...?")
+        also searches with each of its sentences. Near-duplicate passages collapse into one.
+        `score` is the final score, `similarity` the passage's cosine similarity to the query.
         """
         filters = filters or Filters()
         as_of = filters.effective_as_of
@@ -261,7 +272,9 @@ class Retriever:
         for cid, score in scores.items():
             p = by_id[cid]
             if p.similarity >= self.window_min_share * top_similarity:
-                score *= time_factor(p.published, scope, self.window_weight, self.soft_weight)
+                score *= time_factor(
+                    p.published, scope, self.window_weight, self.soft_weight, self.implied_weight
+                )
             ranked.append(replace(p, score=score))
         ranked.sort(key=lambda p: -p.score)
         per_article: dict[str, int] = {}
@@ -285,12 +298,20 @@ class Retriever:
         return out
 
     def scope_of(self, query: str, as_of: dt.date, recent: bool | None = None) -> TimeScope | None:
-        """The time window `query` asks about (see `retrieve` for `recent`)."""
+        """The time window `query` asks about (see `retrieve` for `recent`).
+
+        A question with no time words gets an `implied` soft window over the last
+        `implied_days` (none when `implied_weight` is 0): it ranks, it never makes an answer
+        stale.
+        """
         if recent is False:
             return None
         scope = time_scope(query, as_of)
         if scope is None and recent:
             scope = TimeScope("recent", as_of - dt.timedelta(days=8), as_of)
+        if scope is None and self.implied_weight > 0:
+            start = as_of - dt.timedelta(days=self.implied_days)
+            scope = TimeScope(IMPLIED_PHRASE, start, as_of, soft=True, implied=True)
         return scope
 
     def sub_queries(self, query: str) -> list[str]:

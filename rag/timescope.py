@@ -68,13 +68,16 @@ class TimeScope:
     """A window of publication dates a question is about, and the words that set it.
 
     `soft` scopes ("recently", "latest") prefer new articles; named ones ("this week", "in
-    2023") are periods an answer's source should fall in.
+    2023") are periods an answer's source should fall in. An `implied` scope is one the
+    question does not state: news questions with no time words are mostly about the latest
+    news, so retrieval leans to it, but no answer is called stale for falling outside it.
     """
 
     phrase: str
     start: dt.date
     end: dt.date
     soft: bool = False
+    implied: bool = False
 
     def contains(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
