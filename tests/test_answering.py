@@ -262,6 +262,8 @@ def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: S
     c, _ = answerer(settings, "Moonshot AI raised over $1 billion [2].")
     timeless = c.ask("Which startup raised over $1 billion?", filters=AS_OF)
     assert timeless.text.startswith("Moonshot") and not timeless.evidence["stale"]
+    # Its implied window (recent news ranks first) is not one the answer must fall in.
+    assert timeless.scope and timeless.scope["implied"]
 
 
 def test_a_question_about_this_week_reads_no_older_source_when_one_is_from_the_week(

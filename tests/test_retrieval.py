@@ -7,10 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from rag.answering import predates_window
 from rag.config import Settings
 from rag.embeddings import FakeEmbedder
 from rag.ingest import ingest
-from rag.retrieval import Filters, Retriever, asks_for_recent, collapse_duplicates, parse_date
+from rag.retrieval import (
+    Filters,
+    Retriever,
+    asks_for_recent,
+    collapse_duplicates,
+    parse_date,
+    time_factor,
+)
 from rag.types import Passage
 from tests.conftest import write_jsonl
 
@@ -100,6 +108,35 @@ def test_recency_questions_prefer_articles_near_the_as_of_date(retriever: Retrie
     assert asks_for_recent("What did the council approve this week?")
     assert asks_for_recent("Who is the latest winner?")
     assert not asks_for_recent("Who founded MiniMax?")
+
+
+@pytest.mark.parametrize("question", ["bridge budget approved", "council bridge vote"])
+def test_questions_without_time_words_lean_to_recent_news(retriever: Retriever, question: str):
+    as_of = Filters(as_of=dt.date(2023, 11, 16))
+    got = retriever.retrieve(question, k=4, filters=as_of)
+    assert got[0].url == "https://example.com/story-3"  # published the day before
+    assert "https://example.com/story-4" in urls(got)[:3]  # undated: usable, not first
+    assert "https://example.com/story-1" in urls(got)  # old news is still found
+    retriever.implied_weight = 0.0  # the lean off: the October article is first
+    assert retriever.retrieve(question, k=4, filters=as_of)[0].url == "https://example.com/story-1"
+
+
+def test_the_implied_window_is_the_last_days_and_milder_than_a_named_one(retriever: Retriever):
+    as_of = dt.date(2023, 11, 16)
+    implied = retriever.scope_of("Who won the vote?", as_of)
+    assert implied is not None and implied.implied and implied.soft
+    assert (implied.start, implied.end) == (as_of - dt.timedelta(days=8), as_of)
+    named = retriever.scope_of("Who won the vote this week?", as_of)
+    assert named is not None and not named.implied and not named.soft
+    assert retriever.scope_of("Who won the vote?", as_of, recent=False) is None
+    fresh, old = "2023-11-15", "2023-09-01"
+    assert time_factor(fresh, implied) > time_factor(old, implied) > 1.0 - 1e-9
+    assert time_factor(fresh, implied) < time_factor(fresh, named)
+    # Nothing in it makes an answer stale, however old its sources.
+    assert predates_window(["2014-05-23"], implied) is None
+    assert predates_window(["2014-05-23"], named) == dt.date(2014, 5, 23)
+    retriever.implied_weight = 0.0
+    assert retriever.scope_of("Who won the vote?", as_of) is None
 
 
 def test_near_duplicate_passages_collapse_into_the_best_ranked(
