@@ -159,14 +159,16 @@ def time_factor(
     Inside the window: 1 + weight (`soft_weight` for a soft scope, `implied_weight` for one
     the question does not state). Before it, the gain decays with the days before the window's
     start, on the window's own scale (a day late for "this week" costs more than for "this
-    year"). Undated articles get a share of the gain; with no scope every factor is 1.
+    year"). Undated articles get a share of the gain (none from an implied window); with no
+    scope every factor is 1.
     """
     if scope is None:
         return 1.0
     w = implied_weight if scope.implied else soft_weight if scope.soft else weight
     day = published_day(published)
     if day is None:
-        return 1.0 + UNDATED_SHARE * w
+        # Nothing shows an undated article is recent news: an implied window leaves it as it is.
+        return 1.0 if scope.implied else 1.0 + UNDATED_SHARE * w
     gap = scope.days_before(day)
     return 1.0 + w * math.exp(-gap / max(3.0, scope.length / 2))
 
