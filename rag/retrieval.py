@@ -227,7 +227,8 @@ class Retriever:
         Dense and keyword candidates are fused by reciprocal rank. A question with a time scope
         ("this week", "in 2023", "recently"; `time_scope`) also searches its window, and
         passages published inside the window outrank those before it (`time_factor`). A
-        question without one leans, more mildly, to the last `implied_days` (`scope_of`).
+        question without one leans to the last `implied_days`, less than a named period does
+        (`scope_of`).
         `recent` False ignores dates, True treats a question without time words as asking
         about the last week. A question with a preamble ("X died this week. Which office...?")
         also searches with each of its sentences. Near-duplicate passages collapse into one.
