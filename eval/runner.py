@@ -20,7 +20,7 @@ from typing import Any
 
 from eval.metrics import RETRIEVE_K, score
 from eval.questions import Question
-from rag.config import Settings
+from rag.config import SETTINGS, Settings
 from rag.store import directory_lock
 
 RESULTS = "results.jsonl"
@@ -116,6 +116,14 @@ def _append(path: Path, record: dict[str, Any]) -> None:
         fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def _same_config(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Tell whether a record's config is this run's; a setting added since the record was made
+    matches when this run leaves it at its default."""
+    defaults = {s.name: s.default for s in SETTINGS}
+    filled = {k: defaults[k] for k in new if k not in old and k in defaults}
+    return {**filled, **old} == new
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any]) -> str:
@@ -265,7 +273,7 @@ def _resume(
     """
     existing = read_results(path, repair=True)
     for rec in existing:
-        if rec.get("config") != config:
+        if not _same_config(rec.get("config") or {}, config):
             diffs = _differences(rec.get("config") or {}, config)
             raise EvalError(
                 f"{path} holds results made with other settings ({diffs}): "

@@ -216,7 +216,7 @@ class Answerer:
         sources = format_sources(used, [sanitize(text) for text in texts], as_of)
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         raw, first, usage, probs = yield from self._generate(inputs, t0)
-        checked = check(raw, used)
+        checked = check(raw, used, standalone)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
             standalone, raw, checked, used, texts, probs, stale=stale_since is not None

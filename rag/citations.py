@@ -78,6 +78,57 @@ def claims(sentence: str) -> tuple[set[str], set[str]]:
     return numbers, names
 
 
+def asked_names(sentence: str, question: str) -> tuple[set[str], list[list[str]], set[str]]:
+    """The names of an answer sentence that it repeats from the question, and how to check them.
+
+    Returns the repeated names (lower-cased, as `claims` gives them); their groups: runs of
+    consecutive capitalised words of the sentence made only of the question's words ("Xi
+    Jinping", "Queen Camilla", "Nobel Peace Prize"); and the opening word when it is a plain
+    word of the question, capitalised only because it opens the sentence ("Tributes were
+    held..." for "Tribute events were held..."), which is no name at all.
+    """
+    asked = {w.lower() for w in _WORD.findall(question)}
+    asked |= {w.rstrip("s") for w in asked} | {w + "s" for w in asked}
+    _, names = claims(sentence)
+    repeated = {n for n in names if n in asked}
+    opening: set[str] = set()
+    plain = _MARKER.sub("", sentence)
+    groups: list[list[str]] = []
+    run: list[str] = []
+    for i, m in enumerate(_WORD.finditer(plain)):
+        w = m.group().strip("'’-")
+        key = w.lower().removesuffix("'s").removesuffix("’s")
+        if i == 0 and key in repeated and w.lower() in _lower_words(question):
+            repeated.discard(key)
+            opening.add(key)
+            continue
+        if key in repeated:
+            run.append(key)
+            continue
+        if run:
+            groups.append(run)
+        run = []
+    if run:
+        groups.append(run)
+    return repeated, groups, opening
+
+
+def _lower_words(question: str) -> set[str]:
+    """The question's words written in lower case (its opening word too), with their plurals
+    and singulars ("tribute events")."""
+    found = _WORD.findall(question)
+    words = {w for w in found if w.islower()} | {w.lower() for w in found[:1]}
+    return words | {w + "s" for w in words} | {w.rstrip("s") for w in words}
+
+
+def groups_supported(groups: list[list[str]], source: str) -> bool:
+    """Tell whether a source holds at least half of the words of every group of names an answer
+    repeats from the question ("Xi" for "Xi Jinping", not "Prize" alone for "Nobel Peace
+    Prize")."""
+    lowered = source.lower()
+    return all(2 * sum(1 for w in g if w in lowered) >= len(g) for g in groups)
+
+
 def _norm_number(n: str) -> str:
     return n.replace(",", "").rstrip(".")
 
@@ -188,8 +239,21 @@ def _text(passages: Sequence[Passage], numbers: Sequence[int]) -> str:
     return "\n".join(f"{passages[n - 1].title}\n{passages[n - 1].text}" for n in numbers)
 
 
-def check(text: str, passages: Sequence[Passage]) -> Checked:
-    """Check an answer's citations against the passages it was given (numbered from 1)."""
+def _holds(wanted: tuple[set[str], set[str], list[list[str]]], source: str) -> bool:
+    """Tell whether a source states a sentence's numbers and own names, and half of each group
+    of names it repeats from the question."""
+    numbers, names, groups = wanted
+    return supports(numbers, names, source) and groups_supported(groups, source)
+
+
+def check(text: str, passages: Sequence[Passage], question: str | None = None) -> Checked:
+    """Check an answer's citations against the passages it was given (numbered from 1).
+
+    With the `question`, names the answer repeats from it are checked more loosely than the
+    answer's own: a source need hold only half of each such name ("Xi Jinping met with Joe
+    Biden in San Francisco [1]" is supported by a source that says "Xi" and "Biden"), since
+    the question already said them; every other name and number must be in the source.
+    """
     result = Checked(text="")
     quotes: dict[int, tuple[int, str, int, int]] = {}  # number -> (score, quote, start, end)
     flagged: set[int] = set()
@@ -197,16 +261,22 @@ def check(text: str, passages: Sequence[Passage]) -> Checked:
     for sentence, cited in _sentences(text):
         valid = [n for n in cited if 1 <= n <= len(passages)]
         numbers, names = claims(sentence)
+        repeated: set[str] = set()
+        groups: list[list[str]] = []
+        if question:
+            repeated, groups, opening = asked_names(sentence, question)
+            names -= opening
         has_claims = bool(numbers or names)
-        if has_claims and not (valid and supports(numbers, names, _text(passages, valid))):
+        wanted = (numbers, names - repeated, groups)
+        if has_claims and not (valid and _holds(wanted, _text(passages, valid))):
             # Uncited, or cited to a source that does not state it (small models often cite
             # the wrong number): cite the first source that states all of it instead.
             for n in range(1, len(passages) + 1):
-                if supports(numbers, names, _text(passages, [n])):
+                if _holds(wanted, _text(passages, [n])):
                     valid = [n]
                     break
         if valid:
-            if has_claims and not supports(numbers, names, _text(passages, valid)):
+            if has_claims and not _holds(wanted, _text(passages, valid)):
                 result.unsupported.append(_MARKER.sub("", sentence).strip())
                 flagged.update(valid)
             elif has_claims:

@@ -122,3 +122,43 @@ def test_claim_cited_to_the_wrong_source_is_cited_to_the_one_that_states_it():
     out = check("MiniMax was founded by Yan Junjie in December 2021 [1].", PASSAGES)
     assert out.text == "MiniMax was founded by Yan Junjie in December 2021 [2]."
     assert out.unsupported == [] and [c.number for c in out.citations] == [2]
+
+
+APEC = passage(
+    3, "At APEC in San Francisco, Xi and Biden agreed to resume military talks.", start=0
+)
+BOOKER = passage(
+    4, "Bulgarian author Georgi Gospodinov won the Booker Prize for 'Time Shelter'.", start=0
+)
+
+
+def test_names_repeated_from_the_question_need_only_half_their_words_in_the_source():
+    answer = "Xi Jinping met with Joe Biden in San Francisco [1]."
+    question = "Where did Chinese leader Xi Jinping meet Joe Biden this week?"
+    assert check(answer, [APEC]).unsupported  # without the question: "Jinping", "Joe"
+    out = check(answer, [APEC], question)
+    assert out.unsupported == [] and out.supported_claims == 1
+    assert out.citations[0].supported
+
+
+def test_the_answers_own_names_still_need_every_word_in_the_source():
+    question = "Where did Xi Jinping meet Joe Biden this week?"
+    out = check("Xi Jinping met Joe Biden in Los Angeles [1].", [APEC], question)
+    assert out.unsupported == ["Xi Jinping met Joe Biden in Los Angeles."]
+
+
+def test_a_name_from_the_question_that_the_source_lacks_is_still_unsupported():
+    # "Prize" alone is a third of "Nobel Peace Prize": the source is about another prize.
+    question = "Who won this year's Nobel Peace Prize?"
+    out = check("Georgi Gospodinov won the Nobel Peace Prize [1].", [BOOKER], question)
+    assert out.unsupported and not out.citations[0].supported
+
+
+def test_a_plain_word_of_the_question_opening_the_answer_is_no_name():
+    carter = passage(5, "Plains, Georgia, welcomed mourners for Rosalynn Carter.", start=0)
+    question = "Tribute events were held for Rosalynn Carter this week in which state?"
+    answer = "Tributes were held for Rosalynn Carter in Georgia [1]."
+    assert check(answer, [carter]).unsupported  # "Tributes" read as a name
+    assert check(answer, [carter], question).unsupported == []
+    # An opening word the question does not have is still a name to check.
+    assert check("Memorials were held in Georgia [1].", [carter], question).unsupported

@@ -186,6 +186,22 @@ def test_changed_settings_error_clearly_or_start_fresh(cli, files):
     assert [r["config"]["top_k"] for r in _results(files["out"])] == [3, 3]
 
 
+def test_records_made_before_a_setting_existed_resume_at_its_default(cli, files):
+    args = ["eval", files["questions"], "--corpus", files["corpus"], "--out", files["out"]]
+    assert cli(*args, "--limit", "1").exit_code == 0
+    results = files["out"] / "results.jsonl"
+    records = _results(files["out"])
+    for r in records:
+        del r["config"]["refusal_threshold"]  # as written before the setting was added
+    results.write_text("".join(json.dumps(r) + "\n" for r in records))
+    resumed = cli(*args, "--limit", "2")
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming: 1 of 2 questions already scored" in resumed.output
+    changed = cli(*args, "--refusal-threshold", "0.3", "--limit", "2")
+    assert changed.exit_code == 1
+    assert "refusal_threshold: None there, 0.3 now" in changed.output
+
+
 def test_errors_are_recorded_counted_and_asked_again(files, settings: Settings):
     ingest([str(files["corpus"])], settings)
     questions = load_questions(files["questions"])[:3]
