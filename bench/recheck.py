@@ -15,7 +15,6 @@ seconds this way, on the same answers.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import statistics
 import sys
@@ -25,21 +24,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.refusal import refused_at, scope_window  # noqa: E402
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
 from rag.refusal import decide_refusal, gather_evidence  # noqa: E402
-from rag.timescope import TimeScope  # noqa: E402
 from rag.types import Passage  # noqa: E402
-
-
-def _window(scope: dict[str, Any] | None) -> TimeScope | None:
-    if not scope:
-        return None
-    start, end = (dt.date.fromisoformat(scope[k]) for k in ("start", "end"))
-    return TimeScope(
-        scope["phrase"], start, end, bool(scope.get("soft")), bool(scope.get("implied"))
-    )
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -59,7 +49,8 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     shown = [p["shown"] for p in record["passages"]]
     question = answer.get("standalone_question") or record["question"]
     checked = check(raw, passages, question)
-    stale = predates_window([c.published for c in checked.citations], _window(answer.get("scope")))
+    published = [c.published for c in checked.citations]
+    stale = predates_window(published, scope_window(answer.get("scope")))
     evidence = gather_evidence(
         question,
         raw,
@@ -82,11 +73,10 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
 
 
 def as_run(record: dict[str, Any], threshold: float) -> dict[str, Any]:
-    """The record's outcome as its run decided it, replayed at `threshold` on the support it
-    stored (the run's own check)."""
+    """The record's outcome as its run decided it, replayed at `threshold` with the run's own
+    check (`bench/refusal.py`'s `refused_at`)."""
     scores = record["scores"]
-    evidence = record["answer"].get("evidence") or {}
-    refused = bool(scores["refused"]) or evidence.get("support", 1.0) < threshold
+    refused = refused_at(record, threshold)
     return {
         "refused": refused,
         "correct": bool(scores["correct"]) and not refused,

@@ -37,6 +37,16 @@ from rag.timescope import TimeScope  # noqa: E402
 THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
 
 
+def scope_window(scope: dict[str, Any] | None) -> TimeScope | None:
+    """The question's time window as a record stores it (`_scope_dict`), or None."""
+    if not scope:
+        return None
+    start, end = (dt.date.fromisoformat(scope[k]) for k in ("start", "end"))
+    return TimeScope(
+        scope["phrase"], start, end, bool(scope.get("soft")), bool(scope.get("implied"))
+    )
+
+
 def refused_at(record: dict[str, Any], threshold: float) -> bool:
     """Whether today's refusal rule refuses this record's answer at `threshold`: the run
     refused it, or `rag.refusal.support` on its stored evidence is below the threshold (the
@@ -45,14 +55,8 @@ def refused_at(record: dict[str, Any], threshold: float) -> bool:
     answer = record.get("answer") or {}
     evidence = answer.get("evidence") or {}
     if "topic" in evidence and "stale" not in evidence:
-        scope = answer.get("scope")
-        window = None
-        if scope:
-            start, end = (dt.date.fromisoformat(scope[k]) for k in ("start", "end"))
-            window = TimeScope(
-                scope["phrase"], start, end, bool(scope.get("soft")), bool(scope.get("implied"))
-            )
         published = [c.get("published") for c in record.get("citations") or []]
+        window = scope_window(answer.get("scope"))
         evidence = {**evidence, "stale": predates_window(published, window) is not None}
     value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
     return bool(record["scores"]["refused"]) or value < threshold

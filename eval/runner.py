@@ -118,11 +118,13 @@ def _append(path: Path, record: dict[str, Any]) -> None:
         os.fsync(fh.fileno())
 
 
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
 def _same_config(old: dict[str, Any], new: dict[str, Any]) -> bool:
     """Tell whether a record's config is this run's; a setting added since the record was made
     matches when this run leaves it at its default."""
-    defaults = {s.name: s.default for s in SETTINGS}
-    filled = {k: defaults[k] for k in new if k not in old and k in defaults}
+    filled = {k: _DEFAULTS[k] for k in new if k not in old and k in _DEFAULTS}
     return {**filled, **old} == new
 
 

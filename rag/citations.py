@@ -74,12 +74,20 @@ def claims(sentence: str) -> tuple[set[str], set[str]]:
         w = m.group().strip("'’-")
         if not w or not w[0].isupper() or w in NOT_NAMES:
             continue
-        names.add(w.lower().removesuffix("'s").removesuffix("’s"))
+        names.add(_name_key(w))
     return numbers, names
 
 
-def asked_names(sentence: str, question: str) -> tuple[set[str], list[list[str]], set[str]]:
-    """The names of an answer sentence that it repeats from the question, and how to check them.
+def _name_key(word: str) -> str:
+    """A name as `claims` gives it: lower-cased, without a possessive 's."""
+    return word.lower().removesuffix("'s").removesuffix("’s")
+
+
+def asked_names(
+    sentence: str, names: set[str], question: str
+) -> tuple[set[str], list[list[str]], set[str]]:
+    """Of a sentence's `names` (from `claims`), those it repeats from the question, and how to
+    check them.
 
     Returns the repeated names (lower-cased, as `claims` gives them); their groups: runs of
     consecutive capitalised words of the sentence made only of the question's words ("Xi
@@ -89,7 +97,6 @@ def asked_names(sentence: str, question: str) -> tuple[set[str], list[list[str]]
     """
     asked = {w.lower() for w in _WORD.findall(question)}
     asked |= {w.rstrip("s") for w in asked} | {w + "s" for w in asked}
-    _, names = claims(sentence)
     repeated = {n for n in names if n in asked}
     opening: set[str] = set()
     plain = _MARKER.sub("", sentence)
@@ -97,7 +104,7 @@ def asked_names(sentence: str, question: str) -> tuple[set[str], list[list[str]]
     run: list[str] = []
     for i, m in enumerate(_WORD.finditer(plain)):
         w = m.group().strip("'’-")
-        key = w.lower().removesuffix("'s").removesuffix("’s")
+        key = _name_key(w)
         if i == 0 and key in repeated and w.lower() in _lower_words(question):
             repeated.discard(key)
             opening.add(key)
@@ -264,7 +271,7 @@ def check(text: str, passages: Sequence[Passage], question: str | None = None) -
         repeated: set[str] = set()
         groups: list[list[str]] = []
         if question:
-            repeated, groups, opening = asked_names(sentence, question)
+            repeated, groups, opening = asked_names(sentence, names, question)
             names -= opening
         has_claims = bool(numbers or names)
         wanted = (numbers, names - repeated, groups)
