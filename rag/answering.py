@@ -17,9 +17,9 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from rag.citations import check, format_sources
+from rag.citations import check, format_sources, is_refusal
 from rag.config import Settings
 from rag.context import fresh_first, sanitize, select_context
 from rag.deals.answer import DealAnswer, answer_from_table, asks_about_deal
@@ -34,7 +34,7 @@ from rag.prompts import (
     SYSTEM,
     USER,
 )
-from rag.refusal import decide_refusal, gather_evidence
+from rag.refusal import decide_refusal, gather_evidence, retry_hint
 from rag.retrieval import Filters, Retriever, published_day
 from rag.timescope import TimeScope, month_year
 from rag.types import Answer, Passage, Retrieved, Timings
@@ -216,11 +216,21 @@ class Answerer:
         sources = format_sources(used, [sanitize(text) for text in texts], as_of)
         inputs = {"today": _today(as_of), "sources": sources, "question": standalone}
         raw, first, usage, probs = yield from self._generate(inputs, t0)
+        hint = retry_hint(standalone, raw)
+        if hint is not None:
+            # Asked again with a reminder of what the question wants: the prompt differs only
+            # at its end, so the model reads just the new words. Not streamed; the final
+            # answer replaces what was streamed.
+            again = _drain(self._generate({**inputs, "question": f"{standalone} {hint}"}, t0))
+            if retry_hint(standalone, again[0]) is None and not is_refusal(again[0]):
+                raw, probs = again[0], again[3]
+                usage = _add_usage(usage, again[2])
         checked = check(raw, used, standalone)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
             standalone, raw, checked, used, texts, probs, stale=stale_since is not None
         )
+        evidence["retried"] = hint is not None
         refused = decide_refusal(evidence, self.settings.refusal_threshold)
         timings = Timings(
             retrieval=retrieval,
@@ -331,6 +341,25 @@ class Answerer:
             if isinstance(item, Answer):
                 return item
         raise AssertionError("stream() ended without an Answer")
+
+
+_R = TypeVar("_R")
+
+
+def _drain(gen: Generator[Any, None, _R]) -> _R:
+    """Run a generator to its end without passing on what it yields; return its value."""
+    while True:
+        try:
+            next(gen)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def _add_usage(first: Any, second: Any) -> Any:
+    """Token usage of two model calls together (either may be None)."""
+    if not first or not second:
+        return first or second
+    return {k: first.get(k, 0) + second.get(k, 0) for k in ("input_tokens", "output_tokens")}
 
 
 def _query_dict(query: DealQuery) -> dict[str, Any]:

@@ -74,6 +74,35 @@ def answer_type_ok(question: str, answer: str) -> bool:
     return True
 
 
+_KIND_HINTS = {
+    "number": "(Answer with the number or amount the sources give.)",
+    "date": "(Answer with the date the sources give.)",
+    "name": "(Answer with the name the sources give.)",
+}
+
+
+def answer_kind(question: str) -> str | None:
+    """What kind of thing the question asks for: "number", "date", "name", or None."""
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _DATE_Q.search(question):
+        return "date"
+    if _NAME_Q.search(question):
+        return "name"
+    return None
+
+
+def retry_hint(question: str, raw: str) -> str | None:
+    """A reminder of what the question asks for, to ask again with, when the model answered
+    something else ("How much did Moonshot AI raise?" answered with the article's title); None
+    when the answer is of the right kind, the kind is unknown, or the model said the sources do
+    not answer (a refusal is never argued with)."""
+    kind = answer_kind(question)
+    if kind is None or answer_type_ok(question, raw) or is_refusal(raw):
+        return None
+    return _KIND_HINTS[kind]
+
+
 def token_confidence(
     tokens: Sequence[Sequence[Any]] | None, new_words: set[str]
 ) -> dict[str, float | None]:

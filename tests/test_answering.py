@@ -74,6 +74,26 @@ def test_model_saying_the_sources_do_not_say_is_a_refusal(settings: Settings):
     assert answer.refused and answer.text == REFUSAL and answer.citations == ()
 
 
+def test_an_answer_of_the_wrong_kind_is_asked_for_again(settings: Settings):
+    title = "Alibaba is joining as a lead investor in MiniMax's funding round [1]."
+    right = "MiniMax is seeking at least $600 million [1]."
+    a, llm = answerer(settings, title, right)
+    items = list(a.stream("How much is MiniMax seeking to raise?", filters=AS_OF))
+    *pieces, answer = items
+    assert "".join(pieces) == title  # the first answer was streamed, the second was not
+    assert not answer.refused and answer.text == right and answer.evidence["retried"]
+    first, second = (p[-1].content for p in llm.prompts)
+    assert second == first + " (Answer with the number or amount the sources give.)"
+    # A second answer still of the wrong kind is not taken: the first is judged as before.
+    b, _ = answerer(settings, title, "Alibaba leads the round [1].")
+    kept = b.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
+    assert kept.raw_text == title and kept.refused and not kept.evidence["type_ok"]
+    # An answer of the right kind is not asked again.
+    c, llm_c = answerer(settings, right)
+    assert not c.ask("How much is MiniMax seeking to raise?", filters=AS_OF).evidence["retried"]
+    assert len(llm_c.prompts) == 1
+
+
 def test_answer_made_only_of_unsupported_claims_is_refused(settings: Settings):
     a, _ = answerer(settings, "MiniMax earned $90 million in revenue in 2023 [1].")
     answer = a.ask("What was MiniMax's revenue in 2023?", filters=AS_OF)

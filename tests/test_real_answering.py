@@ -5,6 +5,7 @@ Slow (each answer takes seconds on 2 cores) but run in CI: these are the paths u
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -24,6 +25,9 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 FOUNDING = "7c3f6cfdd1c6eb96"  # id of the article in corpus/
+# The prompt names the as-of date, and the 1.5B model's reading of the same sources can change
+# with it: every answer here is asked as of one fixed day, never the day the tests run.
+AS_OF = Filters(as_of=dt.date(2024, 3, 8))
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +43,7 @@ def local(demo_index: Settings, real_embedder) -> Answerer:
 
 
 def test_local_model_answers_with_a_checked_citation(local: Answerer):
-    answer = local.ask("How much is MiniMax seeking to raise?")
+    answer = local.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
     assert not answer.refused, answer
     assert "600 million" in answer.text
     assert answer.citations and all(c.article_id == FOUNDING for c in answer.citations)
@@ -49,16 +53,25 @@ def test_local_model_answers_with_a_checked_citation(local: Answerer):
     assert answer.evidence is not None and 0 < answer.evidence["sure"] <= 1
 
 
+def test_local_model_asked_again_gives_the_amount_it_first_missed(local: Answerer):
+    # The 1.5B model answered this with the article's title on 7 of 8 as-of dates
+    # (bench/prompts.py); asked again with what the question wants, it gives the amount.
+    answer = local.ask("How much did Moonshot AI raise?", filters=AS_OF)
+    assert not answer.refused, answer
+    assert "1 billion" in answer.text
+    assert answer.citations and all(c.article_id == FOUNDING for c in answer.citations)
+
+
 def test_local_model_refuses_what_the_corpus_does_not_say(local: Answerer):
-    answer = local.ask("What was MiniMax's revenue in 2023?")
+    answer = local.ask("What was MiniMax's revenue in 2023?", filters=AS_OF)
     assert answer.refused, answer
     assert answer.citations == ()
 
 
 def test_local_model_follow_up_uses_the_history(local: Answerer):
-    first = local.ask("Who is leading MiniMax's new funding round?")
+    first = local.ask("Who is leading MiniMax's new funding round?", filters=AS_OF)
     assert "Alibaba" in first.text
-    answer = local.ask("Who founded it?", history=[Turn(first.question, first.text)])
+    answer = local.ask("Who founded it?", history=[Turn(first.question, first.text)], filters=AS_OF)
     assert "MiniMax" in answer.standalone_question or "Minimax" in answer.standalone_question
     assert "Yan Junjie" in answer.text, answer
 
@@ -107,7 +120,7 @@ def test_openai_backend_streams_a_cited_answer_from_a_real_server(
         index=demo_index.index, llm="openai", openai_base_url=llm_server, openai_model="qwen"
     )
     answerer = Answerer(settings, retriever=Retriever(settings, embedder=real_embedder))
-    items = list(answerer.stream("How much is MiniMax seeking to raise?", filters=Filters()))
+    items = list(answerer.stream("How much is MiniMax seeking to raise?", filters=AS_OF))
     *pieces, answer = items
     assert isinstance(answer, Answer) and len(pieces) > 3  # streamed token by token
     assert "600 million" in answer.text and answer.citations, answer

@@ -83,6 +83,19 @@ def test_answer_types():
     assert answer_type_ok("Why did she resign?", "because she moved [1].")  # no type to check
 
 
+def test_an_answer_of_the_wrong_kind_is_asked_again_with_what_the_question_wants():
+    from rag.refusal import retry_hint
+
+    title = "Alibaba reportedly to lead MiniMax's latest funding round [1]."
+    assert "number" in (retry_hint("How much did Moonshot AI raise?", title) or "")
+    assert "date" in (retry_hint("When was MiniMax founded?", "MiniMax was founded [1].") or "")
+    assert "name" in (retry_hint("Which company leads it?", "a large one does [1].") or "")
+    # An answer of the right kind, a question of no known kind, a refusal: not asked again.
+    assert retry_hint("How much did Moonshot AI raise?", "Over $1 billion [1].") is None
+    assert retry_hint("Why did Alibaba invest?", title) is None
+    assert retry_hint("How much did Moonshot AI raise?", "The sources do not say.") is None
+
+
 def test_a_wrong_type_halves_support():
     good = {"model_refused": False, "unsupported": False, "topic": 0.8, "grounded": 1.0,
             "type_ok": True}  # fmt: skip
