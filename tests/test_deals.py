@@ -233,6 +233,16 @@ def test_verify_drops_guesses() -> None:
         ("PayPal", "Tio Networks was acquired by PayPal in July .", "buyer"),
         ("Amazon", "The founder previously sold Quidsi to Amazon .", "buyer"),
         ("Isuzu", "It agreed to sell its stake in GM East Africa to Isuzu .", "buyer"),
+        # Every name of a list after "the acquisitions of" is a target.
+        ("Pinecrest Media", "The acquisitions of Larkspur , Pinecrest Media , and Tally "
+         "helped us grow .", "target"),
+        ("Tally", "The acquisitions of Larkspur , Pinecrest Media and Tally helped us grow .",
+         "target"),
+        # The one a buyer buys from sells.
+        ("Harbor Authority", "Redwood Partners purchased 40 acres of land from the Harbor "
+         "Authority for $ 20 million .", "seller"),
+        ("Redwood Partners", "Redwood Partners purchased 40 acres of land from the Harbor "
+         "Authority for $ 20 million .", "buyer"),
         # Nothing around the name says which side it is on.
         ("Target", "By going upmarket in acquiring Whole Foods , it will hurt Target .", None),
         ("Baker Hughes", "It will merge its oil business with Baker Hughes by July .", None),
@@ -264,6 +274,32 @@ def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
     (fields,) = verify(_form(type="stake", buyers=["Nordwind Capital"], target="Veldt AI",
                              amount=1), s, find_money(s), None)  # fmt: skip
     assert "amount" not in fields and fields["valuation"] == "$2 billion"
+
+
+def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "Larch paid a rich price to buy Pebble , a start-up with around $ 1 billion in sales ."
+    (fields,) = verify(_form(buyers=["Larch"], target="Pebble", amount=1), s, find_money(s),
+                       None)  # fmt: skip
+    assert "amount" not in fields and fields["target"] == "Pebble"
+    s2 = "Larch agreed to buy Pebble for $ 1 billion , twice its annual sales ."
+    (fields,) = verify(_form(buyers=["Larch"], target="Pebble", amount=1), s2,
+                       find_money(s2), None)  # fmt: skip
+    assert fields["amount"] == "$ 1 billion"
+    s3 = "Redwood Partners purchased 40 acres of land from the Harbor Authority ."
+    (fields,) = verify(_form(buyers=["Redwood Partners"], target="Harbor Authority"), s3, [],
+                       None)  # fmt: skip
+    assert fields["buyers"] == ["Redwood Partners"] and fields["target"] is None
+    # Stored mentions follow the same rules without the model reading them again.
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Larch"], target="Pebble", amount="$ 1 billion", amount_low=1e9,
+                amount_high=1e9, currency="USD", amount_usd=1e9)  # fmt: skip
+    refreshed = refresh_rules(m)
+    assert refreshed.amount is None and refreshed.amount_usd is None
+    m3 = Mention(article_id="a", sentence=s3, start=0, end=len(s3), type="acquisition",
+                 buyers=["Redwood Partners"], target="Harbor Authority")  # fmt: skip
+    assert refresh_rules(m3).target is None
 
 
 def test_two_targets_become_two_mentions() -> None:

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "4"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "5"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "7"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -516,12 +516,20 @@ _AUX = (
 )
 
 
+# The names before the last one of a list: "the acquisitions of Pixar, Marvel and Lucas".
+_LIST = (
+    r"(?:(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
+    r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)){0,6}"
+)
+
+
 def role_of(name: str, sentence: str) -> str | None:
     """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
-    None when they do not (or say both)."""
+    "seller" when they say it sells to the buyer ("bought ... from X"), None when they do not
+    (or say both)."""
     n = _name_re(name) + _SUFFIX
     target = (
-        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
+        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{_LIST}{n}(?!\w)",
         rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
         rf"(?:stake\s+in\s+|shares\s+(?:in|of)\s+)?{_ADJ}{n}(?!\w)",
         rf"\b(?:stakes?|investments?|invest(?:s|ed|ing)?)\s+{_MONEY_WORDS}in\s+{_ADJ}{n}(?!\w)",
@@ -541,6 +549,12 @@ def role_of(name: str, sentence: str) -> str | None:
     is_target = any(re.search(p, sentence, re.IGNORECASE) for p in target)
     is_buyer = any(re.search(p, sentence, re.IGNORECASE) for p in buyer)
     if is_target == is_buyer:
+        if not is_target and re.search(
+            rf"\b(?:{_BUY_VERB}|{_DEAL_NOUN})\b[^.;]{{0,80}}?\bfrom\s+{_ADJ}{n}(?!\w)",
+            sentence,
+            re.IGNORECASE,
+        ):
+            return "seller"  # "purchased 73 acres ... from the Port of Portland"
         return None
     return "target" if is_target else "buyer"
 
@@ -720,9 +734,17 @@ def verify(
         lead = None
     if lead and lead.lower() not in {b.lower() for b in buyers}:
         buyers.insert(0, lead)
+    buyers = [b for b in buyers if role_of(b, sentence) != "seller"]
+    if lead and role_of(lead, sentence) == "seller":
+        buyers.remove(lead)
+        lead = None
     target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
-    if target_text and (is_source(target_text, sentence) or is_authority(target_text)):
+    if target_text and (
+        is_source(target_text, sentence)
+        or is_authority(target_text)
+        or role_of(target_text, sentence) == "seller"
+    ):
         target_text = None
     # A buyer the sentence puts on the other side becomes the target (or is dropped when the
     # model named one): in a funding round, the company raising the money ("MiniMax is
@@ -781,6 +803,8 @@ def verify(
         re.IGNORECASE,
     ):
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
+    if amount is not None and not_a_price(sentence, amount.end):
+        amount = None  # "a start-up with around $1 billion in sales"
     stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
     out = []
@@ -818,6 +842,19 @@ def verify(
             fields["by"]["event_date"] = "rule"
         out.append(fields)
     return out
+
+
+_FIGURE_AFTER = re.compile(
+    r"\s*(?:in|of)\s+(?:(?:annual|yearly|quarterly|monthly|net|gross|total|operating)\s+)?"
+    r"(?:sales|revenues?|turnover|profits?|earnings|losses|income)\b",
+    re.IGNORECASE,
+)
+
+
+def not_a_price(sentence: str, end: int) -> bool:
+    """Tell whether the money span ending at `end` is a company's figure, not what a deal
+    costs: "$1 billion in sales", "$90 million of revenue"."""
+    return bool(_FIGURE_AFTER.match(sentence, end))
 
 
 def _same_company(a: str | None, b: str | None) -> bool:
@@ -862,11 +899,17 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
-    m.buyers = [b for b in m.buyers if not is_authority(b)]
-    if m.lead and is_authority(m.lead):
+    m.buyers = [b for b in m.buyers if not is_authority(b) and role_of(b, m.sentence) != "seller"]
+    if m.lead and m.lead not in m.buyers:
         m.lead = None
-    if m.target and is_authority(m.target):
+    if m.target and (is_authority(m.target) or role_of(m.target, m.sentence) == "seller"):
         m.target = None
+    if m.amount:
+        at = m.sentence.find(m.amount)
+        if at >= 0 and not_a_price(m.sentence, at + len(m.amount)):
+            m.amount = None
+            m.amount_low = m.amount_high = m.amount_usd = None
+            m.currency = None
     m.stage, m.stage_cue = stage_of(m.sentence, published)
     if m.type == "funding round":
         m.round = round_of(m.sentence)
