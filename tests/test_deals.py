@@ -181,6 +181,38 @@ def test_who_reports_a_deal_is_not_a_party() -> None:
     s = "A report by Bloomberg said Veldt is seeking $600 million, Reuters noted."
     assert is_source("Bloomberg", s) and is_source("Reuters", s)
     assert not is_source("Veldt", s)
+    # Who says "it" does something is a party to it, not its reporter.
+    s2 = "In March , Harlow said it was investing $ 1 billion in Quintel Games ."
+    assert not is_source("Harlow", s2)
+    assert is_source("Harlow", "Harlow said that Quintel Games raised $ 1 billion .")
+
+
+def test_the_words_alone_make_a_deal_the_model_missed() -> None:
+    from rag.deals.mentions import words_form
+
+    bid = "Harlow Systems 's reported bid for Quintel Games looks low ."
+    assert words_form(bid, []) == {
+        "deal": True,
+        "type": "acquisition",
+        "buyers": ["Harlow Systems"],
+        "target": "Quintel Games",
+    }
+    # The model said no deal: the words' form is checked instead, every field made by rule.
+    (fields,) = verify({"deal": False}, bid, [], None)
+    assert fields["buyers"] == ["Harlow Systems"] and fields["target"] == "Quintel Games"
+    assert fields["stage"] == "rumoured" and set(fields["by"].values()) == {"rule"}
+    # The model named a type no word states ("acquisition" for an investment): the words win.
+    inv = "In March , Harlow said it was investing $ 1 billion in Quintel Games ."
+    (fields,) = verify(_form(type="acquisition", buyers=["Harlow"], target="Quintel Games"),
+                       inv, find_money(inv), None)  # fmt: skip
+    assert (fields["type"], fields["buyers"], fields["target"]) == (
+        "stake", ["Harlow"], "Quintel Games")  # fmt: skip
+    assert fields["amount"] == "$ 1 billion" and fields["by"]["amount"] == "rule"
+    # Not when the words name one side only, two buyers, or a place as the target.
+    assert words_form("Quintel Games was a bid target , analysts said .", []) is None
+    assert words_form("Harlow and Pexa Labs 's bids for Quintel Games look low .", []) is None
+    assert words_form("Harlow said it would invest $ 1 billion in Africa .", []) is None
+    assert words_form("But Harlow bought Quintel Games in 2017 .", [])["buyers"] == ["Harlow"]
 
 
 def _form(**fields: Any) -> dict[str, Any]:
@@ -384,8 +416,10 @@ def test_a_buyer_the_model_named_keeps_its_name_and_gains_the_reference() -> Non
 
 def test_extract_resolves_it_and_show_says_so() -> None:
     fill = ScriptedForms({"DirecTV": _form(buyers=["it"], target="DirecTV")})
-    (m,) = extract("att", _ATT, fill, title=_ATT.split("\n")[0])
+    m, sale = extract("att", _ATT, fill, title=_ATT.split("\n")[0])
     assert m.buyers == ["AT&T"] and m.refs["AT&T"]["text"] == "it"
+    # The model saw no deal in the stake sale; the words name both sides of it.
+    assert (sale.buyers, sale.target, sale.by["buyers"]) == (["Isuzu"], "GM East Africa", "rule")
     from rag.deals.render import deal_detail
 
     (deal,) = merge([m])

@@ -24,7 +24,7 @@ from rag.text import split_sentences
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "5"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "7"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "8"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -481,7 +481,12 @@ def is_source(name: str, sentence: str) -> bool:
             sentence,
             re.IGNORECASE,
         )
-        or re.search(rf"\b{n}(?:\s*,[^,]{{0,60}},)?\s+{_REPORTS}\b", sentence, re.IGNORECASE)
+        # Not "Ford said it was investing": who says "it" does something is a party to it.
+        or re.search(
+            rf"\b{n}(?:\s*,[^,]{{0,60}},)?\s+{_REPORTS}\b(?!\s+(?:that\s+)?(?:it|its)\b)",
+            sentence,
+            re.IGNORECASE,
+        )
     )
 
 
@@ -516,11 +521,9 @@ _AUX = (
 )
 
 
-# The names before the last one of a list: "the acquisitions of Pixar, Marvel and Lucas".
-_LIST = (
-    r"(?:(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
-    r"(?:\s*,\s*(?:and\s+)?|\s+and\s+)){0,6}"
-)
+# A list of names after a plural deal noun: "the acquisitions of Pixar, Marvel, and Lucas".
+_LIST_NAME = r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
+_LIST_OF = r"\b(?:acquisitions|purchases|takeovers|buyouts)\s+of\s+"
 
 
 def role_of(name: str, sentence: str) -> str | None:
@@ -529,7 +532,12 @@ def role_of(name: str, sentence: str) -> str | None:
     (or say both)."""
     n = _name_re(name) + _SUFFIX
     target = (
-        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{_LIST}{n}(?!\w)",
+        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
+        # Every name of a list "A, B and C" after "the acquisitions of" (not "the acquisition
+        # of Whole Foods, Amazon has ...": no "and", no list).
+        rf"{_LIST_OF}{_ADJ}(?:{_LIST_NAME}\s*,\s*){{0,6}}{_LIST_NAME}\s*,?\s+and\s+{n}(?!\w)",
+        rf"{_LIST_OF}{_ADJ}(?:{_LIST_NAME}\s*,\s*){{0,6}}{n}(?:\s*,\s*{_LIST_NAME}){{0,6}}"
+        rf"\s*,?\s+and\s+(?-i:[A-Z])",
         rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
         rf"(?:stake\s+in\s+|shares\s+(?:in|of)\s+)?{_ADJ}{n}(?!\w)",
         rf"\b(?:stakes?|investments?|invest(?:s|ed|ing)?)\s+{_MONEY_WORDS}in\s+{_ADJ}{n}(?!\w)",
@@ -607,7 +615,8 @@ _NOT_COMPANY = {
     "however", "still", "yet", "while", "after", "before", "when", "if", "with", "by", "from",
     "to", "of", "shares", "according", "mr", "ms", "mrs", "dr", "u.s", "us", "u.k", "uk",
     "america", "american", "europe", "european", "eu", "china", "chinese", "japan", "india",
-    "canada", "germany", "france", "britain", "british", "washington", "new", "wall",
+    "canada", "germany", "france", "britain", "british", "washington", "new", "wall", "africa",
+    "asia", "australia", "mexico", "russia",
     "nasdaq", "nyse", "s&p", "dow", "zacks", "ceo", "cfo", "chief", "president", "analysts",
     *(m[:3] for m in _MONTH_NAMES.split()), *_MONTH_NAMES.split(), "december", "dec",
     *_WEEKDAYS, "today", "yesterday", "tomorrow", "q1", "q2", "q3", "q4", "tv", "ai", "ipo",
@@ -698,6 +707,53 @@ def user_prompt(sentence: str, amounts: list[Money]) -> str:
     return f"Sentence: {_squash(sentence)}\n{amounts_prompt(amounts)}"
 
 
+_WORDS_NAME = re.compile(_PROPER)
+
+
+def _words_names(sentence: str) -> list[str]:
+    """The company names of `sentence`: runs of capitalised words less their opening words
+    ("But Alaska Airlines", "In late 2016"), not places, months or "San Francisco-based", as
+    `checked_name` gives them."""
+    names: list[str] = []
+    for m in _WORDS_NAME.finditer(sentence):
+        words = m.group(1).split()
+        while words and words[0].lower().strip(".,'’") in _NOT_COMPANY:
+            words.pop(0)
+        name = checked_name(" ".join(words), sentence) if words else None
+        if (
+            name
+            and company_key(name) not in _NOT_COMPANY
+            and not name.endswith("-based")
+            and name not in names
+        ):
+            names.append(name)
+    return names
+
+
+def words_form(sentence: str, amounts: list[Money]) -> dict[str, Any] | None:
+    """The form the sentence's words alone fill, when they name both sides of one deal and
+    the model did not: "Boeing's reported bid for Embraer" (the model said no deal), "Ford
+    said it was investing $1 billion in Argo AI" (the model said an acquisition, which no word
+    of the sentence states). Exactly one name must be marked a buyer and one a target
+    (`role_of`); the amount is the sentence's only money span, if it has just one."""
+    names = [n for n in _words_names(sentence) if not is_source(n, sentence)]
+    roles = {n: role_of(n, sentence) for n in names if not is_authority(n)}
+    buyers = [n for n, r in roles.items() if r == "buyer"]
+    targets = [n for n, r in roles.items() if r == "target"]
+    if len(buyers) != 1 or len(targets) != 1 or _same_company(buyers[0], targets[0]):
+        return None
+    if KIND_WORDS["acquisition"].search(sentence):
+        kind = "acquisition"
+    elif KIND_WORDS["stake"].search(sentence):
+        kind = "stake"
+    else:
+        return None
+    form: dict[str, Any] = {"deal": True, "type": kind, "buyers": buyers, "target": targets[0]}
+    if len(amounts) == 1:
+        form["amount"] = 1
+    return form
+
+
 def verify(
     form: dict[str, Any],
     sentence: str,
@@ -710,8 +766,29 @@ def verify(
     Names must occur in the sentence; the amount and valuation must be money spans the
     parser found; the stage, round and event date come from rules. With `resolve` (a
     reference's offset in the sentence -> the company it stands for and the sentence naming
-    it), a buyer the sentence names only as "it" or "the company" is filled in.
+    it), a buyer the sentence names only as "it" or "the company" is filled in. When the
+    model's form yields no deal but the words name both sides of one (`words_form`), the
+    words' form is checked instead, and every field says it was made by rule.
     """
+    out = _verify(form, sentence, amounts, published, resolve)
+    if out:
+        return out
+    words = words_form(sentence, amounts)
+    if words is None:
+        return []
+    out = _verify(words, sentence, amounts, published, resolve)
+    for fields in out:
+        fields["by"] = {k: "rule" for k in fields["by"]}
+    return out
+
+
+def _verify(
+    form: dict[str, Any],
+    sentence: str,
+    amounts: list[Money],
+    published: date | None,
+    resolve: Resolver | None = None,
+) -> list[dict[str, Any]]:
     if not isinstance(form, dict) or form.get("deal") is not True:
         return []
     kind = form.get("type") if form.get("type") in DEAL_TYPES else None
