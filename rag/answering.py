@@ -221,7 +221,10 @@ class Answerer:
             # Asked again with a reminder of what the question wants: the prompt differs only
             # at its end, so the model reads just the new words. Not streamed; the final
             # answer replaces what was streamed.
-            again = _drain(self._generate({**inputs, "question": f"{standalone} {hint}"}, t0))
+            try:
+                again = _drain(self._generate({**inputs, "question": f"{standalone} {hint}"}, t0))
+            except LLMError:
+                again = (raw, None, None, None)  # the first answer is judged as it is
             if retry_hint(standalone, again[0]) is None and not is_refusal(again[0]):
                 raw, probs = again[0], again[3]
                 usage = _add_usage(usage, again[2])

@@ -88,6 +88,19 @@ def test_an_answer_of_the_wrong_kind_is_asked_for_again(settings: Settings):
     b, _ = answerer(settings, title, "Alibaba leads the round [1].")
     kept = b.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
     assert kept.raw_text == title and kept.refused and not kept.evidence["type_ok"]
+
+    # A model that fails when asked again leaves the first answer to be judged, no error.
+    class DownSecondTime(FakeChatModel):
+        def _reply(self, messages):  # type: ignore[no-untyped-def]
+            if self.prompts:
+                self.prompts.append(list(messages))
+                raise LLMError("local LLM failed")
+            return super()._reply(messages)
+
+    down = Answerer(settings, llm=DownSecondTime(replies=[title]),
+                    retriever=Retriever(settings, embedder=FakeEmbedder()))  # fmt: skip
+    judged = down.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
+    assert judged.raw_text == title and judged.refused and judged.evidence["retried"]
     # An answer of the right kind is not asked again.
     c, llm_c = answerer(settings, right)
     assert not c.ask("How much is MiniMax seeking to raise?", filters=AS_OF).evidence["retried"]
