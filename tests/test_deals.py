@@ -75,6 +75,10 @@ NOT_DEALS = [
     "Holdings in American Airlines Group Inc. and Southwest Airlines Co. increased , while a "
     "stake in Delta Air Lines Inc. was reduced .",
     "In early May , Bezos sold nearly $ 1 billion of Amazon stock in his biggest stock sale .",
+    # Player trades and election money.
+    "The Ravens stockpiled enough pitching talent to acquire Soto and outfielder Alex Verdugo.",
+    "The Senate Democrats' fundraising arm announced $7 million on direct voter outreach.",
+    "Americans for Progress spent about $2 million in the campaign after a union-backed recall.",
 ]
 
 
@@ -332,6 +336,22 @@ def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:
     m3 = Mention(article_id="a", sentence=s3, start=0, end=len(s3), type="acquisition",
                  buyers=["Redwood Partners"], target="Harbor Authority")  # fmt: skip
     assert refresh_rules(m3).target is None
+
+
+def test_an_amount_under_a_million_is_no_deal_amount() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "The acquisition of Pebble adds $ 0.06 to $ 0.09 a year to Larch 's earnings ."
+    (fields,) = verify(_form(buyers=["Larch"], target="Pebble", amount=1), s, find_money(s),
+                       None)  # fmt: skip
+    assert "amount" not in fields and fields["target"] == "Pebble"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Larch"], target="Pebble", amount="$ 0.06 to $ 0.09", amount_low=0.06,
+                amount_high=0.09, currency="USD", amount_usd=0.06)  # fmt: skip
+    assert refresh_rules(m).amount is None
+    # A campaign sentence that states a deal stays a candidate.
+    deal = "Larch agreed to acquire Pebble , the campaign software maker , for $ 40 million ."
+    assert list(candidates(deal))
 
 
 def test_two_targets_become_two_mentions() -> None:

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "5"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "6"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "8"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -280,7 +280,16 @@ KIND_WORDS = {
 # Sports pages trade players ("acquired from the Mets at the trade deadline"): not company deals.
 _SPORTS = re.compile(
     r"\b(?:trade\s+deadline|traded|RBIs?|homers?|home\s+runs?|pitcher|quarterback|"
-    r"touchdowns?|draft\s+pick|free\s+agen(?:t|cy)|roster|ERA|innings?)\b"
+    r"touchdowns?|draft\s+pick|free\s+agen(?:t|cy)|roster|ERA|innings?|outfielder|infielder|"
+    r"shortstop|slugger|pitching|bullpen|linebacker|midfielder|goalkeeper|point\s+guard|"
+    r"scouting\s+director)\b"
+)
+# Election money ("announced $7 million on direct voter outreach", "spent about $2 million
+# there earlier in the campaign") is no deal unless a strong deal word says otherwise.
+_CAMPAIGN = re.compile(
+    r"\b(?:campaigns?|midterms?|voters?|ballots?|super\s+PACs?|PACs?|re-?election|"
+    r"fundraising\s+arm|electoral|caucus(?:es)?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -336,6 +345,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
         if not TRIGGER.search(sentence) and not (
             WEAK.search(sentence) and _VENTURE.search(sentence)
         ):
+            continue
+        if _CAMPAIGN.search(sentence) and not STRONG.search(sentence):
             continue
         amounts = [m for m in find_money(sentence) if not m.per_share]
         names = len(_NAME.findall(" " + sentence))
@@ -880,8 +891,8 @@ def _verify(
         re.IGNORECASE,
     ):
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
-    if amount is not None and not_a_price(sentence, amount.end):
-        amount = None  # "a start-up with around $1 billion in sales"
+    if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
+        amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
     stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
     out = []
@@ -983,7 +994,9 @@ def refresh_rules(m: Mention) -> Mention:
         m.target = None
     if m.amount:
         at = m.sentence.find(m.amount)
-        if at >= 0 and not_a_price(m.sentence, at + len(m.amount)):
+        value = m.amount_usd if m.amount_usd is not None else (m.amount_low or m.amount_high)
+        small = value is not None and value < DEAL_SIZE_USD
+        if small or (at >= 0 and not_a_price(m.sentence, at + len(m.amount))):
             m.amount = None
             m.amount_low = m.amount_high = m.amount_usd = None
             m.currency = None
