@@ -147,6 +147,27 @@ def test_regulators_are_no_party() -> None:
     assert refreshed.target is None and refreshed.buyers == ["Trump"]
 
 
+def test_places_nationalities_and_pronouns_are_no_party() -> None:
+    from rag.deals.mentions import is_authority, refresh_rules
+
+    assert is_authority("China") and is_authority("Alabama") and is_authority("Swiss")
+    assert is_authority("the Netherlands")
+    assert not is_authority("China Mobile") and not is_authority("Texas Instruments")
+    s = "The Swiss owner of a pulp mill in Alabama said it is investing $ 80 million there ."
+    assert verify(_form(type="stake", buyers=["Alabama"], target="Swiss"), s, find_money(s),
+                  None) == []  # fmt: skip
+    s2 = "China Mobile agreed to buy a stake in Larch for $ 90 million ."
+    (fields,) = verify(_form(type="stake", buyers=["China Mobile"], target="Larch", amount=1),
+                       s2, find_money(s2), None)  # fmt: skip
+    assert fields["buyers"] == ["China Mobile"]
+    # Stored mentions lose such parties when today's rules are applied to them.
+    s3 = "His parents bought a New York mansion when he was 14 ."
+    m = Mention(article_id="a", sentence=s3, start=0, end=len(s3), type="acquisition",
+                buyers=["His"], target="New York")  # fmt: skip
+    refreshed = refresh_rules(m)
+    assert refreshed.buyers == [] and refreshed.target is None
+
+
 def test_stored_mentions_follow_todays_rules() -> None:
     """Rule-made fields are made again from the stored sentence: no model call needed."""
     from rag.deals.mentions import refresh_rules

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "6"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "7"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "8"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -131,6 +131,11 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _NOT_A_PARTY = {
     "it",
     "its",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
     "they",
     "them",
     "we",
@@ -318,9 +323,33 @@ _AUTHORITY = re.compile(
 )
 
 
+# A name that is only a place or a nationality ("China bought none of the $200 billion of US
+# exports", "The Swiss owner of a pulp mill in Alabama") is no company: a government, or a
+# word that describes one. Whole names only: "Texas Instruments" and "China Mobile" are firms.
+_PLACES = {
+    "alabama", "alaska", "arizona", "arkansas", "california", "colorado", "connecticut",
+    "delaware", "florida", "georgia", "hawaii", "idaho", "illinois", "indiana", "iowa", "kansas",
+    "kentucky", "louisiana", "maine", "maryland", "massachusetts", "michigan", "minnesota",
+    "mississippi", "missouri", "montana", "nebraska", "nevada", "new hampshire", "new jersey",
+    "new mexico", "new york", "north carolina", "north dakota", "ohio", "oklahoma", "oregon",
+    "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas",
+    "utah", "vermont", "virginia", "washington", "west virginia", "wisconsin", "wyoming",
+    "america", "africa", "asia", "europe", "australia", "canada", "mexico", "brazil",
+    "argentina", "china", "japan", "india", "korea", "south korea", "taiwan", "russia",
+    "ukraine", "germany", "france", "italy", "spain", "britain", "england", "scotland",
+    "ireland", "israel", "iran", "iraq", "saudi arabia", "qatar", "egypt", "turkey",
+    "switzerland", "netherlands", "sweden", "norway", "poland", "singapore", "hong kong",
+    "american", "african", "asian", "european", "canadian", "mexican", "chinese", "japanese",
+    "indian", "korean", "russian", "german", "french", "italian", "spanish", "british",
+    "english", "irish", "israeli", "saudi", "swiss", "dutch", "swedish",
+}  # fmt: skip
+
+
 def is_authority(name: str) -> bool:
-    """Tell whether `name` is a regulator or government ("FCC", "Department of Justice")."""
-    return bool(_AUTHORITY.fullmatch(name.strip()))
+    """Tell whether `name` is a regulator or government ("FCC", "Department of Justice"), or
+    only a place or a nationality ("China", "Alabama", "Swiss"): no party to a deal."""
+    bare = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).strip(" .").lower()
+    return bool(_AUTHORITY.fullmatch(name.strip())) or bare in _PLACES
 
 
 def is_candidate(sentence: str) -> bool:
@@ -733,7 +762,7 @@ def _words_names(sentence: str) -> list[str]:
         name = checked_name(" ".join(words), sentence) if words else None
         if (
             name
-            and company_key(name) not in _NOT_COMPANY
+            and name.lower() not in _NOT_COMPANY
             and not name.endswith("-based")
             and name not in names
         ):
@@ -987,10 +1016,20 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
-    m.buyers = [b for b in m.buyers if not is_authority(b) and role_of(b, m.sentence) != "seller"]
+    m.buyers = [
+        b
+        for b in m.buyers
+        if not is_authority(b)
+        and b.lower() not in _NOT_A_PARTY
+        and role_of(b, m.sentence) != "seller"
+    ]
     if m.lead and m.lead not in m.buyers:
         m.lead = None
-    if m.target and (is_authority(m.target) or role_of(m.target, m.sentence) == "seller"):
+    if m.target and (
+        is_authority(m.target)
+        or m.target.lower() in _NOT_A_PARTY
+        or role_of(m.target, m.sentence) == "seller"
+    ):
         m.target = None
     if m.amount:
         at = m.sentence.find(m.amount)
