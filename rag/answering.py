@@ -224,8 +224,8 @@ class Answerer:
             try:
                 again = _drain(self._generate({**inputs, "question": f"{standalone} {hint}"}, t0))
             except LLMError:
-                again = (raw, None, None, None)  # the first answer is judged as it is
-            if retry_hint(standalone, again[0]) is None and not is_refusal(again[0]):
+                again = None  # the first answer is judged as it is
+            if again and retry_hint(standalone, again[0]) is None and not is_refusal(again[0]):
                 raw, probs = again[0], again[3]
                 usage = _add_usage(usage, again[2])
         checked = check(raw, used, standalone)

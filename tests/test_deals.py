@@ -348,6 +348,10 @@ def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:
     (fields,) = verify(_form(buyers=["Redwood Partners"], target="Harbor Authority"), s3, [],
                        None)  # fmt: skip
     assert fields["buyers"] == ["Redwood Partners"] and fields["target"] is None
+    # ... nor the lead investor.
+    (fields,) = verify(_form(buyers=["Redwood Partners"], lead="Harbor Authority"), s3, [],
+                       None)  # fmt: skip
+    assert fields["buyers"] == ["Redwood Partners"] and fields["lead"] is None
     # Stored mentions follow the same rules without the model reading them again.
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["Larch"], target="Pebble", amount="$ 1 billion", amount_low=1e9,

@@ -352,6 +352,12 @@ def is_authority(name: str) -> bool:
     return bool(_AUTHORITY.fullmatch(name.strip())) or bare in _PLACES
 
 
+def _no_party(name: str, sentence: str) -> bool:
+    """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
+    pronoun or generic noun, or the seller ("bought ... from X")."""
+    return is_authority(name) or name.lower() in _NOT_A_PARTY or role_of(name, sentence) == "seller"
+
+
 def is_candidate(sentence: str) -> bool:
     """Tell whether the filter would give this sentence to the model today."""
     return any(True for _ in candidates(sentence))
@@ -852,16 +858,11 @@ def _verify(
     if lead and lead.lower() not in {b.lower() for b in buyers}:
         buyers.insert(0, lead)
     buyers = [b for b in buyers if role_of(b, sentence) != "seller"]
-    if lead and role_of(lead, sentence) == "seller":
-        buyers.remove(lead)
-        lead = None
+    if lead and lead.lower() not in {b.lower() for b in buyers}:
+        lead = None  # a seller, dropped with the buyers above
     target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
-    if target_text and (
-        is_source(target_text, sentence)
-        or is_authority(target_text)
-        or role_of(target_text, sentence) == "seller"
-    ):
+    if target_text and (is_source(target_text, sentence) or _no_party(target_text, sentence)):
         target_text = None
     # A buyer the sentence puts on the other side becomes the target (or is dropped when the
     # model named one): in a funding round, the company raising the money ("MiniMax is
@@ -1016,20 +1017,10 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
-    m.buyers = [
-        b
-        for b in m.buyers
-        if not is_authority(b)
-        and b.lower() not in _NOT_A_PARTY
-        and role_of(b, m.sentence) != "seller"
-    ]
+    m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence)]
     if m.lead and m.lead not in m.buyers:
         m.lead = None
-    if m.target and (
-        is_authority(m.target)
-        or m.target.lower() in _NOT_A_PARTY
-        or role_of(m.target, m.sentence) == "seller"
-    ):
+    if m.target and _no_party(m.target, m.sentence):
         m.target = None
     if m.amount:
         at = m.sentence.find(m.amount)
