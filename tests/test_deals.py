@@ -302,7 +302,18 @@ def test_verify_drops_guesses() -> None:
          "Authority for $ 20 million .", "buyer"),
         # Nothing around the name says which side it is on.
         ("Target", "By going upmarket in acquiring Whole Foods , it will hurt Target .", None),
-        ("Baker Hughes", "It will merge its oil business with Baker Hughes by July .", None),
+        # Mergers: the company merged with is the target, the first of a pair the buyer.
+        ("Baker Hughes", "It will merge its oil and gas business with Baker Hughes by July .",
+         "target"),
+        ("Safeway", "She lost her job after Albertsons' $ 9 billion tie-up with Safeway .",
+         "target"),
+        ("Virgin America", "Justice Dept. OKs Alaska Airlines-Virgin America merger", "target"),
+        ("Alaska Airlines", "Justice Dept. OKs Alaska Airlines-Virgin America merger", "buyer"),
+        ("Rite Aid", "Plans collapsed for a merger between pharmacy giants Walgreens Boots "
+         "Alliance and Rite Aid .", "target"),
+        ("Walgreens Boots Alliance", "Plans collapsed for a merger between pharmacy giants "
+         "Walgreens Boots Alliance and Rite Aid .", "buyer"),
+        ("Fox", "Fox merged its studios , along with Disney , into one .", None),
     ],
 )  # fmt: skip
 def test_the_words_around_a_name_give_its_side(name: str, sentence: str, role: str) -> None:
@@ -324,6 +335,63 @@ def test_the_words_around_names_overrule_the_models_sides() -> None:
     assert fields["target"] == "Whole Foods"
     assert named_target(s3) == "Whole Foods"
     assert named_target("Alpha bought Beta and later acquired Gamma .") is None  # two: unsure
+
+
+def test_in_a_merger_the_words_pick_the_target_over_the_models() -> None:
+    s = "Kroger wants to merge with Albertsons to better compete against larger chains ."
+    # The model put the sides the other way round: the words mark Albertsons as merged with.
+    (fields,) = verify(_form(type="merger", buyers=["Albertsons"], target="Kroger"), s, [],
+                       None)  # fmt: skip
+    assert fields["target"] == "Albertsons" and fields["buyers"] == []
+    s2 = "Shoppers fear the Albertsons-Safeway merger and the Haggen bankruptcy that followed ."
+    (fields,) = verify(_form(type="merger", buyers=["Albertsons", "Safeway"], target="Haggen"),
+                       s2, [], None)  # fmt: skip
+    assert fields["target"] == "Safeway" and fields["buyers"] == ["Albertsons"]
+    # A pair joined by a hyphen is two parties, not one target.
+    s3 = "Justice Dept. OKs Alaska Airlines-Virgin America merger"
+    (fields,) = verify(_form(type="merger", buyers=[], target="Alaska Airlines-Virgin America"),
+                       s3, [], None)  # fmt: skip
+    assert fields["target"] == "Virgin America" and fields["buyers"] == ["Alaska Airlines"]
+
+
+def test_led_by_alone_is_no_funding_round() -> None:
+    from rag.deals.mentions import states_kind
+
+    s = ("Cowen & Co. estimated that the storm inflicted $ 139 million of third-quarter harm "
+         "on the six largest carriers , led by American .")  # fmt: skip
+    assert not states_kind("funding round", s)
+    assert verify(_form(type="funding round", buyers=["Cowen & Co"], amount=1), s,
+                  find_money(s), None) == []  # fmt: skip
+    s2 = "Veldt AI raised $ 20 million in a round led by Nordwind Capital ."
+    assert states_kind("funding round", s2) and states_kind("acquisition", s)
+    (fields,) = verify(_form(type="funding round", buyers=["Nordwind Capital"], target="Veldt AI",
+                             amount=1), s2, find_money(s2), None)  # fmt: skip
+    assert fields["amount"] == "$ 20 million"
+
+
+def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "AerCap owns 55 Dreamliners , and acquired 12 more through sale-leaseback deals ."
+    (fields,) = verify(_form(buyers=["AerCap"], target="Dreamliners"), s, [], None)
+    assert fields["buyers"] == ["AerCap"] and fields["target"] is None
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["AerCap"], target="Dreamliners")  # fmt: skip
+    assert refresh_rules(m).target is None
+    # A year or a day of the month before a name is no count.
+    for s2 in (
+        "In 2017 Larch bought Pebble for $ 2 billion .",
+        "On Aug. 23, Larch completed its acquisition of Pebble for $ 2 billion .",
+    ):
+        (fields,) = verify(_form(buyers=["Larch"], target="Pebble", amount=1), s2,
+                           find_money(s2), None)  # fmt: skip
+        assert fields["buyers"] == ["Larch"] and fields["target"] == "Pebble"
+        assert fields["amount"] == "$ 2 billion"
+    # "A $1 billion increase in capital spending" is a change of a figure, not a price.
+    s3 = "Larch expects a $ 1 billion increase in spending due to its investment in Pebble ."
+    (fields,) = verify(_form(type="stake", buyers=["Larch"], target="Pebble", amount=1), s3,
+                       find_money(s3), None)  # fmt: skip
+    assert "amount" not in fields and fields["target"] == "Pebble"
 
 
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
@@ -665,6 +733,23 @@ def test_a_changed_article_replaces_its_mentions(deal_index: Settings) -> None:
     quintel = [m for m in mentions if m.target == "Quintel Games"]
     assert [m.amount for m in quintel] == ["$7.1 billion"]
     assert len(mentions) == 3
+
+
+def test_stored_mentions_of_a_kind_their_words_do_not_state_are_dropped(
+    deal_index: Settings,
+) -> None:
+    store = DealStore(VectorStore(deal_index, "fake"))
+    s = ("Cowen & Co. estimated that the storm inflicted $ 139 million of harm on the largest "
+         "carriers , led by American .")  # fmt: skip
+    m = Mention(article_id="cowen", sentence=s, start=0, end=len(s), type="funding round",
+                buyers=["Cowen & Co"])  # fmt: skip
+    s2 = "Larch agreed to acquire Pebble for $ 2 billion ."
+    kept = Mention(article_id="cowen", sentence=s2, start=len(s) + 1, end=len(s) + 1 + len(s2),
+                   type="acquisition", buyers=["Larch"], target="Pebble")  # fmt: skip
+    before = len(store.mentions())
+    store.write([("cowen", "h1", [m, kept])])  # as an older extractor stored them
+    after = [x for x in store.mentions() if x.article_id == "cowen"]
+    assert len(store.mentions()) == before + 1 and [x.type for x in after] == ["acquisition"]
 
 
 def test_an_interrupted_extraction_resumes_and_keeps_the_articles(

@@ -23,8 +23,8 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "7"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "8"  # stored with each article's mentions: a new version extracts again
+RULES_VERSION = "8"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -48,11 +48,14 @@ _FUND = (
 # Money words that are as often about campaigns, budgets and grants as about deals: they count
 # only next to a word of the venture trade.
 _WEAK = r"rais(?:e|es|ed|ing)|funding|fundrais\w*|seek(?:s|ing)?|financing"
-_VENTURE = re.compile(
-    r"\b(?:round|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|led\s+by|"
-    r"backed|equity|stake|financing|fundraising|unicorn|(?:funding|backing|investment)\s+from)\b",
-    re.IGNORECASE,
+_VENTURE_WORDS = (
+    r"round|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|"
+    r"backed|equity|stake|financing|fundraising|unicorn|(?:funding|backing|investment)\s+from"
 )
+_VENTURE = re.compile(rf"\b(?:{_VENTURE_WORDS}|led\s+by)\b", re.IGNORECASE)
+# "Led by" names who leads a round only next to another word of the trade: alone it is as
+# often "losses led by American" or "a team led by".
+_ROUND_WORDS = re.compile(rf"\b(?:{_VENTURE_WORDS})\b", re.IGNORECASE)
 _TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
 # "bought Nest", "bid for Embraer": a buying word right before a name.
 # (Outside STRONG's (?![a-z]), which under IGNORECASE would refuse any letter after it.)
@@ -352,10 +355,39 @@ def is_authority(name: str) -> bool:
     return bool(_AUTHORITY.fullmatch(name.strip())) or bare in _PLACES
 
 
+def states_kind(kind: str, sentence: str) -> bool:
+    """Tell whether the sentence's words can state a deal of this kind: a funding round needs
+    a word of the venture trade besides "led by" ("GM will invest $7.7 billion in its plants"
+    is spending; "$139 million of harm ..., led by American" is no round)."""
+    return kind != "funding round" or bool(_ROUND_WORDS.search(sentence))
+
+
+# A count before a name makes it things, not a company: "owns 55 Dreamliners", "bought 20
+# Walgreens stores". A year or a day of the month is no count ("in 2017 Amazon bought",
+# "On Aug. 23, Sinclair").
+_COUNT_BEFORE = r"(?<![\w$€£.,])(?!(?:19|20)\d\d\b)\d{1,3}(?:,\d{3})*\s+"
+_MONTH_BEFORE = re.compile(
+    r"\b(?:Jan|Feb|Mar|Apr|May|June?|July?|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?\s*$", re.IGNORECASE
+)
+
+
+def _counted(name: str, sentence: str) -> bool:
+    return any(
+        not _MONTH_BEFORE.search(sentence[: m.start()])
+        for m in re.finditer(rf"{_COUNT_BEFORE}{_name_re(name)}\b", sentence)
+    )
+
+
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
-    pronoun or generic noun, or the seller ("bought ... from X")."""
-    return is_authority(name) or name.lower() in _NOT_A_PARTY or role_of(name, sentence) == "seller"
+    pronoun or generic noun, the seller ("bought ... from X"), or things counted ("owns 55
+    Dreamliners")."""
+    return (
+        is_authority(name)
+        or name.lower() in _NOT_A_PARTY
+        or role_of(name, sentence) == "seller"
+        or _counted(name, sentence)
+    )
 
 
 def is_candidate(sentence: str) -> bool:
@@ -570,6 +602,7 @@ _AUX = (
 # A list of names after a plural deal noun: "the acquisitions of Pixar, Marvel, and Lucas".
 _LIST_NAME = r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
 _LIST_OF = r"\b(?:acquisitions|purchases|takeovers|buyouts)\s+of\s+"
+_LOWER = r"(?:(?-i:[a-z])[\w-]*\s+){0,3}"  # "between pharmacy giants Walgreens and ..."
 
 
 def role_of(name: str, sentence: str) -> str | None:
@@ -591,6 +624,13 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
         rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
         rf"\bsold\s+{_ADJ}{n}\s+to\b",
+        # Mergers: "merged last year with the Boston Beer Co.", "its tie-up with Safeway", "the
+        # Albertsons-Safeway merger", "a merger between Walgreens and Rite Aid": the second
+        # company named is the target, as annotators of mergers mark it.
+        rf"\b(?:merg(?:e|es|ed|ing|er)|tie-up|combination)(?:\s+[\w']+){{0,5}}?\s+with\s+"
+        rf"{_ADJ}{n}(?!\w)",
+        rf"(?-i:[A-Z])[\w&.'’]*\s*[-–]\s*{n}\s+(?:\w+\s+)?(?:mega-?)?merger\b",
+        rf"\bmerger\s+(?:between|of)\s+{_LOWER}{_LIST_NAME}\s+and\s+{_LOWER}{n}(?!\w)",
     )
     buyer = (
         rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}(?:{_DEAL_NOUN}|bid|offer|"
@@ -599,6 +639,9 @@ def role_of(name: str, sentence: str) -> str | None:
         r"(?!\s+by\b)",
         rf"\b(?:acquired|bought|purchased|taken\s+over|backed|led)\s+by\s+{_ADJ}{n}(?!\w)",
         rf"\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n}(?!\w)",
+        rf"(?<![\w-]){n}\s*[-–]\s*(?-i:[A-Z])[\w&.'’]*(?:\s+(?-i:[A-Z])[\w&.'’]*){{0,3}}\s+"
+        rf"(?:\w+\s+)?(?:mega-?)?merger\b",
+        rf"\bmerger\s+(?:between|of)\s+{_LOWER}{n}\s+and\s+(?-i:[A-Z])",
     )
     is_target = any(re.search(p, sentence, re.IGNORECASE) for p in target)
     is_buyer = any(re.search(p, sentence, re.IGNORECASE) for p in buyer)
@@ -840,7 +883,7 @@ def _verify(
     kind = form.get("type") if form.get("type") in DEAL_TYPES else None
     if kind is None or not KIND_WORDS[kind].search(sentence):
         return []  # no word of that kind of deal in the sentence: the model's guess
-    if kind == "funding round" and not _VENTURE.search(sentence):
+    if not states_kind(kind, sentence):
         return []  # "GM will invest $7.7 billion in its plants": spending, not a round
     buyers: list[str] = []
     for name in form.get("buyers") or []:
@@ -864,16 +907,28 @@ def _verify(
     target_text = checked_name(form.get("target"), sentence)
     if target_text and (is_source(target_text, sentence) or _no_party(target_text, sentence)):
         target_text = None
+    # Two companies joined by a hyphen are both sides, no target ("the Alaska Airlines-Virgin
+    # America merger"): the second is the target, the first a buyer, as the words say.
+    pair = re.fullmatch(r"(.+?)\s*[-–]\s*((?-i:[A-Z]).+)", target_text or "")
+    if pair and role_of(pair.group(2), sentence) == "target":
+        first = checked_name(pair.group(1), sentence)
+        if first and role_of(first, sentence) == "buyer" and first not in buyers:
+            buyers.append(first)
+        target_text, target_by = checked_name(pair.group(2), sentence), "rule"
     # A buyer the sentence puts on the other side becomes the target (or is dropped when the
     # model named one): in a funding round, the company raising the money ("MiniMax is
     # seeking at least $600 million": MiniMax is no investor); then any name the words around
-    # it mark as a target ("acquisition of Alstom").
+    # it mark as a target ("acquisition of Alstom", "merged with Children's Bureau"), which
+    # replaces a target of the model's that the words do not mark ("Kroger wants to merge
+    # with Albertsons": not Kroger).
     raising = [b for b in buyers if kind == "funding round" and raises_money(b, sentence)]
     for b in raising + [b for b in buyers if b not in raising and role_of(b, sentence) == "target"]:
         buyers.remove(b)
         if lead == b:
             lead = None
-        if target_text is None:
+        if target_text is None or (
+            b not in raising and target_by == "model" and role_of(target_text, sentence) is None
+        ):
             target_text, target_by = b, "rule"
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
@@ -963,8 +1018,12 @@ def _verify(
 
 
 _FIGURE_AFTER = re.compile(
-    r"\s*(?:in|of)\s+(?:(?:annual|yearly|quarterly|monthly|net|gross|total|operating)\s+)?"
-    r"(?:sales|revenues?|turnover|profits?|earnings|losses|income)\b",
+    # "$1 billion in sales", "$139 million of third-quarter harm": a company's own figure.
+    r"\s*(?:(?:in|of)\s+(?:[\w-]+\s+)?"
+    r"(?:sales|revenues?|turnover|profits?|earnings|losses|income|harm|damages?|costs|"
+    r"expenses|spending|capital\s+expenditures?)\b"
+    # "a $1 billion increase in its capital expenditures": a change of a figure.
+    r"|(?:increase|decrease|rise|jump|drop|decline|boost|cut|reduction|shortfall)\b)",
     re.IGNORECASE,
 )
 

@@ -30,6 +30,7 @@ from rag.deals.mentions import (
     Mention,
     is_candidate,
     refresh_rules,
+    states_kind,
 )
 from rag.deals.merge import Deal, merge, normalise
 from rag.store import GENERATION, VectorStore
@@ -92,11 +93,12 @@ class DealStore:
 
     def mentions(self) -> list[Mention]:
         # Today's rules apply to what was stored: a sentence the filter now leaves out is dropped,
-        # and the rule-made fields are made again (see RULES_VERSION).
+        # and so is a deal of a kind its words no longer state; the rule-made fields are made
+        # again (see RULES_VERSION).
         out = []
         for record in self._records({"kind": "mention"}):
             m = Mention.from_dict(json.loads(str(record["data"])))
-            if is_candidate(m.sentence):
+            if is_candidate(m.sentence) and states_kind(m.type, m.sentence):
                 m = refresh_rules(m)
                 if m.buyers or m.target:  # not when the only party was a regulator
                     out.append(m)
