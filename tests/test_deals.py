@@ -352,6 +352,12 @@ def test_in_a_merger_the_words_pick_the_target_over_the_models() -> None:
     (fields,) = verify(_form(type="merger", buyers=[], target="Alaska Airlines-Virgin America"),
                        s3, [], None)  # fmt: skip
     assert fields["target"] == "Virgin America" and fields["buyers"] == ["Alaska Airlines"]
+    # Two companies that merge, and no target: the one named second is the target.
+    s4 = "Larch and Pebble Foods planned to merge in a deal worth nearly $ 25 billion ."
+    (fields,) = verify(_form(type="merger", buyers=["Larch", "Pebble Foods"], amount=1), s4,
+                       find_money(s4), None)  # fmt: skip
+    assert fields["target"] == "Pebble Foods" and fields["buyers"] == ["Larch"]
+    assert fields["by"]["target"] == "rule" and fields["amount"] == "nearly $ 25 billion"
 
 
 def test_led_by_alone_is_no_funding_round() -> None:

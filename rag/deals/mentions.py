@@ -958,6 +958,15 @@ def _verify(
                     buyers.append(found[0])
                     buyers_by = "rule"
                 refs[known or found[0]] = _ref_record(hit, found[1])
+    if kind == "merger" and target_text is None and len(buyers) >= 2:
+        # "Kroger and Albertsons planned to merge": the one named second is the target, as
+        # annotators of mergers mark it, so that the deal has two sides.
+        last = max(buyers, key=lambda b: sentence.find(b))
+        if sentence.find(last) > 0 and not role_of(last, sentence):
+            buyers.remove(last)
+            if lead == last:
+                lead = None
+            target_text, target_by = last, "rule"
     targets = [target_text] if target_text else []
     if target_text and re.search(r"\s+and\s+", target_text):
         parts = [checked_name(p, sentence) for p in re.split(r"\s*,\s*|\s+and\s+", target_text)]
