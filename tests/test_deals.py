@@ -59,6 +59,8 @@ DEAL_SENTENCES = [
     # Portfolio news that also states a deal.
     "Ryan Cohen, who purchased a nearly 10% stake in Bed Bath & Beyond last March, sold off "
     "all his shares.",
+    # A sale between two names needs no amount.
+    "The founder, who previously sold Pebble Foods to Larch, now runs the unit.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -79,6 +81,7 @@ NOT_DEALS = [
     "The Ravens stockpiled enough pitching talent to acquire Soto and outfielder Alex Verdugo.",
     "The Senate Democrats' fundraising arm announced $7 million on direct voter outreach.",
     "Americans for Progress spent about $2 million in the campaign after a union-backed recall.",
+    "He sold the House on the plan before selling tickets to Fans.",  # no company sold
 ]
 
 

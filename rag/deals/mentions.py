@@ -67,12 +67,19 @@ _BUY_NAME = (
     r"(?!(?:[\w.'’-]+\s+){0,2}(?:Congress|Senate|House|Speaker\w*|[Gg]overnor|[Mm]ayor|"
     r"[Pp]residen\w*|[Ss]upreme|[Oo]ffice|[Rr]e-?election|[Nn]omination)\b)"
 )
+# "sold Quidsi to Amazon", "sold its stake in GM East Africa to Isuzu": a sale between two
+# names states a deal without an amount.
+_SOLD_TO = (
+    r"(?:sold|sells|sell|selling)\s+(?:(?:its|their|his|her|a|the)\s+)?"
+    r"(?:(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?stake\s+in\s+)?"
+    r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}\s+to\s+(?:the\s+)?(?-i:[A-Z])"
+)
 # Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
 TRIGGER = re.compile(rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])", re.IGNORECASE)
 WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
 STRONG = re.compile(
     rf"\b(?:{_MA}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
-    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})",
+    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}",
     re.IGNORECASE,
 )
 # A capitalised word that is not the sentence's first: a company or person name, roughly.
