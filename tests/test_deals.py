@@ -156,6 +156,16 @@ def test_places_nationalities_and_pronouns_are_no_party() -> None:
     assert is_authority("China") and is_authority("Alabama") and is_authority("Swiss")
     assert is_authority("the Netherlands")
     assert not is_authority("China Mobile") and not is_authority("Texas Instruments")
+    # Officials named with their office speak for a government; firms named so do not.
+    assert is_authority("President Donald Trump") and is_authority("Lt. Gov. Sheila Oliver")
+    assert is_authority("Sen. Bryan Townsend") and is_authority("Mayor Eric Adams")
+    assert not is_authority("Governor Capital") and not is_authority("Speaker Inc")
+    s0 = ("President Donald Trump signaled that the government could take an equity stake in "
+          "companies hit by the crisis .")  # fmt: skip
+    assert verify(_form(type="stake", buyers=["President Donald Trump"]), s0, [], None) == []
+    # Words of an office or a body are no company either.
+    s1 = "The County is repaid the $ 16 million purchase from the sales of the land ."
+    assert verify(_form(target="County", amount=1), s1, find_money(s1), None) == []
     s = "The Swiss owner of a pulp mill in Alabama said it is investing $ 80 million there ."
     assert verify(_form(type="stake", buyers=["Alabama"], target="Swiss"), s, find_money(s),
                   None) == []  # fmt: skip
@@ -283,6 +293,8 @@ def test_verify_drops_guesses() -> None:
         ("Whole Foods", "By going upmarket in acquiring Whole Foods , it will hurt Target .",
          "target"),
         ("AMO", "Sales rose in 2017 due to the AMO acquisition .", "target"),
+        ("Twitter", "Days after his $ 44 billion Twitter acquisition closed , Musk wrote .",
+         "target"),
         ("Embraer SA", "Boeing Co. 's purported bid for Embraer SA looks low .", "target"),
         ("Boeing", "Boeing Co. 's purported bid for Embraer SA looks low .", "buyer"),
         ("Ford", "In February , Ford said it was investing $ 1 billion in Argo AI .", "buyer"),

@@ -163,6 +163,16 @@ _NOT_A_PARTY = {
     "shareholders",
     "a group of investors",
     "the government",
+    # Words of an office or a body, capitalised inside a longer name or at a sentence's start
+    # ("Department of Finance and Administration", "The County is repaid").
+    "administration",
+    "county",
+    "the county",
+    "city",
+    "the city",
+    "state",
+    "the state",
+    "government",
 }
 
 
@@ -355,11 +365,30 @@ _PLACES = {
 }  # fmt: skip
 
 
+# A politician or official named with the office ("President Donald Trump", "Lt. Gov. Sheila
+# Oliver", "Sen. Bryan Townsend") speaks for a government, which is no party to a deal.
+_OFFICE = re.compile(
+    r"(?:the\s+)?(?:(?:Vice\s+|Former\s+|Lt\.?\s+)?(?:President|Gov\.?|Governor|Sen\.?|Senator|"
+    r"Rep\.?|Representative|Mayor|Secretary|Minister|Prime\s+Minister|Chancellor|"
+    r"Speaker|Commissioner))(?:\s+(?-i:[A-Z])[\w.'’-]*){1,3}",
+    re.IGNORECASE,
+)
+_FIRM_WORD = re.compile(
+    r"\b(?:Inc|Corp|Co|LLC|Ltd|Plc|Capital|Partners|Group|Holdings?|Ventures|Fund|Bank|"
+    r"Technologies|Systems|Labs?|AI)\b\.?",
+)
+
+
 def is_authority(name: str) -> bool:
-    """Tell whether `name` is a regulator or government ("FCC", "Department of Justice"), or
-    only a place or a nationality ("China", "Alabama", "Swiss"): no party to a deal."""
+    """Tell whether `name` is a regulator or government ("FCC", "Department of Justice"), an
+    official named with the office ("President Donald Trump"), or only a place or a
+    nationality ("China", "Alabama", "Swiss"): no party to a deal."""
     bare = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).strip(" .").lower()
-    return bool(_AUTHORITY.fullmatch(name.strip())) or bare in _PLACES
+    return (
+        bool(_AUTHORITY.fullmatch(name.strip()))
+        or bool(_OFFICE.fullmatch(name.strip()) and not _FIRM_WORD.search(name))
+        or bare in _PLACES
+    )
 
 
 def states_kind(kind: str, sentence: str) -> bool:
@@ -627,7 +656,7 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
         rf"(?:stake\s+in\s+|shares\s+(?:in|of)\s+)?{_ADJ}{n}(?!\w)",
         rf"\b(?:stakes?|investments?|invest(?:s|ed|ing)?)\s+{_MONEY_WORDS}in\s+{_ADJ}{n}(?!\w)",
-        rf"\b(?:the|an?|this|that)\s+{n}\s+(?:{_DEAL_NOUN}|deal)\b",
+        rf"\b(?:the|an?|this|that|his|her|its|their)\s+{_MONEY_WORDS}{n}\s+(?:{_DEAL_NOUN}|deal)\b",
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
         rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
         rf"\bsold\s+{_ADJ}{n}\s+to\b",
