@@ -159,6 +159,7 @@ def test_places_nationalities_and_pronouns_are_no_party() -> None:
     # Officials named with their office speak for a government; firms named so do not.
     assert is_authority("President Donald Trump") and is_authority("Lt. Gov. Sheila Oliver")
     assert is_authority("Sen. Bryan Townsend") and is_authority("Mayor Eric Adams")
+    assert is_authority("USDA") and is_authority("the Department of Agriculture")
     assert not is_authority("Governor Capital") and not is_authority("Speaker Inc")
     s0 = ("President Donald Trump signaled that the government could take an equity stake in "
           "companies hit by the crisis .")  # fmt: skip
@@ -388,6 +389,13 @@ def test_led_by_alone_is_no_funding_round() -> None:
     (fields,) = verify(_form(type="funding round", buyers=["Nordwind Capital"], target="Veldt AI",
                              amount=1), s2, find_money(s2), None)  # fmt: skip
     assert fields["amount"] == "$ 20 million"
+    # Nor is a bare "round" one, or debt without equity.
+    assert not states_kind("funding round", "Larch laid off 900 people in a round of cost cuts .")
+    assert not states_kind(
+        "funding round", "Larch lined up $ 100 million of debtor-in-possession financing ."
+    )
+    assert states_kind("funding round", "Larch raised $ 50 million in equity and debt financing .")
+    assert states_kind("funding round", "Larch raised a new $ 30 million round from Sequoia .")
 
 
 def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:

@@ -48,8 +48,14 @@ _FUND = (
 # Money words that are as often about campaigns, budgets and grants as about deals: they count
 # only next to a word of the venture trade.
 _WEAK = r"rais(?:e|es|ed|ing)|funding|fundrais\w*|seek(?:s|ing)?|financing"
+# "Round" alone is as often "a round of layoffs" or "of talks": it counts next to money words.
+_ROUND = (
+    r"(?:funding|financing|investment|seed|equity|venture|growth|bridge|series\s+[a-h])\s+round|"
+    r"round\s+of\s+(?:[\w-]+\s+)?(?:funding|financing|investment|capital)|round\s+led\s+by|"
+    r"(?:raised?|raising|closed?|closing)\s+(?:a|an|the|its)\s+(?:[\w$.,-]+\s+){0,5}round"
+)
 _VENTURE_WORDS = (
-    r"round|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|"
+    rf"{_ROUND}|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|"
     r"backed|equity|stake|financing|fundraising|unicorn|(?:funding|backing|investment)\s+from"
 )
 _VENTURE = re.compile(rf"\b(?:{_VENTURE_WORDS}|led\s+by)\b", re.IGNORECASE)
@@ -338,7 +344,9 @@ _AUTHORITY = re.compile(
     r"(?:the\s+)?(?:FCC|FTC|SEC|DOJ|CFIUS|CMA|EU|U\.?S\.?|United\s+States|Congress|"
     r"(?:U\.?S\.?\s+)?(?:Department\s+of\s+Justice|Justice\s+Department)|European\s+Commission|"
     r"Federal\s+(?:Trade|Communications)\s+Commission|Securities\s+and\s+Exchange\s+Commission|"
-    r"Competition\s+and\s+Markets\s+Authority|White\s+House)",
+    r"Competition\s+and\s+Markets\s+Authority|White\s+House|USDA|EPA|FDA|NIH|NASA|IRS|HUD|"
+    r"FEMA|Pentagon|Department\s+of\s+(?:Agriculture|Energy|Defense|Transportation|"
+    r"Commerce|the\s+Treasury|Education|Health\s+and\s+Human\s+Services))",
     re.IGNORECASE,
 )
 
@@ -391,11 +399,29 @@ def is_authority(name: str) -> bool:
     )
 
 
+# Debt is no funding round: "$100 million debtor-in-possession financing", "a $2 billion loan".
+_DEBT = re.compile(
+    r"\b(?:loans?|debt|debtor-in-possession|credit\s+(?:facility|line)|line\s+of\s+credit|"
+    r"bonds?|notes\s+offering|mortgages?|lenders?|borrow\w*)\b",
+    re.IGNORECASE,
+)
+_EQUITY = re.compile(
+    r"\b(?:equity|stake|shares|valuation|valued|investors?|venture|series\s+[a-h]|seed)\b",
+    re.IGNORECASE,
+)
+
+
 def states_kind(kind: str, sentence: str) -> bool:
     """Tell whether the sentence's words can state a deal of this kind: a funding round needs
-    a word of the venture trade besides "led by" ("GM will invest $7.7 billion in its plants"
-    is spending; "$139 million of harm ..., led by American" is no round)."""
-    return kind != "funding round" or bool(_ROUND_WORDS.search(sentence))
+    a word of the venture trade besides "led by" or a bare "round" ("GM will invest $7.7
+    billion in its plants" is spending; "$139 million of harm ..., led by American" and "a
+    round of layoffs" are no round), and debt without equity is no round ("$100 million
+    debtor-in-possession financing")."""
+    if kind != "funding round":
+        return True
+    if _DEBT.search(sentence) and not _EQUITY.search(sentence):
+        return False
+    return bool(_ROUND_WORDS.search(sentence))
 
 
 # A count before a name makes it things, not a company: "owns 55 Dreamliners", "bought 20
