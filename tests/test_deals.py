@@ -423,6 +423,21 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     assert "amount" not in fields and fields["target"] == "Pebble"
 
 
+def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
+    s = "The founder , who previously sold Pebble to Larch , now runs Orchard 's online arm ."
+    (fields,) = verify(_form(buyers=["Orchard"], target="Pebble"), s, [], None)
+    assert fields["buyers"] == ["Larch"] and fields["by"]["buyers"] == "rule"
+    # Not a name before "to acquire" that is what is paid, nor a possessive's owner.
+    s2 = "But Larch Corp. paid 13 times Ebitda to acquire Pebble from Orchard in 2015 ."
+    (fields,) = verify(_form(buyers=["Larch Corp"], target="Pebble"), s2, [], None)
+    assert fields["buyers"] == ["Larch Corp"]
+    s3 = (
+        "Critics said Orchard College accepted Pebble's gift , selling its name to Larch's allies ."
+    )
+    (fields,) = verify(_form(buyers=["Orchard College"], target="Pebble"), s3, [], None)
+    assert fields["buyers"] == ["Orchard College"]
+
+
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
     s = "Nordwind Capital invested in Veldt AI, valued at $2 billion."
     (fields,) = verify(_form(type="stake", buyers=["Nordwind Capital"], target="Veldt AI",

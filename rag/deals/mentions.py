@@ -726,6 +726,22 @@ _TARGET_AFTER = re.compile(
 )
 
 
+def _bought_by(name: str, sentence: str) -> bool:
+    """Tell whether the words say outright that `name` buys: "sold Quidsi to Amazon",
+    "acquired by PayPal" (not "paid 13 times Ebitda to acquire", where the name before "to
+    acquire" is what is paid)."""
+    n = _name_re(name) + _SUFFIX
+    return bool(
+        re.search(
+            rf"(?:\b(?:acquired|bought|purchased|taken\s+over)\s+by\s+{_ADJ}{n}"
+            rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n})"
+            r"(?!\w)(?!\s*['’]s\b)",  # not "selling its reputation to Putin's associates"
+            sentence,
+            re.IGNORECASE,
+        )
+    )
+
+
 def named_target(sentence: str) -> str | None:
     """The one name the words around it mark as a deal's target ("its acquisition of Jet.com",
     "acquiring Whole Foods"); None when there is none or more than one."""
@@ -1005,8 +1021,28 @@ def _verify(
         and marked.lower() not in {b.lower() for b in buyers}
     ):
         target_text, target_by = marked, "rule"
-    refs: dict[str, dict[str, Any]] = {}
     buyers_by = "model"
+    # Likewise a bystander the model named as the only buyer gives way to the one name the
+    # words mark as buyer ("who previously sold Quidsi to Amazon, now runs Wal-Mart's ...").
+    marked_buyers = [
+        n
+        for n in _words_names(sentence)
+        if n != target_text
+        and role_of(n, sentence) == "buyer"
+        and _bought_by(n, sentence)
+        and not is_source(n, sentence)
+        and not _no_party(n, sentence)
+    ]
+    if (
+        kind != "funding round"
+        and buyers
+        and len(marked_buyers) == 1
+        and marked_buyers[0].lower() not in {b.lower() for b in buyers}
+        and not (target_text and _same_company(marked_buyers[0], target_text))
+        and all(role_of(b, sentence) is None for b in buyers)
+    ):
+        buyers, lead, buyers_by = marked_buyers, None, "rule"
+    refs: dict[str, dict[str, Any]] = {}
     if resolve is not None:
         # "it will acquire Whole Foods": the buyer is the company "it" stands for.
         hit = _ref(sentence, _REF_BUYER)
