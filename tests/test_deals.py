@@ -394,6 +394,9 @@ def test_led_by_alone_is_no_funding_round() -> None:
     assert not states_kind(
         "funding round", "Larch lined up $ 100 million of debtor-in-possession financing ."
     )
+    assert not states_kind(
+        "funding round", "Larch secured $ 240 million in financing from Orchard Specialty Lending ."
+    )
     assert states_kind("funding round", "Larch raised $ 50 million in equity and debt financing .")
     assert states_kind("funding round", "Larch raised a new $ 30 million round from Sequoia .")
 
@@ -407,6 +410,9 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["AerCap"], target="Dreamliners")  # fmt: skip
     assert refresh_rules(m).target is None
+    s1 = "Acme Markets Inc. acquired 71 of those locations , including four in Delaware ."
+    (fields,) = verify(_form(buyers=["Acme Markets Inc"], target="71"), s1, [], None)
+    assert fields["target"] is None  # a number is no company
     # A year or a day of the month before a name is no count.
     for s2 in (
         "In 2017 Larch bought Pebble for $ 2 billion .",

@@ -402,7 +402,7 @@ def is_authority(name: str) -> bool:
 # Debt is no funding round: "$100 million debtor-in-possession financing", "a $2 billion loan".
 _DEBT = re.compile(
     r"\b(?:loans?|debt|debtor-in-possession|credit\s+(?:facility|line)|line\s+of\s+credit|"
-    r"bonds?|notes\s+offering|mortgages?|lenders?|borrow\w*)\b",
+    r"bonds?|notes\s+offering|mortgages?|lenders?|lending|borrow\w*)\b",
     re.IGNORECASE,
 )
 _EQUITY = re.compile(
@@ -445,7 +445,8 @@ def _no_party(name: str, sentence: str) -> bool:
     pronoun or generic noun, the seller ("bought ... from X"), or things counted ("owns 55
     Dreamliners")."""
     return (
-        is_authority(name)
+        not re.search(r"[^\W\d_]", name)  # "acquired 71 of those locations": a number
+        or is_authority(name)
         or name.lower() in _NOT_A_PARTY
         or role_of(name, sentence) == "seller"
         or _counted(name, sentence)
