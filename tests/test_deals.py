@@ -479,6 +479,16 @@ def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:
     m3 = Mention(article_id="a", sentence=s3, start=0, end=len(s3), type="acquisition",
                  buyers=["Redwood Partners"], target="Harbor Authority")  # fmt: skip
     assert refresh_rules(m3).target is None
+    # Who sells is no buyer, in a new form and in a stored mention ...
+    s4 = "Larch has since sold off 120 of its stores to three grocery chains for $ 600 million ."
+    assert verify(_form(buyers=["Larch"], amount=1), s4, find_money(s4), None) == []
+    m4 = Mention(article_id="a", sentence=s4, start=0, end=len(s4), type="acquisition",
+                 buyers=["Larch"])  # fmt: skip
+    assert refresh_rules(m4).buyers == []
+    # ... but a company that sells itself is the target, and its buyer stays.
+    s5 = "Pebble agrees to sell itself to Larch in a deal valued at $ 44 billion ."
+    (fields,) = verify(_form(buyers=["Larch"], target="Pebble"), s5, find_money(s5), None)
+    assert fields["buyers"] == ["Larch"] and fields["target"] == "Pebble"
 
 
 def test_an_amount_under_a_million_is_no_deal_amount() -> None:

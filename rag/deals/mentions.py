@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "9"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "10"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -409,6 +409,20 @@ _EQUITY = re.compile(
     r"\b(?:equity|stake|shares|valuation|valued|investors?|venture|series\s+[a-h]|seed)\b",
     re.IGNORECASE,
 )
+
+
+def sells(name: str, sentence: str) -> bool:
+    """Tell whether `name` is who sells ("A&P has since sold off 120 of its 300 supermarkets
+    ... to three grocery chains", "Valspar sold its wood-coating business to Axalta"): no
+    buyer. Not "Twitter agrees to sell itself", where the seller is the target."""
+    return bool(
+        re.search(
+            rf"(?<!\w){_name_re(name)}{_SUFFIX}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}(?:since\s+)?"
+            r"(?:sold|sells|sell|selling)\b(?!\s+(?:itself|themselves)\b)",
+            sentence,
+            re.IGNORECASE,
+        )
+    )
 
 
 def states_kind(kind: str, sentence: str) -> bool:
@@ -979,7 +993,7 @@ def _verify(
         lead = None
     if lead and lead.lower() not in {b.lower() for b in buyers}:
         buyers.insert(0, lead)
-    buyers = [b for b in buyers if role_of(b, sentence) != "seller"]
+    buyers = [b for b in buyers if role_of(b, sentence) != "seller" and not sells(b, sentence)]
     if lead and lead.lower() not in {b.lower() for b in buyers}:
         lead = None  # a seller, dropped with the buyers above
     target_by = "model"
@@ -1184,7 +1198,7 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
-    m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence)]
+    m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
     if m.lead and m.lead not in m.buyers:
         m.lead = None
     if m.target and _no_party(m.target, m.sentence):
