@@ -415,14 +415,11 @@ def sells(name: str, sentence: str) -> bool:
     """Tell whether `name` is who sells ("A&P has since sold off 120 of its 300 supermarkets
     ... to three grocery chains", "Valspar sold its wood-coating business to Axalta"): no
     buyer. Not "Twitter agrees to sell itself", where the seller is the target."""
-    return bool(
-        re.search(
-            rf"(?<!\w){_name_re(name)}{_SUFFIX}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}(?:since\s+)?"
-            r"(?:sold|sells|sell|selling)\b(?!\s+(?:itself|themselves)\b)",
-            sentence,
-            re.IGNORECASE,
-        )
+    pattern = (
+        rf"{_subject(_name_re(name) + _SUFFIX)}(?:since\s+)?"
+        r"(?:sold|sells|sell|selling)\b(?!\s+(?:itself|themselves)\b)"
     )
+    return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 
 def states_kind(kind: str, sentence: str) -> bool:
@@ -680,6 +677,22 @@ _AUX = (
 _LIST_NAME = r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
 _LIST_OF = r"\b(?:acquisitions|purchases|takeovers|buyouts)\s+of\s+"
 _LOWER = r"(?:(?-i:[a-z])[\w-]*\s+){0,3}"  # "between pharmacy giants Walgreens and ..."
+_BOUGHT = r"acquired|bought|purchased|taken\s+over"
+
+
+def _subject(n: str) -> str:
+    """`n` (a name pattern) as the subject of the verb that follows: "Larch, the grocer, has
+    agreed to ..."."""
+    return rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}"
+
+
+def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
+    """The words that make `n` (a name pattern) the buyer outright: "acquired by PayPal",
+    "sold Quidsi to Amazon"."""
+    return (
+        rf"(?:\b(?:{passive})\s+by\s+{_ADJ}{n}"
+        rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n})(?!\w)"
+    )
 
 
 def role_of(name: str, sentence: str) -> str | None:
@@ -712,10 +725,8 @@ def role_of(name: str, sentence: str) -> str | None:
     buyer = (
         rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}(?:{_DEAL_NOUN}|bid|offer|"
         rf"investments?)\b",
-        rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b"
-        r"(?!\s+by\b)",
-        rf"\b(?:acquired|bought|purchased|taken\s+over|backed|led)\s+by\s+{_ADJ}{n}(?!\w)",
-        rf"\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n}(?!\w)",
+        rf"{_subject(n)}(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b(?!\s+by\b)",
+        _buys_outright(n, rf"{_BOUGHT}|backed|led"),
         rf"(?<![\w-]){n}\s*[-–]\s*(?-i:[A-Z])[\w&.'’]*(?:\s+(?-i:[A-Z])[\w&.'’]*){{0,3}}\s+"
         rf"(?:\w+\s+)?(?:mega-?)?merger\b",
         rf"\bmerger\s+(?:between|of)\s+{_LOWER}{n}\s+and\s+(?-i:[A-Z])",
@@ -745,16 +756,9 @@ def _bought_by(name: str, sentence: str) -> bool:
     """Tell whether the words say outright that `name` buys: "sold Quidsi to Amazon",
     "acquired by PayPal" (not "paid 13 times Ebitda to acquire", where the name before "to
     acquire" is what is paid)."""
-    n = _name_re(name) + _SUFFIX
-    return bool(
-        re.search(
-            rf"(?:\b(?:acquired|bought|purchased|taken\s+over)\s+by\s+{_ADJ}{n}"
-            rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n})"
-            r"(?!\w)(?!\s*['’]s\b)",  # not "selling its reputation to Putin's associates"
-            sentence,
-            re.IGNORECASE,
-        )
-    )
+    # Not "selling its reputation to Putin's associates".
+    pattern = _buys_outright(_name_re(name) + _SUFFIX) + r"(?!\s*['’]s\b)"
+    return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 
 def named_target(sentence: str) -> str | None:
@@ -1037,26 +1041,24 @@ def _verify(
     ):
         target_text, target_by = marked, "rule"
     buyers_by = "model"
-    # Likewise a bystander the model named as the only buyer gives way to the one name the
-    # words mark as buyer ("who previously sold Quidsi to Amazon, now runs Wal-Mart's ...").
-    marked_buyers = [
-        n
-        for n in _words_names(sentence)
-        if n != target_text
-        and role_of(n, sentence) == "buyer"
-        and _bought_by(n, sentence)
-        and not is_source(n, sentence)
-        and not _no_party(n, sentence)
-    ]
-    if (
-        kind != "funding round"
-        and buyers
-        and len(marked_buyers) == 1
-        and marked_buyers[0].lower() not in {b.lower() for b in buyers}
-        and not (target_text and _same_company(marked_buyers[0], target_text))
-        and all(role_of(b, sentence) is None for b in buyers)
-    ):
-        buyers, lead, buyers_by = marked_buyers, None, "rule"
+    # Likewise bystanders the model named as buyers give way to the one name the words mark
+    # as buyer ("who previously sold Quidsi to Amazon, now runs Wal-Mart's ...").
+    if kind != "funding round" and buyers and all(role_of(b, sentence) is None for b in buyers):
+        marked_buyers = [
+            n
+            for n in _words_names(sentence)
+            if n != target_text
+            and role_of(n, sentence) == "buyer"
+            and _bought_by(n, sentence)
+            and not is_source(n, sentence)
+            and not _no_party(n, sentence)
+        ]
+        if (
+            len(marked_buyers) == 1
+            and marked_buyers[0].lower() not in {b.lower() for b in buyers}
+            and not (target_text and _same_company(marked_buyers[0], target_text))
+        ):
+            buyers, lead, buyers_by = marked_buyers, None, "rule"
     refs: dict[str, dict[str, Any]] = {}
     if resolve is not None:
         # "it will acquire Whole Foods": the buyer is the company "it" stands for.
