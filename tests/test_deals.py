@@ -61,6 +61,11 @@ DEAL_SENTENCES = [
     "all his shares.",
     # A sale between two names needs no amount.
     "The founder, who previously sold Pebble Foods to Larch, now runs the unit.",
+    # Owners of things, a company between the buying word and the things it owns, and
+    # intellectual property are still deals.
+    "The retailer was acquired by mall owners Orchard Property Group and Larch Capital.",
+    "Harlow acquired Quintel, which owns 3,000 acres of farmland, for $2 billion.",
+    "Larch bought Pebble's intellectual property and some leases for $15 million.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -82,6 +87,17 @@ NOT_DEALS = [
     "The Senate Democrats' fundraising arm announced $7 million on direct voter outreach.",
     "Americans for Progress spent about $2 million in the campaign after a union-backed recall.",
     "He sold the House on the plan before selling tickets to Fans.",  # no company sold
+    "The Larch Hawks made headlines for a blockbuster trade, acquiring Sam Pebble.",
+    "Moreno was acquired from the Harlow Jays in a trade last winter, joining the Larks.",
+    "RHP Sam Pebble makes his debut with the Larks after being acquired from Harlow.",
+    # Land, buildings and other things bought are no company deals.
+    "The state will acquire a sprawling former farm property in the Larch Valley.",
+    "Harlow Homes bought the site in 2016 for $9.5 million, five times its assessed value.",
+    "The Larch family acquired the Pebble Park in 2001 and made major renovations.",
+    "He plans to rehabilitate some of the 27 homes the city acquired in West Harlow.",
+    "Larch Corp. purchased more than 73 acres of land from the Port of Harlow for $20 million.",
+    "The inspection report, acquired by Harlow News on Tuesday, describes a dirty facility.",
+    "A Pebble painting sold at auction for more than $23 million at Larch House.",
 ]
 
 
@@ -427,6 +443,32 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     (fields,) = verify(_form(type="stake", buyers=["Larch"], target="Pebble", amount=1), s3,
                        find_money(s3), None)  # fmt: skip
     assert "amount" not in fields and fields["target"] == "Pebble"
+
+
+def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
+    from rag.deals.mentions import refresh_rules, states_kind
+
+    for s, target in (
+        ("Larch is ramping up routes out of its Harlow hub after the Pebble merger .", "Harlow"),
+        ("The deal gives Larch a major stake in the Pebble Bay field .", "Pebble Bay"),
+        ("Larch has done well acquiring TV deals and Pebble rights .", "TV"),
+    ):
+        (fields,) = verify(_form(buyers=["Larch"], target=target), s, [], None)
+        assert fields["buyers"] == ["Larch"] and fields["target"] is None, s
+        m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                    buyers=["Larch"], target=target)  # fmt: skip
+        assert refresh_rules(m).target is None
+    # A name used as a party elsewhere in the sentence, and "the Pebble deal", still count.
+    for s in (
+        "Larch bought Harlow , and the Harlow hub with it , for $ 2 billion .",
+        "Larch closed the Harlow deal , buying the maker for $ 2 billion .",
+    ):
+        (fields,) = verify(_form(buyers=["Larch"], target="Harlow"), s, [], None)
+        assert fields["target"] == "Harlow", s
+    # Backing by a government is no venture backing.
+    s = "The government-backed project Pebble awarded Larch $ 6.5 billion to build a network ."
+    assert not states_kind("funding round", s)
+    assert states_kind("funding round", "The venture-backed Pebble raised $ 65 million .")
 
 
 def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:

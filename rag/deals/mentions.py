@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "10"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "11"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -313,7 +313,37 @@ _SPORTS = re.compile(
     r"\b(?:trade\s+deadline|traded|RBIs?|homers?|home\s+runs?|pitcher|quarterback|"
     r"touchdowns?|draft\s+pick|free\s+agen(?:t|cy)|roster|ERA|innings?|outfielder|infielder|"
     r"shortstop|slugger|pitching|bullpen|linebacker|midfielder|goalkeeper|point\s+guard|"
-    r"scouting\s+director)\b"
+    r"scouting\s+director|running\s+back|wide\s+receiver|(?-i:RHP|LHP)|"
+    r"makes?\s+(?:his|her)\s+debut|in\s+a\s+(?:blockbuster\s+)?trade(?!\s+(?:deal|war|pact|dispute))|"
+    r"blockbuster\s+trade)\b"
+)
+# Land, buildings and other things bought are no company deals ("The state will acquire a
+# sprawling former farm property", "the county would acquire the park", "Lakeside bought the
+# site in 2016", "27 homes ... the city acquired", "The FDA inspection report, acquired by
+# CNN"): a buying word next to such a thing, or a place named for one ("acquired the Deer
+# Park", "bought Campbell Farms"). Not "intellectual property", and not when a company's name
+# stands between ("acquired Quintel, which owns 3,000 acres"), nor the owners of such things
+# ("acquired by mall owners Simon Property Group").
+_THING = (
+    r"(?-i:(?<!intellectual\s)propert(?:y|ies)|land|lands|acres?|farmland|buildings?|sites?|"
+    r"campus|parks?|farms?|ranch(?:es)?|homes|houses?|mansions?|statues?|headquarters|"
+    r"mall|office\s+(?:building|space|tower)s?|parcels?|real\s+estate|paintings?|artworks?|"
+    r"bottles?)(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
+    r"REITs?|investors?|managers?)\b)"
+)
+_PLACE_NAME = r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower)"
+_BUYING = (
+    r"(?:acquir(?:e|es|ed|ing)|bought|buy(?:s|ing)?|purchas(?:e|ed|es|ing)|sold|sell(?:s|ing)?|"
+    r"sale\s+of)"
+)
+_THING_BOUGHT = re.compile(
+    rf"\b{_BUYING}\s+(?:(?-i:[a-z\d$])[\w$.,'’-]*\s+){{0,4}}?{_THING}\b"
+    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
+    rf"|\b{_THING}\s+(?:(?-i:[a-z\d])[\w.,'’-]*\s+){{0,6}}?(?:was\s+|were\s+|been\s+)?"
+    r"(?:acquired|bought|purchased|sold)\b"
+    r"|\b(?:report|documents?|emails?|records|footage|letters?|memos?)\s*,?\s+"
+    r"(?:(?:was|were)\s+)?(?:acquired|obtained)\s+by\b",
+    re.IGNORECASE,
 )
 # Election money ("announced $7 million on direct voter outreach", "spent about $2 million
 # there earlier in the campaign") is no deal unless a strong deal word says otherwise.
@@ -411,6 +441,13 @@ _EQUITY = re.compile(
 )
 
 
+# Backing by a government is no venture backing: "The government-backed project FirstNet
+# awarded AT&T $6.5 billion" is a contract.
+_STATE_BACKED = re.compile(
+    r"\b(?:government|state|federally|taxpayer|publicly|public)-backed\b", re.IGNORECASE
+)
+
+
 def sells(name: str, sentence: str) -> bool:
     """Tell whether `name` is who sells ("A&P has since sold off 120 of its 300 supermarkets
     ... to three grocery chains", "Valspar sold its wood-coating business to Axalta"): no
@@ -430,6 +467,7 @@ def states_kind(kind: str, sentence: str) -> bool:
     debtor-in-possession financing")."""
     if kind != "funding round":
         return True
+    sentence = _STATE_BACKED.sub(" ", sentence)
     if _DEBT.search(sentence) and not _EQUITY.search(sentence):
         return False
     return bool(_ROUND_WORDS.search(sentence))
@@ -451,16 +489,32 @@ def _counted(name: str, sentence: str) -> bool:
     )
 
 
+# A name that only describes the thing bought ("its San Francisco hub", "a 25% stake in the
+# Hamburg harbor", "acquiring TV deals", "the Prudhoe Bay field") is no party.
+_HEAD_AFTER = (
+    r"\s+(?:hubs?|harbou?rs?|ports?|airports?|fields?|routes?|plants?|factor(?:y|ies)|"
+    r"facilit(?:y|ies)|campus|deals|rights|contracts|licen[cs]es|relief|chassis)\b"
+)
+
+
+def _modifier(name: str, sentence: str) -> bool:
+    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
+    return bool(hits) and all(
+        re.match(_HEAD_AFTER, sentence[m.end() :], re.IGNORECASE) for m in hits
+    )
+
+
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
-    pronoun or generic noun, the seller ("bought ... from X"), or things counted ("owns 55
-    Dreamliners")."""
+    pronoun or generic noun, the seller ("bought ... from X"), things counted ("owns 55
+    Dreamliners"), or a word describing the thing bought ("its San Francisco hub")."""
     return (
         not re.search(r"[^\W\d_]", name)  # "acquired 71 of those locations": a number
         or is_authority(name)
         or name.lower() in _NOT_A_PARTY
         or role_of(name, sentence) == "seller"
         or _counted(name, sentence)
+        or _modifier(name, sentence)
     )
 
 
@@ -489,6 +543,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
             continue
         if _CAMPAIGN.search(sentence) and not STRONG.search(sentence):
             continue
+        if _THING_BOUGHT.search(sentence) and not TRIGGER.search(_THING_BOUGHT.sub(" ", sentence)):
+            continue  # land or a building bought, and no company deal besides
         amounts = [m for m in find_money(sentence) if not m.per_share]
         names = len(_NAME.findall(" " + sentence))
         sized = any(_deal_sized(m) for m in amounts)
@@ -767,7 +823,9 @@ def named_target(sentence: str) -> str | None:
     found = {
         name
         for m in _TARGET_AFTER.finditer(sentence)
-        if (name := checked_name(m.group(1), sentence)) and role_of(name, sentence) == "target"
+        if (name := checked_name(m.group(1), sentence))
+        and role_of(name, sentence) == "target"
+        and not _no_party(name, sentence)
     }
     return found.pop() if len(found) == 1 else None
 
