@@ -66,6 +66,7 @@ DEAL_SENTENCES = [
     "The retailer was acquired by mall owners Orchard Property Group and Larch Capital.",
     "Harlow acquired Quintel, which owns 3,000 acres of farmland, for $2 billion.",
     "Larch bought Pebble's intellectual property and some leases for $15 million.",
+    "Pebble's brands and web domain were purchased at auction by Larch for $21.5 million.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -98,6 +99,7 @@ NOT_DEALS = [
     "Larch Corp. purchased more than 73 acres of land from the Port of Harlow for $20 million.",
     "The inspection report, acquired by Harlow News on Tuesday, describes a dirty facility.",
     "A Pebble painting sold at auction for more than $23 million at Larch House.",
+    "The auction house said the bottle of Pebble 1926 sold for $1,873,951 to Larch.",
 ]
 
 
@@ -429,6 +431,9 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     s1 = "Acme Markets Inc. acquired 71 of those locations , including four in Delaware ."
     (fields,) = verify(_form(buyers=["Acme Markets Inc"], target="71"), s1, [], None)
     assert fields["target"] is None  # a number is no company
+    s4 = "Twelve of the stores had records and inventory sold to Rite Aid for $ 8 million ."
+    (fields,) = verify(_form(buyers=["Rite Aid"], target="Twelve"), s4, [], None)
+    assert fields["buyers"] == ["Rite Aid"] and fields["target"] is None  # nor a number word
     # A year or a day of the month before a name is no count.
     for s2 in (
         "In 2017 Larch bought Pebble for $ 2 billion .",
@@ -445,8 +450,26 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     assert "amount" not in fields and fields["target"] == "Pebble"
 
 
+def test_a_valuation_named_with_its_company_is_no_amount() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "Pebble secured Series D funding that valued Pebble at over $ 1 billion ."
+    (fields,) = verify(_form(type="funding round", target="Pebble", amount=1), s,
+                       find_money(s), None)  # fmt: skip
+    assert "amount" not in fields and fields["valuation"] == "over $ 1 billion"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="funding round",
+                target="Pebble", amount="over $ 1 billion", amount_usd=1e9)  # fmt: skip
+    m = refresh_rules(m)
+    assert m.amount is None and m.valuation == "over $ 1 billion"
+    # The amount raised at a valuation stays the amount.
+    s2 = "Pebble raised $ 50 million at a valuation of $ 1 billion ."
+    (fields,) = verify(_form(type="funding round", target="Pebble", amount=1, valuation=2), s2,
+                       find_money(s2), None)  # fmt: skip
+    assert fields["amount"] == "$ 50 million" and fields["valuation"] == "$ 1 billion"
+
+
 def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
-    from rag.deals.mentions import refresh_rules, states_kind
+    from rag.deals.mentions import is_authority, refresh_rules, states_kind
 
     for s, target in (
         ("Larch is ramping up routes out of its Harlow hub after the Pebble merger .", "Harlow"),
@@ -465,6 +488,9 @@ def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
     ):
         (fields,) = verify(_form(buyers=["Larch"], target="Harlow"), s, [], None)
         assert fields["target"] == "Harlow", s
+    # A part of a regulator is no party either.
+    assert is_authority("Justice Department’s Antitrust Division")
+    assert not is_authority("Justice Capital Partners")
     # Backing by a government is no venture backing.
     s = "The government-backed project Pebble awarded Larch $ 6.5 billion to build a network ."
     assert not states_kind("funding round", s)

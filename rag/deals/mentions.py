@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "11"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "12"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -345,6 +345,18 @@ _THING_BOUGHT = re.compile(
     r"(?:(?:was|were)\s+)?(?:acquired|obtained)\s+by\b",
     re.IGNORECASE,
 )
+# Auctions sell things, not companies ("The auction house announced that the bottle ... sold
+# for $1,873,951", "sold at auction for more than $23 million").
+_AUCTION = re.compile(
+    r"\b(?:auction\s+house|at\s+(?:an?\s+)?auction|auctioneers?|Sotheby['’]?s|Christie['’]s|"
+    r"(?:private|art|wine)\s+collectors?|winning\s+bid(?:der)?)\b",
+    re.IGNORECASE,
+)
+# ... but a bankrupt company's brands and assets sold at auction are a deal.
+_BUSINESS_ASSETS = re.compile(
+    r"\b(?:bankrupt\w*|intellectual\s+propert(?:y|ies)|assets|brands?|subsidiar(?:y|ies))\b",
+    re.IGNORECASE,
+)
 # Election money ("announced $7 million on direct voter outreach", "spent about $2 million
 # there earlier in the campaign") is no deal unless a strong deal word says otherwise.
 _CAMPAIGN = re.compile(
@@ -424,6 +436,8 @@ def is_authority(name: str) -> bool:
     bare = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).strip(" .").lower()
     return (
         bool(_AUTHORITY.fullmatch(name.strip()))
+        # "Justice Department’s Antitrust Division": a part of one
+        or bool(re.match(_AUTHORITY.pattern + r"['’]s\s", name.strip(), re.IGNORECASE))
         or bool(_OFFICE.fullmatch(name.strip()) and not _FIRM_WORD.search(name))
         or bare in _PLACES
     )
@@ -504,12 +518,22 @@ def _modifier(name: str, sentence: str) -> bool:
     )
 
 
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NUMBER_WORD = re.compile(
+    rf"(?:{_UNITS}|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen|"
+    rf"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:{_UNITS}))?|"
+    r"hundreds?|thousands?|dozens?)",
+    re.IGNORECASE,
+)
+
+
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
     pronoun or generic noun, the seller ("bought ... from X"), things counted ("owns 55
     Dreamliners"), or a word describing the thing bought ("its San Francisco hub")."""
     return (
         not re.search(r"[^\W\d_]", name)  # "acquired 71 of those locations": a number
+        or bool(_NUMBER_WORD.fullmatch(name.strip()))  # "Twelve of the stores ... sold to"
         or is_authority(name)
         or name.lower() in _NOT_A_PARTY
         or role_of(name, sentence) == "seller"
@@ -543,6 +567,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
             continue
         if _CAMPAIGN.search(sentence) and not STRONG.search(sentence):
             continue
+        if _AUCTION.search(sentence) and not _BUSINESS_ASSETS.search(sentence):
+            continue  # a bottle or a painting sold at auction
         if _THING_BOUGHT.search(sentence) and not TRIGGER.search(_THING_BOUGHT.sub(" ", sentence)):
             continue  # land or a building bought, and no company deal besides
         amounts = [m for m in find_money(sentence) if not m.per_share]
@@ -1152,11 +1178,7 @@ def _verify(
     valuation = _pick(amounts, form.get("valuation"))
     if valuation is not None and valuation == amount:
         valuation = None
-    if amount is not None and re.search(
-        r"valu(?:ation|ed|ing)\s+(?:of\s+|at\s+)?(?:about\s+|around\s+|nearly\s+)?$",
-        sentence[: amount.start],
-        re.IGNORECASE,
-    ):
+    if amount is not None and is_valuation(sentence, amount.start):
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
     if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
         amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
@@ -1208,6 +1230,22 @@ _FIGURE_AFTER = re.compile(
     r"|(?:increase|decrease|rise|jump|drop|decline|boost|cut|reduction|shortfall)\b)",
     re.IGNORECASE,
 )
+
+
+# "valued at $2 billion", "a valuation of about $1 billion", "funding that valued Daily
+# Harvest at over $1 billion": what the company is worth, not what the deal costs.
+_VALUED = re.compile(
+    r"valu(?:ation|ed|ing)\s+(?:(?:(?-i:[A-Z])[\w&.'’-]*\s+|it\s+|the\s+company\s+){0,4}"
+    r"(?:of|at)\s+)?(?:(?:about|around|nearly|over|almost|roughly|some|more\s+than|"
+    r"at\s+least|up\s+to)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def is_valuation(sentence: str, start: int) -> bool:
+    """Tell whether the money span starting at `start` is a valuation ("valued Pebble at over
+    $1 billion"), not the amount of the deal."""
+    return bool(_VALUED.search(sentence[:start]))
 
 
 def not_a_price(sentence: str, end: int) -> bool:
@@ -1267,7 +1305,11 @@ def refresh_rules(m: Mention) -> Mention:
         at = m.sentence.find(m.amount)
         value = m.amount_usd if m.amount_usd is not None else (m.amount_low or m.amount_high)
         small = value is not None and value < DEAL_SIZE_USD
-        if small or (at >= 0 and not_a_price(m.sentence, at + len(m.amount))):
+        if at >= 0 and is_valuation(m.sentence, at) and not m.valuation:
+            m.valuation, m.valuation_usd = m.amount, m.amount_usd
+        if small or (at >= 0 and not_a_price(m.sentence, at + len(m.amount))) or (
+            at >= 0 and is_valuation(m.sentence, at)
+        ):
             m.amount = None
             m.amount_low = m.amount_high = m.amount_usd = None
             m.currency = None
