@@ -1307,8 +1307,10 @@ def refresh_rules(m: Mention) -> Mention:
         small = value is not None and value < DEAL_SIZE_USD
         if at >= 0 and is_valuation(m.sentence, at) and not m.valuation:
             m.valuation, m.valuation_usd = m.amount, m.amount_usd
-        if small or (at >= 0 and not_a_price(m.sentence, at + len(m.amount))) or (
-            at >= 0 and is_valuation(m.sentence, at)
+        if (
+            small
+            or (at >= 0 and not_a_price(m.sentence, at + len(m.amount)))
+            or (at >= 0 and is_valuation(m.sentence, at))
         ):
             m.amount = None
             m.amount_low = m.amount_high = m.amount_usd = None
