@@ -15,6 +15,7 @@ seconds this way, on the same answers.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import statistics
 import sys
@@ -59,6 +60,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         shown,
         answer["evidence"].get("tokens"),
         stale=stale is not None,
+        as_of=dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None,
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]
@@ -69,6 +71,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
             cited, record["passages"], golds
         ),
         "text": checked.text,
+        "evidence": evidence,
     }  # fmt: skip
 
 

@@ -2,18 +2,19 @@
 
 Reads the results.jsonl of a `newsrag eval` run made with `--refusal-threshold 0` (every answer
 the model gives is kept, and each record carries the evidence `rag.refusal` measured) and
-replays today's refusal rule (`rag.refusal.support` on that evidence) at each threshold: a
-question is refused when the run refused it or its support is below the threshold. A refusal
-is right on a question the corpus cannot answer.
+replays today's refusal rule (`rag.refusal.confidence` on that evidence) at each threshold: a
+question is refused when the run refused it or its confidence is below the threshold. A
+refusal is right on a question the corpus cannot answer.
 
 Prints, per threshold, refusal precision and recall (over the unanswerable questions), the
 share of answerable questions wrongly refused and the accuracy that remains, and the share of
 questions with a right outcome (answered correctly, or unanswerable and declined); marks the
-operating point: of the thresholds that cost no correct answer (answerable accuracy as at 0),
-the one with the most right outcomes, the lowest on a tie. Accuracy comes first: declining an
-unanswerable question is worth having only while it does not turn away a right answer;
-then checks that choice by leaving each week out (the threshold chosen on the other weeks,
-scored on that one); draws docs/refusal-curve.png; writes bench/results/refusal.json.
+operating point: of the thresholds that turn away at most 2% of the correct answers given at
+0 (`MAX_LOST`), the one with the most right outcomes, the lowest on a tie. Accuracy comes
+first: declining unanswerable questions and withholding wrong answers is worth a right answer
+only at that rate (one in fifty). Then checks that choice by leaving each week out (the
+threshold chosen on the other weeks, scored on that one); draws docs/refusal-curve.png;
+writes bench/results/refusal.json.
 
     .venv/bin/python bench/refusal.py eval-out/rtqa/results.jsonl
 """
@@ -31,10 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from rag.answering import predates_window  # noqa: E402
-from rag.refusal import support  # noqa: E402
+from rag.citations import check  # noqa: E402
+from rag.refusal import decide_refusal  # noqa: E402
 from rag.timescope import TimeScope  # noqa: E402
+from rag.types import Passage  # noqa: E402
 
-THRESHOLDS = [round(0.025 * i, 3) for i in range(0, 33)]
+THRESHOLDS = [round(0.01 * i, 3) for i in range(0, 41)]
+MAX_LOST = 0.02  # the share of the right answers (at threshold 0) the operating point may lose
 
 
 def scope_window(scope: dict[str, Any] | None) -> TimeScope | None:
@@ -47,19 +51,63 @@ def scope_window(scope: dict[str, Any] | None) -> TimeScope | None:
     )
 
 
+def completed(record: dict[str, Any]) -> dict[str, Any]:
+    """The record's stored evidence with the measures older runs did not store, taken from the
+    record itself: `stale` (its cited sources and the question's window), `age_days` (its
+    newest cited source and the question's date), `cited_similarity` and `answer_chars`."""
+    answer = record.get("answer") or {}
+    evidence = dict(answer.get("evidence") or {})
+    if "topic" not in evidence:
+        return evidence
+    citations = record.get("citations") or []
+    raw = answer.get("raw_text")
+    if not citations and raw and record.get("passages"):
+        # A refused answer is stored without its citations: check it again for them.
+        passages = [
+            Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "shown"})
+            for p in record["passages"]
+        ]
+        question = answer.get("standalone_question") or record["question"]
+        citations = [
+            {"number": c.number, "published": c.published}
+            for c in check(raw, passages, question).citations
+        ]
+    published = [c.get("published") for c in citations]
+    if "stale" not in evidence:
+        window = scope_window(answer.get("scope"))
+        evidence["stale"] = predates_window(published, window) is not None
+    if "age_days" not in evidence:
+        ages = []
+        for day in published:
+            try:
+                as_of = dt.date.fromisoformat(record["as_of"])
+                ages.append((as_of - dt.date.fromisoformat((day or "")[:10])).days)
+            except (KeyError, TypeError, ValueError):
+                continue
+        evidence["age_days"] = max(0, min(ages)) if ages else None
+    if "cited_similarity" not in evidence:
+        passages = record.get("passages") or []
+        numbers = [c.get("number") for c in citations]
+        evidence["cited_similarity"] = max(
+            (float(passages[n - 1].get("similarity") or 0.0) for n in numbers
+             if isinstance(n, int) and 1 <= n <= len(passages)),
+            default=0.0,
+        )  # fmt: skip
+    if "answer_chars" not in evidence:
+        evidence["answer_chars"] = len(answer.get("raw_text") or answer.get("text") or "")
+    return evidence
+
+
 def refused_at(record: dict[str, Any], threshold: float) -> bool:
     """Whether today's refusal rule refuses this record's answer at `threshold`: the run
-    refused it, or `rag.refusal.support` on its stored evidence is below the threshold (the
-    stored support when the evidence predates the measures). Evidence from before `stale` was
-    stored gets it from the record's cited sources and the question's window."""
-    answer = record.get("answer") or {}
-    evidence = answer.get("evidence") or {}
-    if "topic" in evidence and "stale" not in evidence:
-        published = [c.get("published") for c in record.get("citations") or []]
-        window = scope_window(answer.get("scope"))
-        evidence = {**evidence, "stale": predates_window(published, window) is not None}
-    value = support(evidence) if "topic" in evidence else evidence.get("support", 1.0)
-    return bool(record["scores"]["refused"]) or value < threshold
+    refused it without the threshold (the model, the citation check, the answer's kind), or
+    `rag.refusal.confidence` on its evidence (`completed`) is below the threshold. A record
+    without evidence (refused before the model was asked) keeps the run's outcome."""
+    evidence = completed(record)
+    if "topic" not in evidence:
+        return bool(record["scores"]["refused"])
+    evidence.pop("confidence", None)  # weighed again by today's model
+    return decide_refusal(evidence, threshold)
 
 
 def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
@@ -92,9 +140,10 @@ def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
 
 
 def operating_point(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Of the rows (one per threshold, the first at 0) that cost no correct answer, the one
-    with the most right outcomes."""
-    keeps = [r for r in rows if r["accuracy_answerable"] >= rows[0]["accuracy_answerable"]]
+    """Of the rows (one per threshold, the first at 0) that turn away at most MAX_LOST of the
+    correct answers given at 0, the one with the most right outcomes."""
+    lost = int(MAX_LOST * rows[0]["correct"])
+    keeps = [r for r in rows if r["correct"] >= rows[0]["correct"] - lost]
     return max(keeps, key=lambda r: (r["right"], -r["threshold"]))
 
 
@@ -141,7 +190,8 @@ def main() -> None:
         )
     print(
         f"\noperating point: threshold {best['threshold']:.3f} ({best['right']:.3f} of questions "
-        "answered right or rightly declined, no correct answer lost)"
+        f"answered right or rightly declined; {rows[0]['correct'] - best['correct']} of "
+        f"{rows[0]['correct']} correct answers lost)"
     )
     held = week_out(records)
     print(
@@ -170,7 +220,7 @@ def main() -> None:
     ax.plot([best["recall"]], [best["precision"]], "r*", markersize=14, label="chosen")
     ax.set_xlabel("recall: unanswerable questions declined")
     ax.set_ylabel("precision: refusals that were right")
-    ax.set_title("Refusal precision vs recall over the support threshold")
+    ax.set_title("Refusal precision vs recall over the confidence threshold")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)

@@ -231,7 +231,7 @@ class Answerer:
         checked = check(raw, used, standalone)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
-            standalone, raw, checked, used, texts, probs, stale=stale_since is not None
+            standalone, raw, checked, used, texts, probs, stale=stale_since is not None, as_of=as_of
         )
         evidence["retried"] = hint is not None
         refused = decide_refusal(evidence, self.settings.refusal_threshold)

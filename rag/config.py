@@ -135,11 +135,11 @@ class Settings:
         "with none left the question is refused without calling it.",
     )
     refusal_threshold: float = _declare(
-        0.475,
-        "Answers whose support by the sources (0-1: the question's words in the best source, "
-        "the answer's words in the sources, how sure the model was of them, the right kind of "
-        'answer) is below this are replaced by "The articles don\'t say."; chosen from the '
-        "refusal curve on the dev set.",
+        0.09,
+        "Answers whose estimated chance of being right (0-1, from the question's words in the "
+        "best source, how sure the model was of its answer, how old the cited sources are and "
+        'how long the answer is) is below this are replaced by "The articles don\'t say."; '
+        "chosen from the refusal curve on the dev set.",
     )
     host: str = _declare(
         "127.0.0.1",

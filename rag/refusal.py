@@ -16,13 +16,21 @@ from evidence that can be measured on every answer, not from the prompt's wordin
   week" answered from a 2014 article). Such an answer is shown with its source's date, and
   it is right far less often (3 of 33 on the dev set), so it needs more support.
 
-`support` folds these into one number in [0, 1]; the threshold on it is the setting
-`refusal_threshold`, chosen from the refusal precision/recall curve on the dev set
-(docs/benchmarks.md).
+- how old the newest source the answer cites is on the question's date (`age_days`), how
+  similar the cited passages are to the question (`cited_similarity`), and how long the
+  answer is (`answer_chars`): on a news quiz the right answer comes from a recent source, and
+  a long answer is more often one that restates the question around a guess.
+
+`confidence` folds these into the probability that the answer is right: a logistic model
+whose weights were fitted on the dev set's answers (`bench/calibrate.py`, checked by leaving
+each week out). The threshold on it is the setting `refusal_threshold`, chosen from the
+refusal precision/recall curve on the dev set (docs/benchmarks.md). `support`, the plain mean
+the rule used before, is still measured and stored.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -146,11 +154,13 @@ def gather_evidence(
     shown: Sequence[str],
     token_probs: Sequence[Sequence[Any]] | None = None,
     stale: bool = False,
+    as_of: dt.date | None = None,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
     `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them;
-    `stale` tells that every source the answer cites predates the question's window.
+    `stale` tells that every source the answer cites predates the question's window; `as_of`
+    is the question's date, from which the cited sources' age is counted.
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -174,14 +184,111 @@ def gather_evidence(
         "topic": round(topic, 3),
         "grounded": round(grounded, 3),
         "type_ok": answer_type_ok(question, answer),
+        "kind": answer_kind(question),
         "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
         **token_confidence(token_probs, new_words),
         "stale": stale,
+        "age_days": _age_days(checked, as_of),
+        "cited_similarity": round(
+            max(
+                (
+                    passages[c.number - 1].similarity
+                    for c in checked.citations
+                    if 1 <= c.number <= len(passages)
+                ),
+                default=0.0,
+            ),
+            3,
+        ),  # fmt: skip
+        "answer_chars": len(raw),
     }
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
     evidence["support"] = support(evidence)
+    evidence["confidence"] = confidence(evidence)
     return evidence
+
+
+def _age_days(checked: Checked, as_of: dt.date | None) -> int | None:
+    """Days from the newest dated source the answer cites to the question's date, or None."""
+    if as_of is None:
+        return None
+    ages = []
+    for c in checked.citations:
+        try:
+            ages.append((as_of - dt.date.fromisoformat((c.published or "")[:10])).days)
+        except ValueError:
+            continue  # undated
+    return max(0, min(ages)) if ages else None
+
+
+# The logistic model of `confidence`: weights of FEATURES (in that order) and the intercept,
+# fitted by `bench/calibrate.py` on the dev set's 228 answers the model gave (57 right), one
+# set for backends that report token probabilities and one for those that do not. An unknown
+# age (an undated source, or no question date) counts as 80 days, where the dev set's mean of
+# `log_age` lies: undated articles stay usable, neither fresh nor stale.
+FEATURES = (
+    "topic", "grounded", "weakest", "sure", "top_similarity", "stale", "log_age",
+    "cited_similarity", "length",
+)  # fmt: skip
+WEIGHTS_TOKENS: tuple[float, ...] = (
+    1.7180,
+    -0.2997,
+    2.0299,
+    0.9251,
+    0.2335,
+    -0.8331,
+    -2.1056,
+    0.1595,
+    -1.6685,
+)
+INTERCEPT_TOKENS = -2.5740
+WEIGHTS_PLAIN: tuple[float, ...] = (1.9908, -0.0522, 0.2257, -0.8796, -2.2106, 0.2156, -1.7971)
+INTERCEPT_PLAIN = -0.9155
+UNKNOWN_AGE_DAYS = 80
+# The operating point on the dev set's refusal curve (`bench/refusal.py`): the most right
+# outcomes among the thresholds that turn away at most one in fifty right answers.
+DEFAULT_THRESHOLD = 0.09
+
+
+def features(evidence: dict[str, Any]) -> dict[str, float]:
+    """The numbers `confidence` weighs, from the evidence (`weakest` and `sure` only when the
+    backend reported token probabilities)."""
+    age = evidence.get("age_days")
+    age = UNKNOWN_AGE_DAYS if age is None else max(0, int(age))
+    out = {
+        "topic": float(evidence["topic"]),
+        "grounded": float(evidence["grounded"]),
+        "top_similarity": float(evidence["top_similarity"]),
+        "stale": float(bool(evidence.get("stale"))),
+        "log_age": math.log1p(age) / 8,  # 0 today, 1 at about eight years
+        "cited_similarity": float(evidence.get("cited_similarity") or 0.0),
+        "length": min(int(evidence.get("answer_chars") or 0), 300) / 300,
+    }
+    if evidence.get("weakest") is not None and evidence.get("sure") is not None:
+        out["weakest"] = float(evidence["weakest"])
+        out["sure"] = float(evidence["sure"])
+    return out
+
+
+def confidence(evidence: dict[str, Any]) -> float:
+    """The probability that the answer is right, from the evidence (0 when the model refused
+    or every claim is missing from the sources it cited; halved when the answer lacks the kind
+    of thing the question asks for, which no answer of the dev set did, so no weight for it
+    could be fitted)."""
+    if evidence["model_refused"] or evidence["unsupported"]:
+        return 0.0
+    x = features(evidence)
+    if "weakest" in x:
+        names, weights, bias = FEATURES, WEIGHTS_TOKENS, INTERCEPT_TOKENS
+    else:
+        names = tuple(n for n in FEATURES if n not in ("weakest", "sure"))
+        weights, bias = WEIGHTS_PLAIN, INTERCEPT_PLAIN
+    z = bias + sum(w * x[n] for n, w in zip(names, weights))
+    p = 1 / (1 + math.exp(-z))
+    if not evidence.get("type_ok", True):
+        p *= 0.5  # a name asked for, and none capitalised: "the state transport department"
+    return round(p, 4)
 
 
 # Chosen with the threshold on the dev set, each week left out in turn (docs/benchmarks.md):
@@ -213,8 +320,10 @@ def support(evidence: dict[str, Any]) -> float:
 
 def decide_refusal(evidence: dict[str, Any], threshold: float) -> bool:
     """Refuse when the model said so, when every claim it made is missing from the sources it
-    cited, or when the evidence's support is below `threshold`."""
-    return (
-        bool(evidence["model_refused"] or evidence["unsupported"])
-        or evidence["support"] < threshold
+    cited, when a number or a date was asked for and the answer, asked again, still has none
+    (it answers another question), or when the answer's `confidence` is below `threshold`."""
+    value = evidence["confidence"] if "confidence" in evidence else confidence(evidence)
+    wrong_kind = not evidence.get("type_ok", True) and evidence.get("kind") in ("number", "date")
+    return bool(evidence["model_refused"] or evidence["unsupported"] or wrong_kind) or (
+        value < threshold
     )

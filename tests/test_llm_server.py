@@ -243,15 +243,22 @@ def test_a_servers_token_probabilities_reach_the_refusal_rule(
     answers = {}
     for sure in (0.95, 0.05):
         llm_server.start("--sure", str(sure))
-        answers[sure] = Answerer(replace(settings, refusal_threshold=0.7)).ask(QUESTION)
+        answers[sure] = Answerer(replace(settings, refusal_threshold=0.0)).ask(QUESTION)
         assert answers[sure].evidence["sure"] == pytest.approx(sure, abs=0.001)
         assert answers[sure].evidence["weakest"] == pytest.approx(sure, abs=0.001)
         assert answers[sure].raw_text == SAID  # the same answer from the same passages
     sure, unsure = answers[0.95], answers[0.05]
-    # Only the model's confidence differs, and it is a third of the support.
+    # Only the model's confidence differs, and it is a third of the support ...
     assert sure.evidence["support"] - unsure.evidence["support"] == pytest.approx(0.3, abs=0.002)
-    assert not sure.refused and "600 million [1]" in sure.text
-    assert unsure.refused, unsure.evidence
+    # ... and moves the estimated chance that the answer is right, which the rule decides on.
+    low, high = unsure.evidence["confidence"], sure.evidence["confidence"]
+    assert low < high
+    between = replace(settings, refusal_threshold=(low + high) / 2)
+    again = Answerer(between).ask(QUESTION)  # the server still answers unsure
+    assert again.refused and again.evidence["confidence"] == low, again.evidence
+    llm_server.start("--sure", "0.95")
+    kept = Answerer(between).ask(QUESTION)
+    assert not kept.refused and "600 million [1]" in kept.text
 
 
 def test_a_server_that_refuses_logprobs_still_answers(index: Settings, llm_server: LLMServer):

@@ -6,9 +6,12 @@ import datetime as dt
 
 from rag.answering import predates_window
 from rag.citations import check
+from rag.config import Settings
 from rag.refusal import (
+    DEFAULT_THRESHOLD,
     STALE_FACTOR,
     answer_type_ok,
+    confidence,
     content_words,
     decide_refusal,
     gather_evidence,
@@ -32,15 +35,75 @@ ROAD = passage(
 )
 
 
-def evidence(question: str, raw: str, p: Passage = ROAD) -> dict:
-    return gather_evidence(question, raw, check(raw, [p]), [p], [p.text])
+def evidence(question: str, raw: str, p: Passage = ROAD, as_of: dt.date | None = None) -> dict:
+    return gather_evidence(question, raw, check(raw, [p]), [p], [p.text], as_of=as_of)
 
 
 def test_a_grounded_on_topic_answer_has_high_support():
     e = evidence("How much will the Route 9 repairs cost?", "They will cost $4.2 million [1].")
     assert not e["model_refused"] and e["type_ok"]
     assert e["topic"] >= 0.6 and e["grounded"] == 1.0
-    assert e["support"] >= 0.7 and not decide_refusal(e, 0.5)
+    assert e["support"] >= 0.7 and not decide_refusal(e, DEFAULT_THRESHOLD)
+
+
+def test_the_default_threshold_is_the_settings_default():
+    assert Settings.__dataclass_fields__["refusal_threshold"].default == DEFAULT_THRESHOLD
+
+
+def test_gather_evidence_measures_the_cited_sources_age_and_the_answers_length():
+    raw = "They will cost $4.2 million [1]."
+    q = "How much will the Route 9 repairs cost?"
+    e = evidence(q, raw, as_of=dt.date(2023, 1, 16))
+    assert e["age_days"] == 7 and e["cited_similarity"] == 0.6 and e["answer_chars"] == len(raw)
+    assert evidence(q, raw)["age_days"] is None  # no question date, no age
+    undated = Passage(**{**ROAD.__dict__, "published": None})
+    assert evidence(q, raw, undated, dt.date(2023, 1, 16))["age_days"] is None
+    # The same answer from a source eight years older is less likely right.
+    old = evidence(q, raw, as_of=dt.date(2031, 1, 16))
+    assert old["age_days"] > 2900 and old["confidence"] < e["confidence"]
+
+
+def _base(**changes: object) -> dict:
+    e = {"model_refused": False, "unsupported": False, "topic": 0.6, "grounded": 1.0,
+         "type_ok": True, "top_similarity": 0.6, "stale": False, "age_days": 3,
+         "cited_similarity": 0.6, "answer_chars": 40, "sure": 0.8, "weakest": 0.6}  # fmt: skip
+    return {**e, **changes}
+
+
+def test_confidence_weighs_topic_sureness_age_and_length():
+    base = confidence(_base())
+    base_old = confidence(_base(age_days=4000))
+    assert 0.0 < base < 1.0
+    assert confidence(_base(topic=0.2)) < base  # the best source shares fewer question words
+    assert confidence(_base(weakest=0.1, sure=0.3)) < base  # the model hesitated
+    assert confidence(_base(age_days=4000)) < base  # a source years older than the question
+    assert confidence(_base(stale=True)) < base  # older than the question's window
+    assert confidence(_base(answer_chars=250)) < base  # a long answer restating the question
+    # A name asked for and none given halves it; a number or a date asked for and none given
+    # is refused whatever the threshold.
+    assert confidence(_base(type_ok=False, kind="name")) == round(base * 0.5, 4)
+    assert not decide_refusal(_base(type_ok=False, kind="name"), 0.0)
+    assert decide_refusal(_base(type_ok=False, kind="number"), 0.0)
+    assert decide_refusal(_base(type_ok=False, kind="date"), 0.0)
+    assert not decide_refusal(_base(kind="number"), 0.0)
+    # Undated: the dev set's mean age, neither fresh nor stale.
+    assert confidence(_base(age_days=None)) == confidence(_base(age_days=80))
+    assert confidence(_base(age_days=3)) > confidence(_base(age_days=None)) > base_old
+    # Without token probabilities the other model weighs the rest the same way.
+    plain = {k: v for k, v in _base().items() if k not in ("sure", "weakest")}
+    assert 0.0 < confidence(plain) < 1.0
+    assert confidence({**plain, "age_days": 4000}) < confidence(plain)
+    # The model saying no, or every claim missing from its sources, is no chance at all.
+    assert confidence(_base(model_refused=True)) == 0.0
+    assert confidence(_base(unsupported=True)) == 0.0
+
+
+def test_the_threshold_decides_on_confidence():
+    fresh = _base()
+    weak = _base(topic=0.2, weakest=0.1, sure=0.2, age_days=3000, answer_chars=200)
+    assert confidence(weak) < DEFAULT_THRESHOLD < confidence(fresh)
+    assert decide_refusal(weak, DEFAULT_THRESHOLD) and not decide_refusal(fresh, DEFAULT_THRESHOLD)
+    assert not decide_refusal(weak, 0.0)  # threshold 0 keeps every answer the sources back
 
 
 def test_an_answer_with_words_no_source_has_is_a_guess():
@@ -54,7 +117,7 @@ def test_an_answer_from_a_source_about_something_else_has_low_support():
     off = evidence("Who won the Nobel Prize in literature?", "Heavy rain [1].")
     on = evidence("How much will the Route 9 repairs cost?", "They will cost $4.2 million [1].")
     assert off["topic"] == 0.0 and off["support"] < on["support"]
-    assert decide_refusal(off, 0.6) and not decide_refusal(on, 0.6)
+    assert off["confidence"] < on["confidence"]
 
 
 def test_the_model_saying_no_is_always_a_refusal_whatever_the_threshold():
@@ -109,11 +172,7 @@ def test_an_answer_only_from_sources_before_the_window_needs_more_support():
             "type_ok": True}  # fmt: skip
     assert support(good) == 0.8
     assert support({**good, "stale": True}) == round(0.8 * STALE_FACTOR, 3)
-    borderline = {**good, "topic": 0.0}
-    borderline["support"] = support(borderline)  # 0.5
-    stale = {**borderline, "stale": True}
-    stale["support"] = support(stale)
-    assert not decide_refusal(borderline, 0.475) and decide_refusal(stale, 0.475)
+    assert confidence(_base(stale=True)) < confidence(_base())
 
 
 def test_predates_window_needs_every_cited_source_dated_and_before_it():
@@ -163,5 +222,7 @@ def test_gather_evidence_takes_the_models_probabilities():
     # A model unsure of the words it answers with lowers the support: the same answer, the
     # same sources, refused at a threshold that keeps the sure one.
     assert low["support"] < high["support"]
-    assert decide_refusal(low, 0.8) and not decide_refusal(high, 0.8)
+    assert low["confidence"] < high["confidence"]
+    between = (low["confidence"] + high["confidence"]) / 2
+    assert decide_refusal(low, between) and not decide_refusal(high, between)
     assert high["tokens"][0] == ["They", 0.9]  # kept in the evidence, to refit the rule on
