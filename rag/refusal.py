@@ -227,7 +227,7 @@ def _age_days(checked: Checked, as_of: dt.date | None) -> int | None:
 # set for backends that report token probabilities and one for those that do not. An unknown
 # age (an undated source, or no question date) counts as 80 days, where the dev set's mean of
 # `log_age` lies: undated articles stay usable, neither fresh nor stale.
-FEATURES = (
+FEATURES: tuple[str, ...] = (
     "topic", "grounded", "weakest", "sure", "top_similarity", "stale", "log_age",
     "cited_similarity", "length",
 )  # fmt: skip
