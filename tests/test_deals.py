@@ -67,6 +67,7 @@ DEAL_SENTENCES = [
     "Harlow acquired Quintel, which owns 3,000 acres of farmland, for $2 billion.",
     "Larch bought Pebble's intellectual property and some leases for $15 million.",
     "Pebble's brands and web domain were purchased at auction by Larch for $21.5 million.",
+    "Larch bought the Pebble Tribune and its headquarters for $200 million.",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -100,6 +101,8 @@ NOT_DEALS = [
     "The inspection report, acquired by Harlow News on Tuesday, describes a dirty facility.",
     "A Pebble painting sold at auction for more than $23 million at Larch House.",
     "The auction house said the bottle of Pebble 1926 sold for $1,873,951 to Larch.",
+    "His parents bought a New York mansion once owned by Sam Pebble for $32 million.",
+    "AerCap owns 55 Dreamliners and 12 aircraft acquired through Larch sale-leaseback deals.",
 ]
 
 

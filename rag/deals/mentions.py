@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "12"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "13"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -328,7 +328,7 @@ _THING = (
     r"(?-i:(?<!intellectual\s)propert(?:y|ies)|land|lands|acres?|farmland|buildings?|sites?|"
     r"campus|parks?|farms?|ranch(?:es)?|homes|houses?|mansions?|statues?|headquarters|"
     r"mall|office\s+(?:building|space|tower)s?|parcels?|real\s+estate|paintings?|artworks?|"
-    r"bottles?)(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
+    r"bottles?|aircraft|airplanes?|planes|jets|ships|vessels|trucks|vans|vehicles)(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
     r"REITs?|investors?|managers?)\b)"
 )
 _PLACE_NAME = r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower)"
@@ -338,6 +338,9 @@ _BUYING = (
 )
 _THING_BOUGHT = re.compile(
     rf"\b{_BUYING}\s+(?:(?-i:[a-z\d$])[\w$.,'’-]*\s+){{0,4}}?{_THING}\b"
+    # "bought a New York mansion": names after an article, no company with its things
+    rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
+    rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
     rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
     rf"|\b{_THING}\s+(?:(?-i:[a-z\d])[\w.,'’-]*\s+){{0,6}}?(?:was\s+|were\s+|been\s+)?"
     r"(?:acquired|bought|purchased|sold)\b"
