@@ -23,7 +23,6 @@ the per-week spread.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.recheck import decide  # noqa: E402
-from rag.refusal import FEATURES, features  # noqa: E402
+from bench.recheck import decide, read_records  # noqa: E402
+from rag.refusal import FEATURES, PLAIN_FEATURES, features  # noqa: E402
 
-PLAIN = tuple(n for n in FEATURES if n not in ("weakest", "sure"))
 L2 = 1.0  # the penalty 0.5 |w|^2 against the summed log-loss (scikit-learn's C = 1)
 
 
@@ -114,16 +112,10 @@ def main() -> None:
     parser.add_argument("--max-lost", type=float, default=0.02,
                         help="share of the right answers the threshold may turn away")  # fmt: skip
     args = parser.parse_args()
-    records = [
-        json.loads(line)
-        for path in args.results
-        for line in path.read_text().splitlines()
-        if line.strip()
-    ]
-    records = [r for r in records if not r.get("error") and r["gold"].get("answers")]
+    records = [r for r in read_records(args.results) if r["gold"].get("answers")]
     rs = rows(records)
     idx = [i for i, r in enumerate(rs) if r["weighed"]]
-    tokens = [i for i in idx if "weakest" in rs[i]["x"]]
+    tokens = {i for i in idx if "weakest" in rs[i]["x"]}
     answerable = sum(r["answerable"] for r in rs)
     right = sum(rs[i]["right"] for i in idx)
     print(
@@ -137,7 +129,7 @@ def main() -> None:
         return fit(x, y)
 
     def choose(train: list[int]) -> tuple[dict[str, Any], float]:
-        names = FEATURES if all(i in tokens for i in train) else PLAIN
+        names = FEATURES if all(i in tokens for i in train) else PLAIN_FEATURES
         weights, bias = model(train, names)
         p = predict(matrix([rs[i] for i in train], names), weights, bias)
         right = np.array([rs[i]["right"] for i in train])
@@ -148,7 +140,7 @@ def main() -> None:
         )
 
     full, t = choose(idx)
-    plain_weights, plain_bias = model(idx, PLAIN)
+    plain_weights, plain_bias = model(idx, PLAIN_FEATURES)
     p_all = predict(matrix([rs[i] for i in idx], full["names"]), full["weights"], full["bias"])
     in_sample = outcomes(rs, {i: bool(p < t) for i, p in zip(idx, p_all)})
     before = outcomes(rs, {})

@@ -25,12 +25,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.refusal import refused_at, scope_window  # noqa: E402
+from bench.refusal import record_passages, refused_at, scope_window  # noqa: E402
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
 from rag.refusal import decide_refusal, gather_evidence  # noqa: E402
-from rag.types import Passage  # noqa: E402
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -43,10 +42,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     raw = answer.get("raw_text")
     if raw is None or "topic" not in (answer.get("evidence") or {}):
         return {"refused": bool(answer["refused"]), "correct": False, "cited_gold": None}
-    passages = [
-        Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "shown"})
-        for p in record["passages"]
-    ]
+    passages = record_passages(record)
     shown = [p["shown"] for p in record["passages"]]
     question = answer.get("standalone_question") or record["question"]
     checked = check(raw, passages, question)
@@ -87,6 +83,14 @@ def as_run(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     }
 
 
+def read_records(paths: list[Path]) -> list[dict[str, Any]]:
+    """The records of `newsrag eval` results.jsonl files, in order, but those that failed."""
+    records = [
+        json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()
+    ]
+    return [r for r in records if not r.get("error")]
+
+
 def measures(records: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [o for r, o in zip(records, outcomes) if r["gold"]["answerable"]]
     unanswerable = [o for r, o in zip(records, outcomes) if not r["gold"]["answerable"]]
@@ -113,13 +117,7 @@ def main() -> None:
     parser.add_argument("results", type=Path, nargs="+")
     parser.add_argument("--threshold", type=float, default=0.475)
     args = parser.parse_args()
-    records = [
-        json.loads(line)
-        for path in args.results
-        for line in path.read_text().splitlines()
-        if line.strip()
-    ]
-    records = [r for r in records if not r.get("error")]
+    records = read_records(args.results)
     before = [as_run(r, args.threshold) for r in records]
     after = [decide(r, args.threshold) for r in records]
     rows = [("as the run decided", measures(records, before)), ("today", measures(records, after))]

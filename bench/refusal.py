@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
-from rag.refusal import decide_refusal  # noqa: E402
+from rag.refusal import age_days, decide_refusal  # noqa: E402
 from rag.timescope import TimeScope  # noqa: E402
 from rag.types import Passage  # noqa: E402
 
@@ -51,6 +51,14 @@ def scope_window(scope: dict[str, Any] | None) -> TimeScope | None:
     )
 
 
+def record_passages(record: dict[str, Any]) -> list[Passage]:
+    """The passages a record's answer was shown, as `Passage`s (as results.jsonl stores them)."""
+    return [
+        Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "shown"})
+        for p in record["passages"]
+    ]
+
+
 def completed(record: dict[str, Any]) -> dict[str, Any]:
     """The record's stored evidence with the measures older runs did not store, taken from the
     record itself: `stale` (its cited sources and the question's window), `age_days` (its
@@ -63,28 +71,18 @@ def completed(record: dict[str, Any]) -> dict[str, Any]:
     raw = answer.get("raw_text")
     if not citations and raw and record.get("passages"):
         # A refused answer is stored without its citations: check it again for them.
-        passages = [
-            Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "shown"})
-            for p in record["passages"]
-        ]
         question = answer.get("standalone_question") or record["question"]
         citations = [
             {"number": c.number, "published": c.published}
-            for c in check(raw, passages, question).citations
+            for c in check(raw, record_passages(record), question).citations
         ]
     published = [c.get("published") for c in citations]
     if "stale" not in evidence:
         window = scope_window(answer.get("scope"))
         evidence["stale"] = predates_window(published, window) is not None
     if "age_days" not in evidence:
-        ages = []
-        for day in published:
-            try:
-                as_of = dt.date.fromisoformat(record["as_of"])
-                ages.append((as_of - dt.date.fromisoformat((day or "")[:10])).days)
-            except (KeyError, TypeError, ValueError):
-                continue
-        evidence["age_days"] = max(0, min(ages)) if ages else None
+        as_of = dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None
+        evidence["age_days"] = age_days(published, as_of)
     if "cited_similarity" not in evidence:
         passages = record.get("passages") or []
         numbers = [c.get("number") for c in citations]

@@ -188,7 +188,7 @@ def gather_evidence(
         "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
         **token_confidence(token_probs, new_words),
         "stale": stale,
-        "age_days": _age_days(checked, as_of),
+        "age_days": age_days([c.published for c in checked.citations], as_of),
         "cited_similarity": round(
             max(
                 (
@@ -209,14 +209,15 @@ def gather_evidence(
     return evidence
 
 
-def _age_days(checked: Checked, as_of: dt.date | None) -> int | None:
-    """Days from the newest dated source the answer cites to the question's date, or None."""
+def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | None:
+    """Days from the newest of the cited sources' dates to the question's date, or None when
+    there is no question date or no dated source."""
     if as_of is None:
         return None
     ages = []
-    for c in checked.citations:
+    for day in published:
         try:
-            ages.append((as_of - dt.date.fromisoformat((c.published or "")[:10])).days)
+            ages.append((as_of - dt.date.fromisoformat((day or "")[:10])).days)
         except ValueError:
             continue  # undated
     return max(0, min(ages)) if ages else None
@@ -231,6 +232,7 @@ FEATURES: tuple[str, ...] = (
     "topic", "grounded", "weakest", "sure", "top_similarity", "stale", "log_age",
     "cited_similarity", "length",
 )  # fmt: skip
+PLAIN_FEATURES = tuple(n for n in FEATURES if n not in ("weakest", "sure"))  # no probabilities
 WEIGHTS_TOKENS: tuple[float, ...] = (
     1.7180,
     -0.2997,
@@ -282,8 +284,7 @@ def confidence(evidence: dict[str, Any]) -> float:
     if "weakest" in x:
         names, weights, bias = FEATURES, WEIGHTS_TOKENS, INTERCEPT_TOKENS
     else:
-        names = tuple(n for n in FEATURES if n not in ("weakest", "sure"))
-        weights, bias = WEIGHTS_PLAIN, INTERCEPT_PLAIN
+        names, weights, bias = PLAIN_FEATURES, WEIGHTS_PLAIN, INTERCEPT_PLAIN
     z = bias + sum(w * x[n] for n, w in zip(names, weights))
     p = 1 / (1 + math.exp(-z))
     if not evidence.get("type_ok", True):

@@ -328,7 +328,8 @@ _THING = (
     r"(?-i:(?<!intellectual\s)propert(?:y|ies)|land|lands|acres?|farmland|buildings?|sites?|"
     r"campus|parks?|farms?|ranch(?:es)?|homes|houses?|mansions?|statues?|headquarters|"
     r"mall|office\s+(?:building|space|tower)s?|parcels?|real\s+estate|paintings?|artworks?|"
-    r"bottles?|aircraft|airplanes?|planes|jets|ships|vessels|trucks|vans|vehicles)(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
+    r"bottles?|aircraft|airplanes?|planes|jets|ships|vessels|trucks|vans|vehicles)"
+    r"(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
     r"REITs?|investors?|managers?)\b)"
 )
 _PLACE_NAME = r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower)"
@@ -545,6 +546,16 @@ def _no_party(name: str, sentence: str) -> bool:
     )
 
 
+def _nothing_else(sentence: str, *patterns: re.Pattern[str]) -> bool:
+    """Tell whether one of `patterns` matches and no deal word is left outside their matches."""
+    if not any(p.search(sentence) for p in patterns):
+        return False
+    rest = sentence
+    for p in patterns:
+        rest = p.sub(" ", rest)
+    return not TRIGGER.search(rest)
+
+
 def is_candidate(sentence: str) -> bool:
     """Tell whether the filter would give this sentence to the model today."""
     return any(True for _ in candidates(sentence))
@@ -560,10 +571,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
         sentence = text[start:end]
         if len(sentence) > MAX_SENTENCE_CHARS or _SPORTS.search(sentence):
             continue
-        if _HOLDING_CHANGE.search(sentence) or _STOCK_SALE.search(sentence):
-            rest = _STOCK_SALE.sub(" ", _HOLDING_CHANGE.sub(" ", sentence))
-            if not TRIGGER.search(rest):
-                continue  # portfolio news only, no deal besides ("purchased a 10% stake")
+        if _nothing_else(sentence, _HOLDING_CHANGE, _STOCK_SALE):
+            continue  # portfolio news only, no deal besides ("purchased a 10% stake")
         if not TRIGGER.search(sentence) and not (
             WEAK.search(sentence) and _VENTURE.search(sentence)
         ):
@@ -572,7 +581,7 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
             continue
         if _AUCTION.search(sentence) and not _BUSINESS_ASSETS.search(sentence):
             continue  # a bottle or a painting sold at auction
-        if _THING_BOUGHT.search(sentence) and not TRIGGER.search(_THING_BOUGHT.sub(" ", sentence)):
+        if _nothing_else(sentence, _THING_BOUGHT):
             continue  # land or a building bought, and no company deal besides
         amounts = [m for m in find_money(sentence) if not m.per_share]
         names = len(_NAME.findall(" " + sentence))
