@@ -95,7 +95,7 @@ def asked_names(
     word of the question, capitalised only because it opens the sentence ("Tributes were
     held..." for "Tribute events were held..."), which is no name at all.
     """
-    asked = {w.lower() for w in _WORD.findall(question)}
+    asked = {_name_key(w.strip("'’-")) for w in _WORD.findall(question)}
     asked |= {w.rstrip("s") for w in asked} | {w + "s" for w in asked}
     repeated = {n for n in names if n in asked}
     opening: set[str] = set()
