@@ -166,10 +166,12 @@ def test_a_plain_word_of_the_question_opening_the_answer_is_no_name():
 
 def test_a_possessive_name_in_the_question_is_a_repeated_name_in_the_answer():
     # The question's "UK's" is the answer's "UK": a name the question already said.
-    bid = passage(6, "Abu Dhabi's vice president is backing RedBird's bid for the Telegraph.", start=0)
+    text = "Abu Dhabi's vice president is backing RedBird's bid for the Telegraph."
+    bid = passage(6, text, start=0)
     question = "Which Gulf leader is backing a bid for the UK's Telegraph newspaper?"
     answer = "Abu Dhabi's vice president is backing a bid for the UK's Telegraph [1]."
     assert check(answer, [bid]).unsupported  # without the question: "UK" is in no source
     assert check(answer, [bid], question).unsupported == []
     # The answer's own possessive names still need the source.
-    assert check("Qatar's emir is backing the bid for the Telegraph [1].", [bid], question).unsupported
+    own = "Qatar's emir is backing the bid for the Telegraph [1]."
+    assert check(own, [bid], question).unsupported
