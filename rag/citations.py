@@ -36,8 +36,9 @@ def format_sources(
     passages: Sequence[Passage],
     texts: Sequence[str] | None = None,
     as_of: dt.date | None = None,
+    first: int = 1,
 ) -> str:
-    """Number the passages [1]..[n] with title, outlet and date, for the prompt.
+    """Number the passages [1]..[n] (from `first`) with title, outlet and date, for the prompt.
 
     With `as_of`, each dated source also says how long before the question it was published
     ("3 days before", "12 years before"), so the model can tell this week's news from old news.
@@ -45,7 +46,7 @@ def format_sources(
     from rag.timescope import age_words
 
     blocks = []
-    for n, p in enumerate(passages, 1):
+    for n, p in enumerate(passages, first):
         published = p.published[:10] if p.published else ""
         if published and as_of is not None:
             try:
@@ -55,7 +56,7 @@ def format_sources(
                 pass
         meta = ", ".join(x for x in (p.source, published) if x) or "outlet and date unknown"
         title = " ".join(p.title.split()) or "untitled"
-        text = texts[n - 1] if texts is not None else p.text
+        text = texts[n - first] if texts is not None else p.text
         blocks.append(f"[{n}] {title} ({meta})\n{text.strip()}")
     return "\n\n".join(blocks)
 

@@ -129,6 +129,11 @@ class Settings:
         "the most relevant sentences of the others, up to this budget (chosen from the "
         "accuracy/latency curve in docs/benchmarks.md; smaller is faster on a CPU).",
     )
+    read_each: int = _declare(
+        0,
+        "Sources the model reads one at a time, each in a prompt of its own, keeping the answer "
+        "most likely right; 0 or 1 means all of them together in one prompt (faster).",
+    )
     min_similarity: float = _declare(
         0.15,
         "Passages less similar than this to the question (cosine) are not shown to the model; "

@@ -323,8 +323,22 @@ def decide_refusal(evidence: dict[str, Any], threshold: float) -> bool:
     """Refuse when the model said so, when every claim it made is missing from the sources it
     cited, when a number or a date was asked for and the answer, asked again, still has none
     (it answers another question), or when the answer's `confidence` is below `threshold`."""
-    value = evidence["confidence"] if "confidence" in evidence else confidence(evidence)
+    value = confidence_of(evidence)
     wrong_kind = not evidence.get("type_ok", True) and evidence.get("kind") in ("number", "date")
     return bool(evidence["model_refused"] or evidence["unsupported"] or wrong_kind) or (
         value < threshold
     )
+
+
+def best_read(evidences: Sequence[dict[str, Any]]) -> int:
+    """Of the answers to one question read from different sources (best source first), the
+    index of the one to keep: the highest `confidence` among those the rule would not refuse
+    outright (see `decide_refusal` at threshold 0), the better-ranked source on a tie; the
+    first when every one would be refused."""
+    scores = [-1.0 if decide_refusal(e, 0.0) else confidence_of(e) for e in evidences]
+    return max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+
+
+def confidence_of(evidence: dict[str, Any]) -> float:
+    """The evidence's `confidence`, computed when it was not stored."""
+    return float(evidence["confidence"] if "confidence" in evidence else confidence(evidence))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -359,3 +360,24 @@ def test_whole_passages_are_shown_while_they_fit_then_their_best_sentences():
     assert "Bridge work starts in June." in shown["a2:0"]
     big = dict((p.chunk_id, t) for p, t in select_context("bridge cost", passages, 5000, embed))
     assert big == {p.chunk_id: p.text for p in passages}
+
+
+def test_reading_each_source_alone_keeps_the_answer_most_likely_right(settings: Settings):
+    each = dataclasses.replace(settings, read_each=2)
+    minimax = "MiniMax is seeking at least $600 million [1]."
+    made_up = "Moonshot AI is seeking $9 billion from Tencent [2]."  # no source says it
+    a, llm = answerer(each, minimax, made_up)
+    *pieces, answer = list(a.stream("How much is MiniMax seeking to raise?", filters=AS_OF))
+    assert pieces == [minimax]  # nothing is streamed until the answer is chosen, then all of it
+    assert answer.raw_text == minimax and not answer.refused
+    assert [r["number"] for r in answer.evidence["reads"]] == [1, 2]
+    first, second = (p[-1].content for p in llm.prompts)
+    assert "[1] Alibaba to lead MiniMax round" in first and "[2]" not in first
+    assert "[2] Moonshot AI funding" in second and "[1]" not in second
+    assert "Question: How much is MiniMax seeking to raise?" in second
+    # The best source saying nothing leaves the answer read from the second one, cited to it.
+    b, _ = answerer(each, "The sources do not say.", "Moonshot AI raised over $1 billion [2].")
+    other = b.ask("How much did Moonshot AI raise?", filters=AS_OF)
+    assert other.raw_text == "Moonshot AI raised over $1 billion [2]."
+    assert other.citations and other.citations[0].number == 2
+    assert other.citations[0].url == other.passages[1].url

@@ -11,6 +11,7 @@ from rag.refusal import (
     DEFAULT_THRESHOLD,
     STALE_FACTOR,
     answer_type_ok,
+    best_read,
     confidence,
     content_words,
     decide_refusal,
@@ -226,3 +227,17 @@ def test_gather_evidence_takes_the_models_probabilities():
     between = (low["confidence"] + high["confidence"]) / 2
     assert decide_refusal(low, between) and not decide_refusal(high, between)
     assert high["tokens"][0] == ["They", 0.9]  # kept in the evidence, to refit the rule on
+
+
+def test_best_read_keeps_the_likeliest_answer_the_rule_would_not_refuse_outright():
+    def ev(conf: float, **kw) -> dict:
+        return {"model_refused": False, "unsupported": False, "confidence": conf, **kw}
+
+    assert best_read([ev(0.2), ev(0.6), ev(0.4)]) == 1
+    assert best_read([ev(0.5), ev(0.5)]) == 0  # a tie goes to the better-ranked source
+    # A refusal or an answer whose every claim is missing is never kept over an answer.
+    assert best_read([ev(0.9, model_refused=True), ev(0.1)]) == 1
+    assert best_read([ev(0.9, unsupported=True), ev(0.1)]) == 1
+    # A number asked for and none given is refused outright, whatever its confidence.
+    assert best_read([ev(0.9, type_ok=False, kind="number"), ev(0.2)]) == 1
+    assert best_read([ev(0.3, model_refused=True), ev(0.4, unsupported=True)]) == 0
