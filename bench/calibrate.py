@@ -8,6 +8,10 @@ citation check found missing), the probability that the answer is right: L2-regu
 logistic regression (Newton's method, numpy only), once with the token probabilities and
 once without them.
 
+When the model read the sources one at a time (`--read-each`; the record keeps every
+source's answer in `evidence["reads"]`), every one of those answers is a training row, and a
+question's chance is that of its likeliest answer, the one `rag.refusal.best_read` keeps.
+
 Then it checks the fit by leaving each week out: the weights and the threshold are chosen on
 the other weeks and applied to that one, so the summed figures come from a rule that never
 saw the questions it is scored on. The threshold is the operating point of
@@ -23,6 +27,7 @@ the per-week spread.
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,35 +77,80 @@ def threshold_for(p: np.ndarray, right: np.ndarray, unanswerable: np.ndarray, lo
     return best
 
 
-def rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per record: its week, whether answerable, and (for answers the rule weighs)
-    the features and whether the answer is right."""
+def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answers the rule chooses among for one record: each source's own answer when the
+    model read them one at a time (`evidence["reads"]`, see `Settings.read_each`), else the one
+    answer. Each is decided again at threshold 0 (today's check; only the model and the check
+    refuse) and, when weighed, carries its features and whether it is right."""
+    evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
+    reads = evidence.get("reads") or [None]
     out = []
-    for r in records:
-        outcome = decide(r, 0.0)  # today's check; at 0 only the model and the check refuse
-        evidence = outcome.get("evidence")
-        row: dict[str, Any] = {
-            "week": str(r["id"]).split("_")[0],
-            "answerable": bool(r["gold"]["answerable"]),
-            "weighed": not outcome["refused"] and evidence is not None,
-            "right": bool(outcome["correct"]),
-        }
-        if row["weighed"]:
-            row["x"] = features(evidence)
-        out.append(row)
+    for read in reads:
+        if read is not None:
+            record = copy.deepcopy(record)
+            record["answer"]["raw_text"] = read["text"]
+            record["answer"]["evidence"]["tokens"] = read.get("tokens")
+        outcome = decide(record, 0.0)
+        weighed = not outcome["refused"] and outcome.get("evidence") is not None
+        cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
+        if weighed:
+            cand["x"] = features(outcome["evidence"])
+        out.append(cand)
     return out
 
 
-def matrix(rs: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
-    return np.array([[r["x"][n] for n in names] for r in rs])
+def rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per record: its week, whether answerable, and its candidate answers."""
+    return [
+        {
+            "week": str(r["id"]).split("_")[0],
+            "answerable": bool(r["gold"]["answerable"]),
+            "cands": candidates(r),
+        }
+        for r in records
+    ]
 
 
-def outcomes(rs: list[dict[str, Any]], refuse: dict[int, bool]) -> dict[str, int]:
-    """Right answers, unanswerable declined and answerable refused over all rows."""
+def matrix(cands: list[dict[str, Any]], names: tuple[str, ...]) -> np.ndarray:
+    return np.array([[c["x"][n] for n in names] for c in cands]).reshape(len(cands), len(names))
+
+
+class Model:
+    """Weights over `names`; a question's chance is that of its likeliest weighed answer."""
+
+    def __init__(self, names: tuple[str, ...], weights: np.ndarray, bias: float) -> None:
+        self.names, self.weights, self.bias = names, weights, bias
+
+    def choose(self, row: dict[str, Any]) -> tuple[float, bool]:
+        """The chance and rightness of the answer kept (-1 when every answer is refused)."""
+        weighed = [c for c in row["cands"] if c["weighed"]]
+        if not weighed:
+            return -1.0, False
+        p = predict(matrix(weighed, self.names), self.weights, self.bias)
+        best = int(np.argmax(p))  # the first, best-ranked source on a tie
+        return float(p[best]), bool(weighed[best]["right"])
+
+
+def train(rs: list[dict[str, Any]], names: tuple[str, ...]) -> Model:
+    """Fit on every weighed answer of the rows."""
+    cands = [c for r in rs for c in r["cands"] if c["weighed"]]
+    y = np.array([c["right"] for c in cands], dtype=float)
+    return Model(names, *fit(matrix(cands, names), y))
+
+
+def outcomes(rs: list[dict[str, Any]], model: Model | None, t: float) -> dict[str, int]:
+    """Right answers, unanswerable declined and answerable refused over the rows, keeping
+    each question's likeliest answer and refusing it below `t` (no model: the first answer,
+    refused only by the model and the check)."""
     right = declined = refused = 0
-    for i, r in enumerate(rs):
-        no = not r["weighed"] or refuse.get(i, False)
-        right += int(r["answerable"] and r["right"] and not no)
+    for r in rs:
+        if model is None:
+            first = r["cands"][0]
+            p, ok = (1.0, first["right"]) if first["weighed"] else (-1.0, False)
+        else:
+            p, ok = model.choose(r)
+        no = p < 0 or p < t
+        right += int(r["answerable"] and ok and not no)
         declined += int(not r["answerable"] and no)
         refused += int(r["answerable"] and no)
     return {"right": right, "declined": declined, "wrongly_refused": refused}
@@ -114,55 +164,45 @@ def main() -> None:
     args = parser.parse_args()
     records = [r for r in read_records(args.results) if r["gold"].get("answers")]
     rs = rows(records)
-    idx = [i for i, r in enumerate(rs) if r["weighed"]]
-    tokens = {i for i in idx if "weakest" in rs[i]["x"]}
+    cands = [c for r in rs for c in r["cands"] if c["weighed"]]
+    with_tokens = all("weakest" in c["x"] for c in cands)
     answerable = sum(r["answerable"] for r in rs)
-    right = sum(rs[i]["right"] for i in idx)
     print(
-        f"\n{len(rs)} questions ({answerable} answerable); {len(idx)} answers weighed, "
-        f"{right} right; {len(tokens)} with token probabilities\n"
+        f"\n{len(rs)} questions ({answerable} answerable); {len(cands)} answers weighed, "
+        f"{sum(c['right'] for c in cands)} right; "
+        f"{sum('weakest' in c['x'] for c in cands)} with token probabilities; "
+        f"{max(len(r['cands']) for r in rs)} answers at most per question\n"
     )
+    names = FEATURES if with_tokens else PLAIN_FEATURES
 
-    def model(train: list[int], names: tuple[str, ...]) -> tuple[np.ndarray, float]:
-        x = matrix([rs[i] for i in train], names)
-        y = np.array([rs[i]["right"] for i in train], dtype=float)
-        return fit(x, y)
+    def choose(train_rows: list[dict[str, Any]]) -> tuple[Model, float]:
+        model = train(train_rows, names)
+        kept = [model.choose(r) for r in train_rows]
+        p = np.array([k[0] for k in kept])
+        right = np.array([k[1] and r["answerable"] for k, r in zip(kept, train_rows)])
+        unans = np.array([not r["answerable"] for r in train_rows])
+        return model, threshold_for(p, right, unans, int(args.max_lost * right.sum()))
 
-    def choose(train: list[int]) -> tuple[dict[str, Any], float]:
-        names = FEATURES if all(i in tokens for i in train) else PLAIN_FEATURES
-        weights, bias = model(train, names)
-        p = predict(matrix([rs[i] for i in train], names), weights, bias)
-        right = np.array([rs[i]["right"] for i in train])
-        unans = np.array([not rs[i]["answerable"] for i in train])
-        lost = int(args.max_lost * right.sum())
-        return {"names": names, "weights": weights, "bias": bias}, threshold_for(
-            p, right, unans, lost
-        )
-
-    full, t = choose(idx)
-    plain_weights, plain_bias = model(idx, PLAIN_FEATURES)
-    p_all = predict(matrix([rs[i] for i in idx], full["names"]), full["weights"], full["bias"])
-    in_sample = outcomes(rs, {i: bool(p < t) for i, p in zip(idx, p_all)})
-    before = outcomes(rs, {})
-    held: dict[int, bool] = {}
-    weeks = sorted({r["week"] for r in rs})
+    full, t = choose(rs)
+    plain = train(rs, PLAIN_FEATURES)
+    in_sample = outcomes(rs, full, t)
+    before = outcomes(rs, None, 0.0)
+    at_zero = outcomes(rs, full, 0.0)
+    held = {"right": 0, "declined": 0, "wrongly_refused": 0}
     per_week = []
-    for week in weeks:
-        train = [i for i in idx if rs[i]["week"] != week]
-        test = [i for i in idx if rs[i]["week"] == week]
-        m, tw = choose(train)
-        if test:
-            p = predict(matrix([rs[i] for i in test], m["names"]), m["weights"], m["bias"])
-            held.update({i: bool(q < tw) for i, q in zip(test, p)})
+    for week in sorted({r["week"] for r in rs}):
+        model, tw = choose([r for r in rs if r["week"] != week])
+        for k, v in outcomes([r for r in rs if r["week"] == week], model, tw).items():
+            held[k] += v
         per_week.append((week, tw))
-    out = outcomes(rs, held)
     n_ans, n_un = answerable, len(rs) - answerable
     print("| rule | right (answerable) | wrongly refused | unanswerable declined |")
     print("|---|---:|---:|---:|")
     for name, o in (
-        ("no threshold (the model and the citation check refuse)", before),
+        ("no threshold, first answer (the model and the citation check refuse)", before),
+        ("no threshold, likeliest answer", at_zero),
         (f"fitted on all weeks, threshold {t:.4f}", in_sample),
-        ("each week left out (weights and threshold from the other weeks)", out),
+        ("each week left out (weights and threshold from the other weeks)", held),
     ):
         print(f"| {name} | {o['right']}/{n_ans} = {o['right'] / n_ans:.3f} "
               f"| {o['wrongly_refused'] / n_ans:.3f} "
@@ -170,10 +210,11 @@ def main() -> None:
     print("\nthresholds chosen with each week left out: "
           + ", ".join(f"{w} {x:.3f}" for w, x in per_week))  # fmt: skip
     print("\n# paste into rag/refusal.py")
-    print(f"WEIGHTS_TOKENS = ({', '.join(f'{w:.4f}' for w in full['weights'])},)")
-    print(f"INTERCEPT_TOKENS = {full['bias']:.4f}")
-    print(f"WEIGHTS_PLAIN = ({', '.join(f'{w:.4f}' for w in plain_weights)},)")
-    print(f"INTERCEPT_PLAIN = {plain_bias:.4f}")
+    if with_tokens:
+        print(f"WEIGHTS_TOKENS = ({', '.join(f'{w:.4f}' for w in full.weights)},)")
+        print(f"INTERCEPT_TOKENS = {full.bias:.4f}")
+    print(f"WEIGHTS_PLAIN = ({', '.join(f'{w:.4f}' for w in plain.weights)},)")
+    print(f"INTERCEPT_PLAIN = {plain.bias:.4f}")
     print(f"threshold: {t:.4f}")
 
 
