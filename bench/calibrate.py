@@ -27,7 +27,6 @@ the per-week spread.
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.recheck import decide, read_records  # noqa: E402
+from bench.recheck import decide, read_records, with_answer  # noqa: E402
 from rag.refusal import FEATURES, PLAIN_FEATURES, features  # noqa: E402
 
 L2 = 1.0  # the penalty 0.5 |w|^2 against the summed log-loss (scikit-learn's C = 1)
@@ -83,14 +82,10 @@ def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
     answer. Each is decided again at threshold 0 (today's check; only the model and the check
     refuse) and, when weighed, carries its features and whether it is right."""
     evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
-    reads = evidence.get("reads") or [None]
+    one = [record] if not evidence.get("reads") else []
     out = []
-    for read in reads:
-        if read is not None:
-            record = copy.deepcopy(record)
-            record["answer"]["raw_text"] = read["text"]
-            record["answer"]["evidence"]["tokens"] = read.get("tokens")
-        outcome = decide(record, 0.0)
+    for each in one or [with_answer(record, read) for read in evidence["reads"]]:
+        outcome = decide(each, 0.0)
         weighed = not outcome["refused"] and outcome.get("evidence") is not None
         cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
         if weighed:

@@ -15,6 +15,7 @@ seconds this way, on the same answers.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import json
 import statistics
@@ -29,13 +30,19 @@ from bench.refusal import record_passages, refused_at, scope_window  # noqa: E40
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
-from rag.refusal import decide_refusal, gather_evidence  # noqa: E402
+from rag.refusal import best_read, decide_refusal, gather_evidence  # noqa: E402
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     """The record's outcome as today's check and rule decide it: refused, correct, and
     whether a cited passage holds the gold. Records without a raw answer (refused before
-    the model was called) keep their own outcome."""
+    the model was called) keep their own outcome. When the model read the sources one at a
+    time (`evidence["reads"]`), each source's answer is judged and the one
+    `rag.refusal.best_read` keeps is decided."""
+    reads = (record["answer"].get("evidence") or {}).get("reads")
+    if reads:
+        outcomes = [decide(with_answer(record, read), threshold) for read in reads]
+        return outcomes[best_read([o["evidence"] for o in outcomes])]
     answer = record["answer"]
     gold = record["gold"]
     golds = gold.get("answers") or []
@@ -69,6 +76,15 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         "text": checked.text,
         "evidence": evidence,
     }  # fmt: skip
+
+
+def with_answer(record: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the record whose answer is one source's answer (`evidence["reads"]`)."""
+    out = copy.deepcopy(record)
+    out["answer"]["raw_text"] = read["text"]
+    out["answer"]["evidence"]["tokens"] = read.get("tokens")
+    out["answer"]["evidence"].pop("reads")
+    return out
 
 
 def as_run(record: dict[str, Any], threshold: float) -> dict[str, Any]:
