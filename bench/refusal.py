@@ -4,7 +4,9 @@ Reads the results.jsonl of a `newsrag eval` run made with `--refusal-threshold 0
 the model gives is kept, and each record carries the evidence `rag.refusal` measured) and
 replays today's refusal rule (`rag.refusal.confidence` on that evidence) at each threshold: a
 question is refused when the run refused it or its confidence is below the threshold. A
-refusal is right on a question the corpus cannot answer.
+refusal is right on a question the corpus cannot answer. When the model read the sources one
+at a time (`evidence["reads"]`), the answer today's rule keeps is the one weighed
+(`bench/recheck.py`).
 
 Prints, per threshold, refusal precision and recall (over the unanswerable questions), the
 share of answerable questions wrongly refused and the accuracy that remains, and the share of
@@ -96,11 +98,39 @@ def completed(record: dict[str, Any]) -> dict[str, Any]:
     return evidence
 
 
+def _reads(record: dict[str, Any]) -> bool:
+    return bool(((record.get("answer") or {}).get("evidence") or {}).get("reads"))
+
+
+_CHOSEN: dict[int, dict[str, Any]] = {}
+
+
+def _chosen(record: dict[str, Any]) -> dict[str, Any]:
+    """For a record whose model read the sources one at a time (`evidence["reads"]`): the
+    answer today's rule keeps (`bench.recheck.decide` at 0), computed once per record."""
+    from bench.recheck import decide
+
+    key = id(record)
+    if key not in _CHOSEN:
+        _CHOSEN[key] = decide(record, 0.0)
+    return _CHOSEN[key]
+
+
+def correct_at(record: dict[str, Any], threshold: float) -> bool:
+    """Whether the record's answer is right and kept at `threshold`."""
+    right = _chosen(record)["correct"] if _reads(record) else record["scores"]["correct"]
+    return bool(right) and not refused_at(record, threshold)
+
+
 def refused_at(record: dict[str, Any], threshold: float) -> bool:
     """Whether today's refusal rule refuses this record's answer at `threshold`: the run
     refused it without the threshold (the model, the citation check, the answer's kind), or
     `rag.refusal.confidence` on its evidence (`completed`) is below the threshold. A record
     without evidence (refused before the model was asked) keeps the run's outcome."""
+    if _reads(record):
+        chosen = _chosen(record)
+        evidence = chosen.get("evidence")
+        return decide_refusal(evidence, threshold) if evidence else bool(chosen["refused"])
     evidence = completed(record)
     if "topic" not in evidence:
         return bool(record["scores"]["refused"])
@@ -119,8 +149,8 @@ def replay(records: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
 
     refusals = [r for r in ok if refused(r)]
     right = [r for r in refusals if not r["scores"]["answerable"]]
-    correct = [r for r in answerable if r["scores"]["correct"] and not refused(r)]
-    correct_all = [r for r in ok if r["scores"]["correct"] and not refused(r)]
+    correct = [r for r in answerable if correct_at(r, threshold)]
+    correct_all = [r for r in ok if correct_at(r, threshold)]
     return {
         "threshold": threshold,
         "refusals": len(refusals),
