@@ -154,7 +154,7 @@ def outcomes(rs: list[dict[str, Any]], model: Model | None, t: float) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, nargs="+")
-    parser.add_argument("--max-lost", type=float, default=0.02,
+    parser.add_argument("--max-lost", type=float, default=0.08,
                         help="share of the right answers the threshold may turn away")  # fmt: skip
     args = parser.parse_args()
     records = [r for r in read_records(args.results) if r["gold"].get("answers")]
@@ -205,11 +205,12 @@ def main() -> None:
     print("\nthresholds chosen with each week left out: "
           + ", ".join(f"{w} {x:.3f}" for w, x in per_week))  # fmt: skip
     print("\n# paste into rag/refusal.py")
+    each = "_EACH" if max(len(r["cands"]) for r in rs) > 1 else ""  # read one source alone
     if with_tokens:
-        print(f"WEIGHTS_TOKENS = ({', '.join(f'{w:.4f}' for w in full.weights)},)")
-        print(f"INTERCEPT_TOKENS = {full.bias:.4f}")
-    print(f"WEIGHTS_PLAIN = ({', '.join(f'{w:.4f}' for w in plain.weights)},)")
-    print(f"INTERCEPT_PLAIN = {plain.bias:.4f}")
+        print(f"WEIGHTS_TOKENS{each} = ({', '.join(f'{w:.4f}' for w in full.weights)},)")
+        print(f"INTERCEPT_TOKENS{each} = {full.bias:.4f}")
+    print(f"WEIGHTS_PLAIN{each} = ({', '.join(f'{w:.4f}' for w in plain.weights)},)")
+    print(f"INTERCEPT_PLAIN{each} = {plain.bias:.4f}")
     print(f"threshold: {t:.4f}")
 
 

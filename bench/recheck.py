@@ -64,6 +64,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         answer["evidence"].get("tokens"),
         stale=stale is not None,
         as_of=dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None,
+        alone=bool(answer["evidence"].get("alone")),
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]
@@ -84,6 +85,7 @@ def with_answer(record: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
     out["answer"]["raw_text"] = read["text"]
     out["answer"]["evidence"]["tokens"] = read.get("tokens")
     out["answer"]["evidence"].pop("reads")
+    out["answer"]["evidence"]["alone"] = True
     return out
 
 

@@ -295,7 +295,7 @@ class Answerer:
             inputs = {"today": _today(as_of), "sources": sources, "question": question}
             raw, _, part_usage, probs = _drain(self._generate(inputs, t0))
             usage = _add_usage(usage, part_usage)
-            judged = self._judge(question, raw, probs, used, texts, scope, as_of)
+            judged = self._judge(question, raw, probs, used, texts, scope, as_of, alone=True)
             reads.append((raw, probs, *judged))
         raw, probs, checked, stale_since, evidence = reads[best_read([r[4] for r in reads])]
         first = time.perf_counter() - t0
@@ -321,14 +321,16 @@ class Answerer:
         texts: list[str],
         scope: TimeScope | None,
         as_of: dt.date,
+        alone: bool = False,
     ) -> tuple[Checked, dt.date | None, dict[str, Any]]:
         """An answer's checked citations, the date its sources predate the window from, and
         the evidence the refusal rule weighs."""
         checked = check(raw, used, question)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
-            question, raw, checked, used, texts, probs, stale=stale_since is not None, as_of=as_of
-        )
+            question, raw, checked, used, texts, probs,
+            stale=stale_since is not None, as_of=as_of, alone=alone,
+        )  # fmt: skip
         return checked, stale_since, evidence
 
     def passages(

@@ -130,9 +130,10 @@ class Settings:
         "accuracy/latency curve in docs/benchmarks.md; smaller is faster on a CPU).",
     )
     read_each: int = _declare(
-        0,
+        3,
         "Sources the model reads one at a time, each in a prompt of its own, keeping the answer "
-        "most likely right; 0 or 1 means all of them together in one prompt (faster).",
+        "most likely right (more right answers on the dev set; see docs/benchmarks.md); 0 or 1 "
+        "means all of them together in one prompt, streamed as it is written.",
     )
     min_similarity: float = _declare(
         0.15,
@@ -140,7 +141,7 @@ class Settings:
         "with none left the question is refused without calling it.",
     )
     refusal_threshold: float = _declare(
-        0.09,
+        0.13,
         "Answers whose estimated chance of being right (0-1, from the question's words in the "
         "best source, how sure the model was of its answer, how old the cited sources are and "
         'how long the answer is) is below this are replaced by "The articles don\'t say."; '

@@ -155,12 +155,14 @@ def gather_evidence(
     token_probs: Sequence[Sequence[Any]] | None = None,
     stale: bool = False,
     as_of: dt.date | None = None,
+    alone: bool = False,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
     `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them;
     `stale` tells that every source the answer cites predates the question's window; `as_of`
-    is the question's date, from which the cited sources' age is counted.
+    is the question's date, from which the cited sources' age is counted; `alone` that the
+    model read one source alone (`Settings.read_each`).
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -201,6 +203,7 @@ def gather_evidence(
             3,
         ),  # fmt: skip
         "answer_chars": len(raw),
+        "alone": alone,
     }
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
@@ -223,34 +226,39 @@ def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | No
     return max(0, min(ages)) if ages else None
 
 
-# The logistic model of `confidence`: weights of FEATURES (in that order) and the intercept,
-# fitted by `bench/calibrate.py` on the dev set's 228 answers the model gave (57 right), one
-# set for backends that report token probabilities and one for those that do not. An unknown
-# age (an undated source, or no question date) counts as 80 days, where the dev set's mean of
-# `log_age` lies: undated articles stay usable, neither fresh nor stale.
+# The logistic models of `confidence`: weights of FEATURES (in that order) and the intercept,
+# fitted by `bench/calibrate.py` on the dev set, one set for backends that report token
+# probabilities and one for those that do not. The `_EACH` sets judge an answer read from one
+# source alone (`Settings.read_each`, the default): fitted on the 676 answers the model gave
+# reading each of the best three sources on its own (145 right). The others judge an answer
+# read from all the sources together: fitted on the 228 answers of that path (57 right).
+# An unknown age (an undated source, or no question date) counts as 80 days, where the dev
+# set's mean of `log_age` lies: undated articles stay usable, neither fresh nor stale.
 FEATURES: tuple[str, ...] = (
     "topic", "grounded", "weakest", "sure", "top_similarity", "stale", "log_age",
     "cited_similarity", "length",
 )  # fmt: skip
 PLAIN_FEATURES = tuple(n for n in FEATURES if n not in ("weakest", "sure"))  # no probabilities
 WEIGHTS_TOKENS: tuple[float, ...] = (
-    1.7180,
-    -0.2997,
-    2.0299,
-    0.9251,
-    0.2335,
-    -0.8331,
-    -2.1056,
-    0.1595,
-    -1.6685,
-)
+    1.7180, -0.2997, 2.0299, 0.9251, 0.2335, -0.8331, -2.1056, 0.1595, -1.6685,
+)  # fmt: skip
 INTERCEPT_TOKENS = -2.5740
 WEIGHTS_PLAIN: tuple[float, ...] = (1.9908, -0.0522, 0.2257, -0.8796, -2.2106, 0.2156, -1.7971)
 INTERCEPT_PLAIN = -0.9155
+WEIGHTS_TOKENS_EACH: tuple[float, ...] = (
+    1.1722, 0.8010, 1.8912, -0.1146, 1.1020, -0.8225, -2.3322, 0.3222, -2.1393,
+)  # fmt: skip
+INTERCEPT_TOKENS_EACH = -3.0673
+WEIGHTS_PLAIN_EACH: tuple[float, ...] = (
+    1.2983, 1.2074, 0.9754, -0.7837, -2.4222, 0.4401, -2.5174,
+)  # fmt: skip
+INTERCEPT_PLAIN_EACH = -2.2602
 UNKNOWN_AGE_DAYS = 80
-# The operating point on the dev set's refusal curve (`bench/refusal.py`): the most right
-# outcomes among the thresholds that turn away at most one in fifty right answers.
-DEFAULT_THRESHOLD = 0.09
+# The operating point on the dev set's refusal curve (`bench/refusal.py`) of the default path
+# (each source read alone): the most right outcomes among the thresholds that turn away at
+# most one in twelve right answers (8%). On the other path it declines a little more (0.13:
+# 54/200 right, 110/139 unanswerable declined, against 56 and 104 at its own 0.09).
+DEFAULT_THRESHOLD = 0.13
 
 
 def features(evidence: dict[str, Any]) -> dict[str, float]:
@@ -277,14 +285,26 @@ def confidence(evidence: dict[str, Any]) -> float:
     """The probability that the answer is right, from the evidence (0 when the model refused
     or every claim is missing from the sources it cited; halved when the answer lacks the kind
     of thing the question asks for, which no answer of the dev set did, so no weight for it
-    could be fitted)."""
+    could be fitted). `alone` in the evidence: the answer was read from one source alone, and
+    the `_EACH` weights judge it."""
     if evidence["model_refused"] or evidence["unsupported"]:
         return 0.0
     x = features(evidence)
+    alone = bool(evidence.get("alone"))
     if "weakest" in x:
-        names, weights, bias = FEATURES, WEIGHTS_TOKENS, INTERCEPT_TOKENS
+        names = FEATURES
+        weights, bias = (
+            (WEIGHTS_TOKENS_EACH, INTERCEPT_TOKENS_EACH)
+            if alone
+            else (WEIGHTS_TOKENS, INTERCEPT_TOKENS)
+        )
     else:
-        names, weights, bias = PLAIN_FEATURES, WEIGHTS_PLAIN, INTERCEPT_PLAIN
+        names = PLAIN_FEATURES
+        weights, bias = (
+            (WEIGHTS_PLAIN_EACH, INTERCEPT_PLAIN_EACH)
+            if alone
+            else (WEIGHTS_PLAIN, INTERCEPT_PLAIN)
+        )
     z = bias + sum(w * x[n] for n, w in zip(names, weights))
     p = 1 / (1 + math.exp(-z))
     if not evidence.get("type_ok", True):

@@ -133,7 +133,15 @@ OPTIONS = {
     "search": STORE + ["top_k"],
     "stats": STORE,
     "ask": STORE
-    + ["top_k", "llm", "llm_model", "openai_base_url", "openai_model", "context_tokens"],
+    + [
+        "top_k",
+        "llm",
+        "llm_model",
+        "openai_base_url",
+        "openai_model",
+        "context_tokens",
+        "read_each",
+    ],
 }
 
 

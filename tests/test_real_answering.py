@@ -5,6 +5,7 @@ Slow (each answer takes seconds on 2 cores) but run in CI: these are the paths u
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import socket
@@ -19,6 +20,7 @@ import pytest
 from rag.answering import Answerer, Turn
 from rag.config import Settings
 from rag.ingest import ingest
+from rag.refusal import DEFAULT_THRESHOLD
 from rag.retrieval import Filters, Retriever
 from rag.types import Answer
 from tests.conftest import ROOT
@@ -59,6 +61,22 @@ def test_local_model_asked_again_gives_the_amount_it_first_missed(local: Answere
     answer = local.ask("How much did Moonshot AI raise?", filters=AS_OF)
     assert not answer.refused, answer
     assert "1 billion" in answer.text
+    assert answer.citations and all(c.article_id == FOUNDING for c in answer.citations)
+
+
+def test_local_model_reading_each_source_alone_answers_from_one_of_them(
+    demo_index: Settings, real_embedder
+):
+    each = dataclasses.replace(demo_index, read_each=3, refusal_threshold=DEFAULT_THRESHOLD)
+    answerer = Answerer(each, retriever=Retriever(each, embedder=real_embedder))
+    answer = answerer.ask("Who is leading MiniMax's new funding round?", filters=AS_OF)
+    assert not answer.refused, answer
+    assert "Alibaba" in answer.text
+    reads = answer.evidence["reads"]
+    assert [r["number"] for r in reads] == list(range(1, min(3, len(answer.passages)) + 1))
+    assert len(reads) >= 2  # the founding article is several chunks: several prompts
+    kept = max(reads, key=lambda r: r["confidence"])
+    assert answer.raw_text == kept["text"]
     assert answer.citations and all(c.article_id == FOUNDING for c in answer.citations)
 
 

@@ -15,6 +15,7 @@ from rag.cli import USER_ERRORS, load_settings, settings_options
 @settings_options(
     "index", "host", "port", "auth", "llm", "chroma_url", "collection", "embedding_model",
     "llm_model", "openai_base_url", "openai_model", "top_k", "context_tokens",
+    "read_each",
 )  # fmt: skip
 def serve(share: bool, **values: Any) -> None:
     """Open the chat in the browser: cited answers, sources, filters, adding news.
