@@ -341,6 +341,25 @@ def test_sources_show_before_the_model_writes_and_stay_while_it_streams(service:
     assert "<mark>" not in updates[reading].panel and "<mark>" in updates[-1].panel
 
 
+def test_an_answer_read_from_each_source_alone_shows_whole_after_the_sources(settings: Settings):
+    from rag.ingest import ingest
+
+    ingest([str(ROOT / "corpus")], settings)
+    each = replace(settings, llm="fake", read_each=3)
+    service = Service(each, Answerer(each, llm=FakeChatModel()))
+    updates = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))
+    reading = next(i for i, u in enumerate(updates) if "Reading the sources" in str(u.messages))
+    assert 'id="src-1-1"' in updates[reading].panel and "is reading these" in updates[reading].panel
+    final = updates[-1]
+    assert "don't say" not in final.messages[-1]["content"]  # one read is kept and shown
+    assert 'href="#src-1-' in final.messages[-1]["content"] and "<mark>" in final.panel
+    streamed = [u for u in updates if "nr-streaming" in str(u.messages)]
+    assert len(streamed) == 1  # the chosen answer arrives whole, in one piece
+    assert 'class="nr-cited-dates"' in final.messages[-1]["content"]
+    prompts = service.answerer.llm.prompts
+    assert len(prompts) >= 2 and all("[1] " not in str(p[-1].content) for p in prompts[1:])
+
+
 def test_the_answer_shows_each_cited_sources_date(service: Service):
     final = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))[-1]
     assert 'class="nr-cited-dates"' in final.messages[-1]["content"]
