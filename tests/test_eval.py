@@ -186,7 +186,8 @@ def test_changed_settings_error_clearly_or_start_fresh(cli, files):
     assert [r["config"]["top_k"] for r in _results(files["out"])] == [3, 3]
 
 
-def test_records_made_before_a_setting_existed_resume_at_its_default(cli, files):
+def test_records_made_before_a_setting_existed_resume_at_its_default(cli, files, monkeypatch):
+    monkeypatch.delenv("NEWSRAG_REFUSAL_THRESHOLD")  # the setting at its default
     args = ["eval", files["questions"], "--corpus", files["corpus"], "--out", files["out"]]
     assert cli(*args, "--limit", "1").exit_code == 0
     results = files["out"] / "results.jsonl"
