@@ -214,7 +214,7 @@ class Answerer:
             )
             return
         if self.settings.read_each > 1 and len(used) > 1:
-            raw, first, usage, probs, checked, stale_since, evidence = yield from self._read_each(
+            raw, first, usage, checked, stale_since, evidence = yield from self._read_each(
                 standalone, used, texts, scope, as_of, t0
             )
         else:
@@ -277,7 +277,7 @@ class Answerer:
         scope: TimeScope | None,
         as_of: dt.date,
         t0: float,
-    ) -> Generator[str, None, tuple[str, float | None, Any, Any, Checked, Any, dict[str, Any]]]:
+    ) -> Generator[str, None, tuple[str, float | None, Any, Checked, Any, dict[str, Any]]]:
         """The model reads the best `read_each` sources one at a time, each in a prompt of its
         own numbered as in the list; the answer whose evidence gives it the best chance of
         being right (`best_read`) is kept, and yielded whole once chosen.
@@ -286,31 +286,24 @@ class Answerer:
         it answers from that one. The prompts share the system prompt and worked example, so
         llama.cpp reads only each source and question.
         """
-        reads = []
+        k = self.settings.read_each
+        reads = []  # (raw answer, checked, stale_since, evidence), best source first
         usage: Any = None
-        for n, (passage, text) in enumerate(zip(used, texts), 1):
-            if n > self.settings.read_each:
-                break
+        for n, (passage, text) in enumerate(zip(used[:k], texts[:k]), 1):
             sources = format_sources([passage], [sanitize(text)], as_of, first=n)
             inputs = {"today": _today(as_of), "sources": sources, "question": question}
             raw, _, part_usage, probs = _drain(self._generate(inputs, t0))
             usage = _add_usage(usage, part_usage)
-            judged = self._judge(question, raw, probs, used, texts, scope, as_of, alone=True)
-            reads.append((raw, probs, *judged))
-        raw, probs, checked, stale_since, evidence = reads[best_read([r[4] for r in reads])]
+            reads.append((raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True)))
+        raw, checked, stale_since, evidence = reads[best_read([r[3] for r in reads])]
         first = time.perf_counter() - t0
         yield raw
         evidence["retried"] = False
         evidence["reads"] = [
-            {
-                "number": n,
-                "text": r[0],
-                "confidence": r[4]["confidence"],
-                "tokens": r[4].get("tokens"),
-            }
-            for n, r in enumerate(reads, 1)
+            {"number": n, "text": text, "confidence": ev["confidence"], "tokens": ev.get("tokens")}
+            for n, (text, _, _, ev) in enumerate(reads, 1)
         ]
-        return raw, first, usage, probs, checked, stale_since, evidence
+        return raw, first, usage, checked, stale_since, evidence
 
     def _judge(
         self,
