@@ -9,8 +9,9 @@ logistic regression (Newton's method, numpy only), once with the token probabili
 once without them.
 
 When the model read the sources one at a time (`--read-each`; the record keeps every
-source's answer in `evidence["reads"]`), every one of those answers is a training row, and a
-question's chance is that of its likeliest answer, the one `rag.refusal.best_read` keeps.
+source's answer in `evidence["reads"]`), every one of those answers is a training row, weighed
+also by `agree` (`rag.refusal.cross_check`), and a question's chance is that of its likeliest
+answer, the one `rag.refusal.best_read` keeps.
 
 Then it checks the fit by leaving each week out: the weights and the threshold are chosen on
 the other weeks and applied to that one, so the summed figures come from a rule that never
@@ -36,8 +37,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.recheck import decide, read_records, with_answer  # noqa: E402
-from rag.refusal import FEATURES, PLAIN_FEATURES, features  # noqa: E402
+from bench.recheck import decide, read_outcomes, read_records  # noqa: E402
+from rag.refusal import (  # noqa: E402
+    FEATURES,
+    FEATURES_EACH,
+    PLAIN_FEATURES,
+    PLAIN_FEATURES_EACH,
+    features,
+)
 
 L2 = 1.0  # the penalty 0.5 |w|^2 against the summed log-loss (scikit-learn's C = 1)
 
@@ -82,10 +89,8 @@ def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
     answer. Each is decided again at threshold 0 (today's check; only the model and the check
     refuse) and, when weighed, carries its features and whether it is right."""
     evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
-    one = [record] if not evidence.get("reads") else []
     out = []
-    for each in one or [with_answer(record, read) for read in evidence["reads"]]:
-        outcome = decide(each, 0.0)
+    for outcome in read_outcomes(record) if evidence.get("reads") else [decide(record, 0.0)]:
         weighed = not outcome["refused"] and outcome.get("evidence") is not None
         cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
         if weighed:
@@ -168,7 +173,9 @@ def main() -> None:
         f"{sum('weakest' in c['x'] for c in cands)} with token probabilities; "
         f"{max(len(r['cands']) for r in rs)} answers at most per question\n"
     )
-    names = FEATURES if with_tokens else PLAIN_FEATURES
+    alone = max(len(r["cands"]) for r in rs) > 1  # each source read alone: `agree` weighed too
+    plain_names = PLAIN_FEATURES_EACH if alone else PLAIN_FEATURES
+    names = (FEATURES_EACH if alone else FEATURES) if with_tokens else plain_names
 
     def choose(train_rows: list[dict[str, Any]]) -> tuple[Model, float]:
         model = train(train_rows, names)
@@ -179,7 +186,7 @@ def main() -> None:
         return model, threshold_for(p, right, unans, int(args.max_lost * right.sum()))
 
     full, t = choose(rs)
-    plain = train(rs, PLAIN_FEATURES)
+    plain = train(rs, plain_names)
     in_sample = outcomes(rs, full, t)
     before = outcomes(rs, None, 0.0)
     at_zero = outcomes(rs, full, 0.0)
@@ -205,7 +212,7 @@ def main() -> None:
     print("\nthresholds chosen with each week left out: "
           + ", ".join(f"{w} {x:.3f}" for w, x in per_week))  # fmt: skip
     print("\n# paste into rag/refusal.py")
-    each = "_EACH" if max(len(r["cands"]) for r in rs) > 1 else ""  # read one source alone
+    each = "_EACH" if alone else ""
     if with_tokens:
         print(f"WEIGHTS_TOKENS{each} = ({', '.join(f'{w:.4f}' for w in full.weights)},)")
         print(f"INTERCEPT_TOKENS{each} = {full.bias:.4f}")

@@ -30,7 +30,7 @@ from bench.refusal import record_passages, refused_at, scope_window  # noqa: E40
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
-from rag.refusal import best_read, decide_refusal, gather_evidence  # noqa: E402
+from rag.refusal import best_read, cross_check, decide_refusal, gather_evidence  # noqa: E402
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -39,10 +39,16 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     the model was called) keep their own outcome. When the model read the sources one at a
     time (`evidence["reads"]`), each source's answer is judged and the one
     `rag.refusal.best_read` keeps is decided."""
-    reads = (record["answer"].get("evidence") or {}).get("reads")
-    if reads:
-        outcomes = [decide(with_answer(record, read), threshold) for read in reads]
-        return outcomes[best_read([o["evidence"] for o in outcomes])]
+    if (record["answer"].get("evidence") or {}).get("reads"):
+        outcomes = read_outcomes(record)
+        chosen = outcomes[best_read([o["evidence"] for o in outcomes])]
+        refused = decide_refusal(chosen["evidence"], threshold)
+        return {
+            **chosen,
+            "refused": refused,
+            "correct": chosen["correct"] and not refused,
+            "cited_gold": None if refused else chosen["cited_gold"],
+        }
     answer = record["answer"]
     gold = record["gold"]
     golds = gold.get("answers") or []
@@ -77,6 +83,19 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         "text": checked.text,
         "evidence": evidence,
     }  # fmt: skip
+
+
+def read_outcomes(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a record whose model read the sources one at a time (`evidence["reads"]`): each
+    source's answer decided by today's check at threshold 0, its evidence weighed against the
+    other answers (`rag.refusal.cross_check`) as the product does."""
+    reads = record["answer"]["evidence"]["reads"]
+    outcomes = [decide(with_answer(record, read), 0.0) for read in reads]
+    articles = [record["passages"][read["number"] - 1]["article_id"] for read in reads]
+    question = record["answer"].get("standalone_question") or record["question"]
+    answers = [read["text"] for read in reads]
+    cross_check(question, answers, articles, [o["evidence"] for o in outcomes])
+    return outcomes
 
 
 def with_answer(record: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from rag.prompts import (
     SYSTEM,
     USER,
 )
-from rag.refusal import best_read, decide_refusal, gather_evidence, retry_hint
+from rag.refusal import best_read, cross_check, decide_refusal, gather_evidence, retry_hint
 from rag.retrieval import Filters, Retriever, published_day
 from rag.timescope import TimeScope, month_year
 from rag.types import Answer, Passage, Retrieved, Timings
@@ -279,8 +279,10 @@ class Answerer:
         t0: float,
     ) -> Generator[str, None, tuple[str, float | None, Any, Checked, Any, dict[str, Any]]]:
         """The model reads the best `read_each` sources one at a time, each in a prompt of its
-        own numbered as in the list; the answer whose evidence gives it the best chance of
-        being right (`best_read`) is kept, and yielded whole once chosen.
+        own numbered as in the list; the answers are weighed against each other (an answer
+        another article also gives is likelier right: `cross_check`), and the one whose
+        evidence gives it the best chance of being right (`best_read`) is kept, and yielded
+        whole once chosen.
 
         A 1.5B model given five sources at once often answers from the wrong one; given one,
         it answers from that one. The prompts share the system prompt and worked example, so
@@ -295,12 +297,20 @@ class Answerer:
             raw, _, part_usage, probs = _drain(self._generate(inputs, t0))
             usage = _add_usage(usage, part_usage)
             reads.append((raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True)))
-        raw, checked, stale_since, evidence = reads[best_read([r[3] for r in reads])]
+        evidences = [r[3] for r in reads]
+        cross_check(question, [r[0] for r in reads], [p.article_id for p in used], evidences)
+        raw, checked, stale_since, evidence = reads[best_read(evidences)]
         first = time.perf_counter() - t0
         yield raw
         evidence["retried"] = False
         evidence["reads"] = [
-            {"number": n, "text": text, "confidence": ev["confidence"], "tokens": ev.get("tokens")}
+            {
+                "number": n,
+                "text": text,
+                "confidence": ev["confidence"],
+                "agree": ev["agree"],
+                "tokens": ev.get("tokens"),
+            }
             for n, (text, _, _, ev) in enumerate(reads, 1)
         ]
         return raw, first, usage, checked, stale_since, evidence

@@ -141,7 +141,7 @@ class Settings:
         "with none left the question is refused without calling it.",
     )
     refusal_threshold: float = _declare(
-        0.13,
+        0.12,
         "Answers whose estimated chance of being right (0-1, from the question's words in the "
         "best source, how sure the model was of its answer, how old the cited sources are and "
         'how long the answer is) is below this are replaced by "The articles don\'t say."; '

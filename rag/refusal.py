@@ -16,6 +16,11 @@ from evidence that can be measured on every answer, not from the prompt's wordin
   week" answered from a 2014 article). Such an answer is shown with its source's date, and
   it is right far less often (3 of 33 on the dev set), so it needs more support.
 
+- when the model read each source alone (`Settings.read_each`), whether another article led
+  it to the same answer (`agree`, `cross_check`): two articles that give the same name back
+  each other, and an answer no other article repeats is more often a guess (on the dev set 59
+  of 456 such answers were right, against 65 of 108 whose new words another article's
+  answer all gave);
 - how old the newest source the answer cites is on the question's date (`age_days`), how
   similar the cited passages are to the question (`cited_similarity`), and how long the
   answer is (`answer_chars`): on a news quiz the right answer comes from a recent source, and
@@ -229,8 +234,10 @@ def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | No
 # The logistic models of `confidence`: weights of FEATURES (in that order) and the intercept,
 # fitted by `bench/calibrate.py` on the dev set, one set for backends that report token
 # probabilities and one for those that do not. The `_EACH` sets judge an answer read from one
-# source alone (`Settings.read_each`, the default): fitted on the 676 answers the model gave
-# reading each of the best three sources on its own (145 right). The others judge an answer
+# source alone (`Settings.read_each`, the default), with `agree` last: fitted on the 676
+# answers the model gave reading each of the best three sources on its own (145 right). With
+# fewer than three sources read, fewer answers can agree, so these weights judge more harshly
+# than they were fitted to. The others judge an answer
 # read from all the sources together: fitted on the 228 answers of that path (57 right).
 # An unknown age (an undated source, or no question date) counts as 80 days, where the dev
 # set's mean of `log_age` lies: undated articles stay usable, neither fresh nor stale.
@@ -239,6 +246,9 @@ FEATURES: tuple[str, ...] = (
     "cited_similarity", "length",
 )  # fmt: skip
 PLAIN_FEATURES = tuple(n for n in FEATURES if n not in ("weakest", "sure"))  # no probabilities
+# An answer read from one source alone is also weighed by `agree` (see `cross_check`).
+FEATURES_EACH = (*FEATURES, "agree")
+PLAIN_FEATURES_EACH = (*PLAIN_FEATURES, "agree")
 WEIGHTS_TOKENS: tuple[float, ...] = (
     1.7180, -0.2997, 2.0299, 0.9251, 0.2335, -0.8331, -2.1056, 0.1595, -1.6685,
 )  # fmt: skip
@@ -246,19 +256,19 @@ INTERCEPT_TOKENS = -2.5740
 WEIGHTS_PLAIN: tuple[float, ...] = (1.9908, -0.0522, 0.2257, -0.8796, -2.2106, 0.2156, -1.7971)
 INTERCEPT_PLAIN = -0.9155
 WEIGHTS_TOKENS_EACH: tuple[float, ...] = (
-    1.1722, 0.8010, 1.8912, -0.1146, 1.1020, -0.8225, -2.3322, 0.3222, -2.1393,
+    1.2228, 1.0723, 1.4501, 0.4737, 0.9241, -0.6055, -2.1929, 0.3212, -1.9117, 1.9071,
 )  # fmt: skip
-INTERCEPT_TOKENS_EACH = -3.0673
+INTERCEPT_TOKENS_EACH = -4.1239
 WEIGHTS_PLAIN_EACH: tuple[float, ...] = (
-    1.2983, 1.2074, 0.9754, -0.7837, -2.4222, 0.4401, -2.5174,
+    1.3684, 1.5072, 0.7651, -0.5609, -2.2733, 0.4101, -2.1494, 1.9342,
 )  # fmt: skip
-INTERCEPT_PLAIN_EACH = -2.2602
+INTERCEPT_PLAIN_EACH = -3.1823
 UNKNOWN_AGE_DAYS = 80
 # The operating point on the dev set's refusal curve (`bench/refusal.py`) of the default path
 # (each source read alone): the most right outcomes among the thresholds that turn away at
-# most one in twelve right answers (8%). On the other path it declines a little more (0.13:
-# 54/200 right, 110/139 unanswerable declined, against 56 and 104 at its own 0.09).
-DEFAULT_THRESHOLD = 0.13
+# most one in twelve right answers (8%). On the other path it declines a little more (0.12:
+# 54/200 right, 108/139 unanswerable declined, against 56 and 104 at its own 0.09).
+DEFAULT_THRESHOLD = 0.12
 
 
 def features(evidence: dict[str, Any]) -> dict[str, float]:
@@ -278,6 +288,8 @@ def features(evidence: dict[str, Any]) -> dict[str, float]:
     if evidence.get("weakest") is not None and evidence.get("sure") is not None:
         out["weakest"] = float(evidence["weakest"])
         out["sure"] = float(evidence["sure"])
+    if evidence.get("alone"):
+        out["agree"] = float(evidence.get("agree") or 0.0)
     return out
 
 
@@ -292,18 +304,16 @@ def confidence(evidence: dict[str, Any]) -> float:
     x = features(evidence)
     alone = bool(evidence.get("alone"))
     if "weakest" in x:
-        names = FEATURES
-        weights, bias = (
-            (WEIGHTS_TOKENS_EACH, INTERCEPT_TOKENS_EACH)
+        names, weights, bias = (
+            (FEATURES_EACH, WEIGHTS_TOKENS_EACH, INTERCEPT_TOKENS_EACH)
             if alone
-            else (WEIGHTS_TOKENS, INTERCEPT_TOKENS)
+            else (FEATURES, WEIGHTS_TOKENS, INTERCEPT_TOKENS)
         )
     else:
-        names = PLAIN_FEATURES
-        weights, bias = (
-            (WEIGHTS_PLAIN_EACH, INTERCEPT_PLAIN_EACH)
+        names, weights, bias = (
+            (PLAIN_FEATURES_EACH, WEIGHTS_PLAIN_EACH, INTERCEPT_PLAIN_EACH)
             if alone
-            else (WEIGHTS_PLAIN, INTERCEPT_PLAIN)
+            else (PLAIN_FEATURES, WEIGHTS_PLAIN, INTERCEPT_PLAIN)
         )
     z = bias + sum(w * x[n] for n, w in zip(names, weights))
     p = 1 / (1 + math.exp(-z))
@@ -348,6 +358,31 @@ def decide_refusal(evidence: dict[str, Any], threshold: float) -> bool:
     return bool(evidence["model_refused"] or evidence["unsupported"] or wrong_kind) or (
         value < threshold
     )
+
+
+def cross_check(
+    question: str,
+    answers: Sequence[str],
+    articles: Sequence[str],
+    evidences: Sequence[dict[str, Any]],
+) -> None:
+    """Weigh the answers to one question read from different sources against each other:
+    each evidence gains `agree`, the largest share of the answer's new words (those not in the
+    question) that another answer gives, read from another article and not refused outright,
+    and its `confidence` is weighed again. Two articles that lead the model to the same name
+    back each other; an answer no other article repeats ("the Packers and Lions", where the
+    other sources gave other teams) is more often a guess. Reads of one article (two of its
+    chunks) do not count as agreeing."""
+    news = [content_words(_MARKER.sub("", a)) - content_words(question) for a in answers]
+    open_ = [not decide_refusal(e, 0.0) for e in evidences]
+    for i, evidence in enumerate(evidences):
+        shares = [
+            len(news[i] & news[j]) / len(news[i])
+            for j in range(len(answers))
+            if j != i and open_[j] and articles[j] != articles[i] and news[i]
+        ]
+        evidence["agree"] = round(max(shares, default=0.0), 3)
+        evidence["confidence"] = confidence(evidence)
 
 
 def best_read(evidences: Sequence[dict[str, Any]]) -> int:

@@ -14,7 +14,9 @@ from rag.refusal import (
     best_read,
     confidence,
     content_words,
+    cross_check,
     decide_refusal,
+    features,
     gather_evidence,
     support,
     token_confidence,
@@ -241,3 +243,34 @@ def test_best_read_keeps_the_likeliest_answer_the_rule_would_not_refuse_outright
     # A number asked for and none given is refused outright, whatever its confidence.
     assert best_read([ev(0.9, type_ok=False, kind="number"), ev(0.2)]) == 1
     assert best_read([ev(0.3, model_refused=True), ev(0.4, unsupported=True)]) == 0
+
+
+def test_answers_read_from_different_articles_back_each_other():
+    question = "Which two high schools are playing their last Thanksgiving Day game?"
+    answers = [
+        "The Packers and Lions are playing their last Thanksgiving Day game [1].",
+        "Clifton and Passaic are playing their last Thanksgiving Day game [2].",
+        "Clifton and Passaic high schools are playing their last game [3].",
+        "The sources do not say.",
+    ]
+    evidences = [_base(alone=True) for _ in answers]
+    evidences[3]["model_refused"] = True
+    alone = confidence(evidences[0])  # weighed before any other answer is known: no agreement
+    cross_check(question, answers, ["nfl", "clifton", "paper", "other"], evidences)
+    packers, clifton, paper, refused = evidences
+    # No other article gives the Packers; two give Clifton and Passaic.
+    assert packers["agree"] == 0.0 and packers["confidence"] == alone
+    assert clifton["agree"] == 1.0 and paper["agree"] == 1.0
+    assert clifton["confidence"] > packers["confidence"]
+    assert best_read(evidences) == 1
+    assert refused["confidence"] == 0.0
+    # Two chunks of one article are one witness: the same answer from both does not count.
+    twice = [_base(alone=True), _base(alone=True)]
+    cross_check(question, answers[1:3], ["clifton", "clifton"], twice)
+    assert [e["agree"] for e in twice] == [0.0, 0.0]
+    # An answer the model refused lends no support to the one that agrees with it.
+    lone = [_base(alone=True), _base(alone=True, model_refused=True)]
+    cross_check(question, answers[1:3], ["clifton", "paper"], lone)
+    assert lone[0]["agree"] == 0.0
+    # The streamed path (all sources in one prompt) has no `agree` and its own weights.
+    assert "agree" not in features(_base())

@@ -345,7 +345,9 @@ def test_an_answer_read_from_each_source_alone_shows_whole_after_the_sources(set
     from rag.ingest import ingest
 
     ingest([str(ROOT / "corpus")], settings)
-    each = replace(settings, llm="fake", read_each=3)
+    # Threshold 0: the fake model's answers are weighed like the real model's, and how low
+    # they score is the refusal rule's concern (tests/test_refusal.py), not the chat's.
+    each = replace(settings, llm="fake", read_each=3, refusal_threshold=0.0)
     service = Service(each, Answerer(each, llm=FakeChatModel()))
     updates = list(service.chat("How much is MiniMax seeking to raise?", ChatState()))
     reading = next(i for i, u in enumerate(updates) if "Reading the sources" in str(u.messages))
