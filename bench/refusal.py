@@ -11,10 +11,10 @@ at a time (`evidence["reads"]`), the answer today's rule keeps is the one weighe
 Prints, per threshold, refusal precision and recall (over the unanswerable questions), the
 share of answerable questions wrongly refused and the accuracy that remains, and the share of
 questions with a right outcome (answered correctly, or unanswerable and declined); marks the
-operating point: of the thresholds that turn away at most 2% of the correct answers given at
+operating point: of the thresholds that turn away at most 8% of the correct answers given at
 0 (`MAX_LOST`), the one with the most right outcomes, the lowest on a tie. Accuracy comes
 first: declining unanswerable questions and withholding wrong answers is worth a right answer
-only at that rate (one in fifty). Then checks that choice by leaving each week out (the
+only at that rate (one in twelve). Then checks that choice by leaving each week out (the
 threshold chosen on the other weeks, scored on that one); draws docs/refusal-curve.png;
 writes bench/results/refusal.json.
 

@@ -143,9 +143,10 @@ class Settings:
     refusal_threshold: float = _declare(
         0.12,
         "Answers whose estimated chance of being right (0-1, from the question's words in the "
-        "best source, how sure the model was of its answer, how old the cited sources are and "
-        'how long the answer is) is below this are replaced by "The articles don\'t say."; '
-        "chosen from the refusal curve on the dev set.",
+        "best source, how sure the model was of its answer, whether answers read from other "
+        "articles agree, how old the cited sources are and how long the answer is) is below "
+        'this are replaced by "The articles don\'t say."; chosen from the refusal curve on the '
+        "dev set.",
     )
     host: str = _declare(
         "127.0.0.1",
