@@ -236,8 +236,9 @@ def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | No
 # probabilities and one for those that do not. The `_EACH` sets judge an answer read from one
 # source alone (`Settings.read_each`, the default), with `agree` last: fitted on the 676
 # answers the model gave reading each of the best three sources on its own (145 right). With
-# fewer than three sources read, fewer answers can agree, so these weights judge more harshly
-# than they were fitted to. The others judge an answer
+# fewer than three sources read, or all of them chunks of one article, no answer can agree
+# with another, so these weights judge more harshly than on the dev set (on `corpus/`, one
+# article, confidences drop by about a third). The others judge an answer
 # read from all the sources together: fitted on the 228 answers of that path (57 right).
 # An unknown age (an undated source, or no question date) counts as 80 days, where the dev
 # set's mean of `log_age` lies: undated articles stay usable, neither fresh nor stale.
@@ -267,7 +268,7 @@ UNKNOWN_AGE_DAYS = 80
 # The operating point on the dev set's refusal curve (`bench/refusal.py`) of the default path
 # (each source read alone): the most right outcomes among the thresholds that turn away at
 # most one in twelve right answers (8%). On the other path it declines a little more (0.12:
-# 54/200 right, 108/139 unanswerable declined, against 56 and 104 at its own 0.09).
+# 54/200 right, 107/139 unanswerable declined, against 56 and 104 at its own 0.09).
 DEFAULT_THRESHOLD = 0.12
 
 

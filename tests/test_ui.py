@@ -888,6 +888,51 @@ def test_browser_real_local_llm_answers_with_a_citation(
         servers.close()  # stops the server
 
 
+@pytest.mark.slow
+def test_browser_real_local_llm_reading_each_source_alone(
+    chromium: Any, tmp_path_factory: pytest.TempPathFactory
+):
+    """The default path (`read_each` 3, its own threshold) with the real model in the browser:
+    the sources show while the model reads them one at a time, then the chosen answer arrives
+    whole, cited, with its source's date next to it."""
+    from playwright.sync_api import expect
+
+    from rag.refusal import DEFAULT_THRESHOLD
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
+    tmp = tmp_path_factory.mktemp("serve-each")
+    subprocess.run(
+        [sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
+         str(tmp / "ix"), "--no-deals"],
+        env=_env(), check=True, cwd=ROOT, capture_output=True, timeout=300,
+    )  # fmt: skip
+    env = {"NEWSRAG_READ_EACH": "3", "NEWSRAG_REFUSAL_THRESHOLD": str(DEFAULT_THRESHOLD)}
+    servers = _start_server(tmp / "ix", tmp / "serve.log", "local", **env)
+    url = next(servers)
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        chat = Chat(context.new_page(), url)
+        chat.fill("nr-as-of", "2024-03-08")  # the prompt names the date: keep the reading fixed
+        chat.box.fill("Who is leading MiniMax's new funding round?")
+        chat.box.press("Enter")
+        reading = chat.page.locator("#nr-sources .nr-reading")
+        expect(reading).to_be_visible(timeout=120_000)
+        expect(chat.page.locator("#nr-sources #src-1-1")).to_be_visible()
+        done = "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
+        chat.page.wait_for_selector(done, timeout=240_000)
+        answer = chat.answers().last
+        chat.shot("real_local_llm_read_each")
+        text = answer.inner_text()
+        assert "Alibaba" in text, text + "\n" + (tmp / "serve.log").read_text()[-2000:]
+        assert answer.locator("a.nr-cite").count() >= 1
+        expect(answer.locator(".nr-cited-dates")).to_contain_text("2024")
+        expect(reading).to_have_count(0)  # the panel no longer says the model is reading
+    finally:
+        context.close()
+        servers.close()
+
+
 def test_artifacts_folder_is_git_ignored():
     assert "tests/artifacts/" in (ROOT / ".gitignore").read_text().split()
 
