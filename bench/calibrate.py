@@ -43,6 +43,7 @@ from rag.refusal import (  # noqa: E402
     FEATURES_EACH,
     PLAIN_FEATURES,
     PLAIN_FEATURES_EACH,
+    confidence_of,
     features,
 )
 
@@ -95,8 +96,16 @@ def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
         cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
         if weighed:
             cand["x"] = features(outcome["evidence"])
+            cand["p"] = confidence_of(outcome["evidence"])  # as the product weighs it today
         out.append(cand)
     return out
+
+
+def fits(cand: dict[str, Any], names: tuple[str, ...]) -> bool:
+    """Whether a weighed answer has every feature of `names`: in a run whose model read the
+    sources one at a time, a question with one source shown was read the other way (all
+    together), and is judged by the other weights, not fitted here."""
+    return bool(cand["weighed"]) and all(n in cand["x"] for n in names)
 
 
 def rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -126,14 +135,18 @@ class Model:
         weighed = [c for c in row["cands"] if c["weighed"]]
         if not weighed:
             return -1.0, False
-        p = predict(matrix(weighed, self.names), self.weights, self.bias)
+        fitted = [fits(c, self.names) for c in weighed]
+        p = predict(matrix([c for c, f in zip(weighed, fitted) if f], self.names),
+                    self.weights, self.bias)  # fmt: skip
+        chances = iter(p)
+        p = np.array([float(next(chances)) if f else c["p"] for c, f in zip(weighed, fitted)])
         best = int(np.argmax(p))  # the first, best-ranked source on a tie
         return float(p[best]), bool(weighed[best]["right"])
 
 
 def train(rs: list[dict[str, Any]], names: tuple[str, ...]) -> Model:
-    """Fit on every weighed answer of the rows."""
-    cands = [c for r in rs for c in r["cands"] if c["weighed"]]
+    """Fit on every weighed answer of the rows that has the features of `names`."""
+    cands = [c for r in rs for c in r["cands"] if fits(c, names)]
     y = np.array([c["right"] for c in cands], dtype=float)
     return Model(names, *fit(matrix(cands, names), y))
 
@@ -176,6 +189,9 @@ def main() -> None:
     alone = max(len(r["cands"]) for r in rs) > 1  # each source read alone: `agree` weighed too
     plain_names = PLAIN_FEATURES_EACH if alone else PLAIN_FEATURES
     names = (FEATURES_EACH if alone else FEATURES) if with_tokens else plain_names
+    other = sum(not fits(c, names) for c in cands)
+    if other:
+        print(f"{other} answers read the other way (one source shown) keep today's weights\n")
 
     def choose(train_rows: list[dict[str, Any]]) -> tuple[Model, float]:
         model = train(train_rows, names)
