@@ -894,7 +894,7 @@ def test_browser_real_local_llm_reading_each_source_alone(
 ):
     """The default path (`read_each` 3, its own threshold) with the real model in the browser:
     the sources show while the model reads them one at a time, then the chosen answer arrives
-    whole, cited, with its source's date next to it."""
+    whole, cited, with its source's outlet and date under it."""
     from playwright.sync_api import expect
 
     from rag.refusal import DEFAULT_THRESHOLD
@@ -926,7 +926,8 @@ def test_browser_real_local_llm_reading_each_source_alone(
         text = answer.inner_text()
         assert "Alibaba" in text, text + "\n" + (tmp / "serve.log").read_text()[-2000:]
         assert answer.locator("a.nr-cite").count() >= 1
-        expect(answer.locator(".nr-cited-dates")).to_contain_text("2024")
+        # Under the answer, each cited source with its outlet and date (the seed has none).
+        expect(chat.page.locator("#nr-chat .nr-cited-dates").last).to_contain_text("date unknown")
         expect(reading).to_have_count(0)  # the panel no longer says the model is reading
     finally:
         context.close()
