@@ -130,16 +130,19 @@ class Model:
     def __init__(self, names: tuple[str, ...], weights: np.ndarray, bias: float) -> None:
         self.names, self.weights, self.bias = names, weights, bias
 
+    def chance(self, cand: dict[str, Any]) -> float:
+        """A weighed answer's chance: by these weights when it has their features, else as
+        the product weighs it today."""
+        if not fits(cand, self.names):
+            return float(cand["p"])
+        return float(predict(matrix([cand], self.names), self.weights, self.bias)[0])
+
     def choose(self, row: dict[str, Any]) -> tuple[float, bool]:
         """The chance and rightness of the answer kept (-1 when every answer is refused)."""
         weighed = [c for c in row["cands"] if c["weighed"]]
         if not weighed:
             return -1.0, False
-        fitted = [fits(c, self.names) for c in weighed]
-        p = predict(matrix([c for c, f in zip(weighed, fitted) if f], self.names),
-                    self.weights, self.bias)  # fmt: skip
-        chances = iter(p)
-        p = np.array([float(next(chances)) if f else c["p"] for c, f in zip(weighed, fitted)])
+        p = np.array([self.chance(c) for c in weighed])
         best = int(np.argmax(p))  # the first, best-ranked source on a tie
         return float(p[best]), bool(weighed[best]["right"])
 

@@ -298,7 +298,8 @@ class Answerer:
             usage = _add_usage(usage, part_usage)
             reads.append((raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True)))
         evidences = [r[3] for r in reads]
-        cross_check(question, [r[0] for r in reads], [p.article_id for p in used], evidences)
+        articles = [p.article_id for p in used[: len(reads)]]  # the passages read, in order
+        cross_check(question, [r[0] for r in reads], articles, evidences)
         raw, checked, stale_since, evidence = reads[best_read(evidences)]
         first = time.perf_counter() - t0
         yield raw

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -593,6 +594,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _start_server(tmp / "index", tmp / "serve.log", "fake")
 
 
+# A finished assistant message: the checked answer, a refusal, an error or a notice.
+DONE = "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
+
+
 class Chat:
     """A page of the chat, with the few actions the tests need."""
 
@@ -609,18 +614,15 @@ class Chat:
         before = self.answers().count()
         self.box.fill(question)
         self.box.press("Enter")
-        done = "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
         self.page.wait_for_function(
             "([sel, n]) => document.querySelectorAll(sel).length > n",
-            arg=[done, before],
+            arg=[DONE, before],
             timeout=timeout,
         )
         return self.answers().last
 
     def answers(self) -> Any:
-        return self.page.locator(
-            "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
-        )
+        return self.page.locator(DONE)
 
     def fill(self, elem_id: str, value: str) -> None:
         field = self.page.locator(f"#{elem_id} :is(textarea, input)").first
@@ -846,23 +848,39 @@ def test_gradio_client_sessions_queue_for_the_model_and_keep_their_own_chats(
         assert f"Sources for: {html.escape(questions[i])}" in panel
 
 
-@pytest.mark.slow
-def test_browser_real_local_llm_answers_with_a_citation(
-    chromium: Any, tmp_path_factory: pytest.TempPathFactory
-):
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """corpus/ ingested without deals, for the chat with the real local model."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
-    tmp = tmp_path_factory.mktemp("serve-local")
+    index = tmp_path_factory.mktemp("serve-local") / "ix"
     subprocess.run(
         [sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
-         str(tmp / "ix"), "--no-deals"],
+         str(index), "--no-deals"],
         env=_env(), check=True, cwd=ROOT, capture_output=True, timeout=300,
     )  # fmt: skip
-    servers = _start_server(tmp / "ix", tmp / "serve.log", "local")
+    return index
+
+
+@contextmanager
+def _local_chat(chromium: Any, index: Path, log: Path, **env: str) -> Iterator[Chat]:
+    """`newsrag serve` with the real local model on `index`, and a page of its chat; both
+    closed on leaving."""
+    servers = _start_server(index, log, "local", **env)
     url = next(servers)
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     try:
-        chat = Chat(context.new_page(), url)
+        yield Chat(context.new_page(), url)
+    finally:
+        context.close()
+        servers.close()  # stops the server
+
+
+@pytest.mark.slow
+def test_browser_real_local_llm_answers_with_a_citation(
+    chromium: Any, seed_index: Path, tmp_path: Path
+):
+    with _local_chat(chromium, seed_index, tmp_path / "serve.log") as chat:
         # A fixed as-of date: the prompt names today's date, and the small model's reading of
         # the seed article must not change from one day to the next.
         chat.fill("nr-as-of", "2024-03-08")
@@ -876,21 +894,17 @@ def test_browser_real_local_llm_answers_with_a_citation(
             polling=50,
         )
         chat.shot("real_local_llm_streaming")
-        done = "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
-        chat.page.wait_for_selector(done, timeout=240_000)
+        chat.page.wait_for_selector(DONE, timeout=240_000)
         answer = chat.answers().last
         chat.shot("real_local_llm")
         text = answer.inner_text()
-        assert "600" in text, text + "\n" + (tmp / "serve.log").read_text()[-2000:]
+        assert "600" in text, text + "\n" + (tmp_path / "serve.log").read_text()[-2000:]
         assert answer.locator("a.nr-cite").count() >= 1
-    finally:
-        context.close()
-        servers.close()  # stops the server
 
 
 @pytest.mark.slow
 def test_browser_real_local_llm_reading_each_source_alone(
-    chromium: Any, tmp_path_factory: pytest.TempPathFactory
+    chromium: Any, seed_index: Path, tmp_path: Path
 ):
     """The default path (`read_each` 3, its own threshold) with the real model in the browser:
     the sources show while the model reads them one at a time, then the chosen answer arrives
@@ -899,39 +913,23 @@ def test_browser_real_local_llm_reading_each_source_alone(
 
     from rag.refusal import DEFAULT_THRESHOLD
 
-    if importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("the local LLM needs llama-cpp-python: `make test` installs it")
-    tmp = tmp_path_factory.mktemp("serve-each")
-    subprocess.run(
-        [sys.executable, "-m", "newsrag", "ingest", str(ROOT / "corpus"), "--index",
-         str(tmp / "ix"), "--no-deals"],
-        env=_env(), check=True, cwd=ROOT, capture_output=True, timeout=300,
-    )  # fmt: skip
     env = {"NEWSRAG_READ_EACH": "3", "NEWSRAG_REFUSAL_THRESHOLD": str(DEFAULT_THRESHOLD)}
-    servers = _start_server(tmp / "ix", tmp / "serve.log", "local", **env)
-    url = next(servers)
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        chat = Chat(context.new_page(), url)
+    with _local_chat(chromium, seed_index, tmp_path / "serve.log", **env) as chat:
         chat.fill("nr-as-of", "2024-03-08")  # the prompt names the date: keep the reading fixed
         chat.box.fill("Who is leading MiniMax's new funding round?")
         chat.box.press("Enter")
         reading = chat.page.locator("#nr-sources .nr-reading")
         expect(reading).to_be_visible(timeout=120_000)
         expect(chat.page.locator("#nr-sources #src-1-1")).to_be_visible()
-        done = "#nr-chat :is(.nr-answer:not(.nr-streaming), .nr-refusal, .nr-error, .nr-info)"
-        chat.page.wait_for_selector(done, timeout=240_000)
+        chat.page.wait_for_selector(DONE, timeout=240_000)
         answer = chat.answers().last
         chat.shot("real_local_llm_read_each")
         text = answer.inner_text()
-        assert "Alibaba" in text, text + "\n" + (tmp / "serve.log").read_text()[-2000:]
+        assert "Alibaba" in text, text + "\n" + (tmp_path / "serve.log").read_text()[-2000:]
         assert answer.locator("a.nr-cite").count() >= 1
         # Under the answer, each cited source with its outlet and date (the seed has none).
         expect(chat.page.locator("#nr-chat .nr-cited-dates").last).to_contain_text("date unknown")
         expect(reading).to_have_count(0)  # the panel no longer says the model is reading
-    finally:
-        context.close()
-        servers.close()
 
 
 def test_artifacts_folder_is_git_ignored():
