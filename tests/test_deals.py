@@ -28,7 +28,9 @@ from rag.deals.mentions import (
     named_target,
     resolver,
     role_of,
+    round_owner,
     stage_of,
+    states_a_deal,
     verify,
 )
 from rag.deals.merge import merge, normalise
@@ -426,16 +428,17 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     from rag.deals.mentions import refresh_rules
 
     s = "AerCap owns 55 Dreamliners , and acquired 12 more through sale-leaseback deals ."
-    (fields,) = verify(_form(buyers=["AerCap"], target="Dreamliners"), s, [], None)
-    assert fields["buyers"] == ["AerCap"] and fields["target"] is None
+    # With the target gone and no amount, a buyer alone is left: no deal.
+    assert verify(_form(buyers=["AerCap"], target="Dreamliners"), s, [], None) == []
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["AerCap"], target="Dreamliners")  # fmt: skip
-    assert refresh_rules(m).target is None
+    assert refresh_rules(m).target is None and not states_a_deal(m)
     s1 = "Acme Markets Inc. acquired 71 of those locations , including four in Delaware ."
-    (fields,) = verify(_form(buyers=["Acme Markets Inc"], target="71"), s1, [], None)
-    assert fields["target"] is None  # a number is no company
+    assert verify(_form(buyers=["Acme Markets Inc"], target="71"), s1, [], None) == []
+    # a number is no company
     s4 = "Twelve of the stores had records and inventory sold to Rite Aid for $ 8 million ."
-    (fields,) = verify(_form(buyers=["Rite Aid"], target="Twelve"), s4, [], None)
+    (fields,) = verify(_form(buyers=["Rite Aid"], target="Twelve", amount=1), s4,
+                       find_money(s4), None)  # fmt: skip
     assert fields["buyers"] == ["Rite Aid"] and fields["target"] is None  # nor a number word
     # A year or a day of the month before a name is no count.
     for s2 in (
@@ -451,6 +454,30 @@ def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     (fields,) = verify(_form(type="stake", buyers=["Larch"], target="Pebble", amount=1), s3,
                        find_money(s3), None)  # fmt: skip
     assert "amount" not in fields and fields["target"] == "Pebble"
+
+
+def test_a_buyer_alone_is_no_deal_but_a_round_names_whose_it_is() -> None:
+    s = "That was Netflix 's first-ever acquisition but may not be its last ."
+    assert verify(_form(buyers=["Netflix"]), s, [], None) == []
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Netflix"])  # fmt: skip
+    assert not states_a_deal(m)
+    # With an amount the buyer's deal is worth a row ("Uber bought it for $680 million").
+    s2 = "Uber bought it in August 2016 for a reported $ 680 million ."
+    (fields,) = verify(_form(buyers=["Uber"], amount=1), s2, find_money(s2), None)
+    assert fields["buyers"] == ["Uber"] and fields["amount"] == "$ 680 million"
+    # A round the model gave no target: the company whose round it is.
+    s3 = "Google Ventures then led Nest 's Series B round of financing , and in 2012 its Series C ."
+    (fields,) = verify(_form(type="funding round", buyers=["Google Ventures"]), s3, [], None)
+    assert fields["target"] == "Nest" and fields["by"]["target"] == "rule"
+    assert fields["buyers"] == ["Google Ventures"]
+    for sentence, owner in [
+        ("Lightspeed led Anthropic’s latest $ 450 million funding round .", "Anthropic"),
+        ("Sequoia joined Veldt Robotics' seed round .", "Veldt Robotics"),
+        ("The firm led the company 's Series A round .", None),
+        ("Sequoia led a Series A round in March .", None),
+    ]:
+        assert round_owner(sentence) == owner, sentence
 
 
 def test_a_valuation_named_with_its_company_is_no_amount() -> None:
@@ -479,8 +506,8 @@ def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
         ("The deal gives Larch a major stake in the Pebble Bay field .", "Pebble Bay"),
         ("Larch has done well acquiring TV deals and Pebble rights .", "TV"),
     ):
-        (fields,) = verify(_form(buyers=["Larch"], target=target), s, [], None)
-        assert fields["buyers"] == ["Larch"] and fields["target"] is None, s
+        # The target goes, and a buyer alone is no deal.
+        assert verify(_form(buyers=["Larch"], target=target), s, [], None) == [], s
         m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                     buyers=["Larch"], target=target)  # fmt: skip
         assert refresh_rules(m).target is None
@@ -534,12 +561,13 @@ def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:
                        find_money(s2), None)  # fmt: skip
     assert fields["amount"] == "$ 1 billion"
     s3 = "Redwood Partners purchased 40 acres of land from the Harbor Authority ."
-    (fields,) = verify(_form(buyers=["Redwood Partners"], target="Harbor Authority"), s3, [],
-                       None)  # fmt: skip
-    assert fields["buyers"] == ["Redwood Partners"] and fields["target"] is None
+    # No target (so no deal: a buyer alone) ...
+    form = _form(buyers=["Redwood Partners"], target="Harbor Authority")
+    assert verify(form, s3, [], None) == []
     # ... nor the lead investor.
-    (fields,) = verify(_form(buyers=["Redwood Partners"], lead="Harbor Authority"), s3, [],
-                       None)  # fmt: skip
+    s5 = "Redwood Partners bought Pebble Robotics from the Harbor Authority ."
+    (fields,) = verify(_form(buyers=["Redwood Partners"], lead="Harbor Authority",
+                             target="Pebble Robotics"), s5, [], None)  # fmt: skip
     assert fields["buyers"] == ["Redwood Partners"] and fields["lead"] is None
     # Stored mentions follow the same rules without the model reading them again.
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",

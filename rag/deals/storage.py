@@ -30,6 +30,7 @@ from rag.deals.mentions import (
     Mention,
     is_candidate,
     refresh_rules,
+    states_a_deal,
     states_kind,
 )
 from rag.deals.merge import Deal, merge, normalise
@@ -100,8 +101,8 @@ class DealStore:
             m = Mention.from_dict(json.loads(str(record["data"])))
             if is_candidate(m.sentence) and states_kind(m.type, m.sentence):
                 m = refresh_rules(m)
-                if m.buyers or m.target:  # not when the only party was a regulator
-                    out.append(m)
+                if states_a_deal(m):  # not when the only party was a regulator, or no
+                    out.append(m)  # target and no amount is left
         return out
 
     def write(self, results: Sequence[tuple[str, str, list[Mention]]]) -> None:
