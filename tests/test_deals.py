@@ -480,6 +480,22 @@ def test_a_buyer_alone_is_no_deal_but_a_round_names_whose_it_is() -> None:
         assert round_owner(sentence) == owner, sentence
 
 
+def test_a_company_the_sentence_names_by_its_first_words_is_found() -> None:
+    s = "Goldman also took another step by acquiring savings platform Honest Dollar last May ."
+    (fields,) = verify(_form(buyers=["Goldman Sachs"], target="Honest Dollar"), s, [], None)
+    assert fields["buyers"] == ["Goldman"] and fields["target"] == "Honest Dollar"
+    assert checked_name("Lucid Motors Inc.", "Lucid is raising its fourth round .") == "Lucid"
+    # Not a first word that names no company alone, one followed by another name, or a
+    # connector left dangling ("Jet and").
+    assert checked_name("General Motors", "General Electric bought Pebble .") is None
+    assert checked_name("Pebble Labs", "Larch bought Pebble Bay Labs .") is None
+    assert checked_name("Jet and Marc Lore", "Wal-Mart bought Jet and gave it to Lore .") == "Jet"
+    # "Boeing Co. 's bid": a name ending in an abbreviation keeps its side.
+    s2 = "Boeing Co. 's purported bid for Embraer SA looks low ."
+    assert role_of("Boeing Co", s2) == "buyer" and role_of("Embraer SA", s2) == "target"
+    assert verify({"deal": False}, s2, [], None)[0]["buyers"] == ["Boeing Co"]
+
+
 def test_a_valuation_named_with_its_company_is_no_amount() -> None:
     from rag.deals.mentions import refresh_rules
 

@@ -24,7 +24,7 @@ from rag.text import split_sentences
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "14"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "9"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -702,12 +702,48 @@ def checked_name(name: Any, sentence: str) -> str | None:
         return None
     found = re.search(r"(?<!\w)" + _name_re(name) + r"(?!\w)", sentence, re.IGNORECASE)
     if not found:
+        found = _short_name(name, sentence)
+    if not found:
         return None
     surface = sentence[found.start() : found.end()]
     if found.start() == 0 and re.match(r"\s*[:—–]", sentence[found.end() :]):
         return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
     return surface if re.match(r"[A-Z0-9]|[a-z]+[A-Z]", surface) else None
+
+
+# First words that name no company alone: "General" of General Motors, "United" of United
+# Technologies.
+_NOT_SHORT = {
+    "general", "united", "american", "national", "first", "new", "bank", "royal", "global",
+    "international", "southern", "northern", "western", "eastern", "central", "pacific",
+    "atlantic", "north", "south", "east", "west", "great", "big", "the", "saint", "san", "st",
+    "mr", "ms", "mrs", "dr", "sir", "lord",
+}  # fmt: skip
+
+
+def _short_name(name: str, sentence: str) -> re.Match[str] | None:
+    """Where the sentence names the company `name` by its first words only, as articles do
+    after the first mention: the model's "Goldman Sachs" for "Goldman also took another step
+    ... by acquiring Honest Dollar", "Lucid Motors Inc." for "Lucid is working on its fourth
+    funding round". The shorter name must stand alone (no capitalised word after it:
+    "General" in "General Electric" is no "General Motors") and be no place or generic word."""
+    words = name.split()
+    for keep in range(len(words) - 1, 0, -1):
+        short = " ".join(words[:keep]).rstrip(".,")
+        if (
+            len(short) < 3
+            or not re.match(r"[A-Z0-9]|[a-z]+[A-Z]", words[keep - 1])  # not "Jet and"
+            or short.lower() in _NOT_SHORT
+            or short.lower() in _PLACES
+        ):
+            continue
+        hit = re.search(
+            r"(?<![\w&.'’-])" + _name_re(short) + r"(?![\w&’-])(?!\s+(?-i:[A-Z]))", sentence
+        )
+        if hit:
+            return hit
+    return None
 
 
 def _name_re(name: str) -> str:
@@ -789,11 +825,15 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
     )
 
 
+_ABBREVIATED = re.compile(r"\b(?:Co|Corp|Inc|Ltd|Plc|Bros|Cos)$")
+
+
 def role_of(name: str, sentence: str) -> str | None:
     """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
     "seller" when they say it sells to the buyer ("bought ... from X"), None when they do not
     (or say both)."""
-    n = _name_re(name) + _SUFFIX
+    # "Boeing Co. 's bid": a name ending in an abbreviation keeps its full stop.
+    n = _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "") + _SUFFIX
     target = (
         rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
         # Every name of a list "A, B and C" after "the acquisitions of" (not "the acquisition
@@ -1347,6 +1387,11 @@ def refresh_rules(m: Mention) -> Mention:
         m.lead = None
     if m.target and _no_party(m.target, m.sentence):
         m.target = None
+    if m.type == "funding round" and not m.target:
+        owner = round_owner(m.sentence)
+        if owner and owner.lower() not in {b.lower() for b in m.buyers}:
+            m.target = owner
+            m.by["target"] = "rule"
     if m.amount:
         at = m.sentence.find(m.amount)
         value = m.amount_usd if m.amount_usd is not None else (m.amount_low or m.amount_high)
