@@ -70,6 +70,10 @@ DEAL_SENTENCES = [
     "Larch bought Pebble's intellectual property and some leases for $15 million.",
     "Pebble's brands and web domain were purchased at auction by Larch for $21.5 million.",
     "Larch bought the Pebble Tribune and its headquarters for $200 million.",
+    # A purchase or a holding named with its party, with no amount.
+    "Larch expects the Pebble Foods purchase to add to its earnings within a year .",
+    "On Friday , Pebble Networks , which Larch bought in July , said it had been hacked .",
+    "Larch Canada will own nearly 30 % interest in Pebble 's Canadian business .",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -105,6 +109,8 @@ NOT_DEALS = [
     "The auction house said the bottle of Pebble 1926 sold for $1,873,951 to Larch.",
     "His parents bought a New York mansion once owned by Sam Pebble for $32 million.",
     "AerCap owns 55 Dreamliners and 12 aircraft acquired through Larch sale-leaseback deals.",
+    "Interest in Pebble rose 30 % after Larch spoke .",  # interest, but no holding
+    "Sam Pebble said his purchase was worth it .",  # no party named with it
 ]
 
 

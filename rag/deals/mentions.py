@@ -80,12 +80,21 @@ _SOLD_TO = (
     r"(?:(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?stake\s+in\s+)?"
     r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}\s+to\s+(?:the\s+)?(?-i:[A-Z])"
 )
+# "the Time Warner purchase", "Tio Networks, which PayPal bought", "will own a 30% interest
+# in": a purchase or a holding named with its party.
+_NAMED_PURCHASE = (
+    r"(?-i:[A-Z])[\w&.'’-]*\s+purchase(?![a-z])|"
+    r"which\s+(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,2}\s+(?:bought|purchased)\b|"
+    r"\d+(?:\.\d+)?\s*(?:%|percent)\s+(?:interest|ownership\s+interest|holding)\s+in\b"
+)
 # Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
-TRIGGER = re.compile(rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])", re.IGNORECASE)
+TRIGGER = re.compile(
+    rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])|{_NAMED_PURCHASE}", re.IGNORECASE
+)
 WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
 STRONG = re.compile(
     rf"\b(?:{_MA}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
-    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}",
+    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}|{_NAMED_PURCHASE}",
     re.IGNORECASE,
 )
 # A capitalised word that is not the sentence's first: a company or person name, roughly.
