@@ -286,15 +286,21 @@ class Answerer:
 
         A 1.5B model given five sources at once often answers from the wrong one; given one,
         it answers from that one. The prompts share the system prompt and worked example, so
-        llama.cpp reads only each source and question.
+        llama.cpp reads only each source and question, and the local model decodes the reads
+        together (`_read_all`): three answers take little longer than the longest one.
         """
         k = self.settings.read_each
+        inputs = [
+            {
+                "today": _today(as_of),
+                "sources": format_sources([passage], [sanitize(text)], as_of, first=n),
+                "question": question,
+            }
+            for n, (passage, text) in enumerate(zip(used[:k], texts[:k]), 1)
+        ]
         reads = []  # (raw answer, checked, stale_since, evidence), best source first
         usage: Any = None
-        for n, (passage, text) in enumerate(zip(used[:k], texts[:k]), 1):
-            sources = format_sources([passage], [sanitize(text)], as_of, first=n)
-            inputs = {"today": _today(as_of), "sources": sources, "question": question}
-            raw, _, part_usage, probs = _drain(self._generate(inputs, t0))
+        for raw, part_usage, probs in self._read_all(inputs, t0):
             usage = _add_usage(usage, part_usage)
             reads.append((raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True)))
         evidences = [r[3] for r in reads]
@@ -315,6 +321,21 @@ class Answerer:
             for n, (text, _, _, ev) in enumerate(reads, 1)
         ]
         return raw, first, usage, checked, stale_since, evidence
+
+    def _read_all(
+        self, inputs: list[dict[str, str]], t0: float
+    ) -> list[tuple[str, Any, list[Any] | None]]:
+        """The answer chain's (text, usage, token probabilities) for each of `inputs`: decoded
+        together where the model can (`read_many`: the local model), else one at a time."""
+        read_many = getattr(self.llm, "read_many", None)
+        if read_many is None or len(inputs) < 2:
+            return [(raw, usage, probs) for raw, _, usage, probs in
+                    (_drain(self._generate(i, t0)) for i in inputs)]  # fmt: skip
+        prompt = self._chains[0].first
+        try:
+            return list(read_many([prompt.invoke(i).to_messages() for i in inputs]))
+        except Exception as exc:
+            raise LLMError(explain(exc, self.settings)) from None
 
     def _judge(
         self,

@@ -381,3 +381,40 @@ def test_reading_each_source_alone_keeps_the_answer_most_likely_right(settings: 
     assert other.raw_text == "Moonshot AI raised over $1 billion [2]."
     assert other.citations and other.citations[0].number == 2
     assert other.citations[0].url == other.passages[1].url
+
+
+class _ManyAtOnce(FakeChatModel):
+    """A fake that, like the local model, can answer several prompts in one call."""
+
+    batches: list[int] = []
+
+    def read_many(self, conversations):  # type: ignore[no-untyped-def]
+        self.batches.append(len(conversations))
+        out = []
+        for messages in conversations:
+            text = self._reply(list(messages))
+            out.append((text, {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15},
+                        [[w, 0.9] for w in text.split()]))  # fmt: skip
+        return out
+
+
+def test_sources_read_alone_go_to_the_model_in_one_call_when_it_can_take_several(
+    settings: Settings,
+):
+    each = dataclasses.replace(settings, read_each=2)
+    minimax = "MiniMax is seeking at least $600 million [1]."
+    llm = _ManyAtOnce(replies=[minimax, "Moonshot AI is seeking $9 billion from Tencent [2]."])
+    a = Answerer(each, llm=llm, retriever=Retriever(each, embedder=FakeEmbedder()))
+    answer = a.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
+    assert llm.batches == [2]  # both reads in one call
+    first, second = (p[-1].content for p in llm.prompts)
+    assert "[1] Alibaba to lead MiniMax round" in first and "[2]" not in first
+    assert "[2] Moonshot AI funding" in second
+    assert answer.raw_text == minimax and not answer.refused
+    assert answer.timings.prompt_tokens == 20 and answer.timings.answer_tokens == 10
+    assert answer.evidence["tokens"][0] == ["MiniMax", 0.9]
+    # A model that fails there gives the error the user can act on, not a traceback.
+    broken = _ManyAtOnce(fail="local LLM: cannot load /models/x.gguf")
+    b = Answerer(each, llm=broken, retriever=Retriever(each, embedder=FakeEmbedder()))
+    with pytest.raises(LLMError, match="cannot load"):
+        b.ask("How much is MiniMax seeking to raise?", filters=AS_OF)

@@ -468,6 +468,11 @@ def test_a_buyer_alone_is_no_deal_but_a_round_names_whose_it_is() -> None:
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["Netflix"])  # fmt: skip
     assert not states_a_deal(m)
+    # Two companies merging are a deal without a target.
+    s1 = "Kroger and Albertsons say their merger will help them compete ."
+    merger = Mention(article_id="a", sentence=s1, start=0, end=len(s1), type="merger",
+                     buyers=["Kroger", "Albertsons"])  # fmt: skip
+    assert states_a_deal(merger)
     # With an amount the buyer's deal is worth a row ("Uber bought it for $680 million").
     s2 = "Uber bought it in August 2016 for a reported $ 680 million ."
     (fields,) = verify(_form(buyers=["Uber"], amount=1), s2, find_money(s2), None)

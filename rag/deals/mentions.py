@@ -1248,7 +1248,7 @@ def _verify(
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
     if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
         amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
-    if not targets and amount is None:
+    if not targets and amount is None and not (kind == "merger" and len(buyers) >= 2):
         return []  # a buyer alone: no deal the table can show (see `states_a_deal`)
     stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
@@ -1373,10 +1373,15 @@ def round_owner(sentence: str) -> str | None:
 
 
 def states_a_deal(m: Mention) -> bool:
-    """Tell whether a mention names what is bought or invested in, or how much: a buyer alone
-    ("Netflix's first-ever acquisition", "a takeover of elections") is no row of a deal table.
-    On SENTiVENT, 5 of the 7 buyers stored without either were wrong."""
-    return bool(m.target or (m.buyers and m.amount))
+    """Tell whether a mention names what is bought or invested in, or how much, or two
+    companies merging: a buyer alone ("Netflix's first-ever acquisition", "a takeover of
+    elections") is no row of a deal table. On SENTiVENT, 5 of the 7 buyers stored without
+    either were wrong."""
+    return bool(
+        m.target
+        or (m.buyers and m.amount)
+        or (m.type == "merger" and len(m.buyers) >= 2)  # "Kroger and Albertsons say their merger"
+    )
 
 
 def refresh_rules(m: Mention) -> Mention:
