@@ -132,8 +132,9 @@ class Settings:
     read_each: int = _declare(
         3,
         "Sources the model reads each alone, in a prompt of its own (the local model decodes "
-        "them together), keeping the answer most likely right (more right answers on the dev set; see docs/benchmarks.md); 0 or 1 "
-        "means all of them together in one prompt, streamed as it is written.",
+        "them together), keeping the answer most likely right (more right answers on the dev "
+        "set; see docs/benchmarks.md); 0 or 1 means all of them together in one prompt, "
+        "streamed as it is written.",
     )
     min_similarity: float = _declare(
         0.15,

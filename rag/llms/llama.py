@@ -157,7 +157,6 @@ class LlamaCppChat(PieceStreamChat):
             except ValueError as exc:  # e.g. the prompt does not fit the context window
                 raise LLMError(f"local LLM: {exc}") from None
 
-
     def read_many(
         self, conversations: Sequence[Sequence[BaseMessage]]
     ) -> list[tuple[str, UsageMetadata, list[list[Any]]]]:
@@ -174,7 +173,9 @@ class LlamaCppChat(PieceStreamChat):
         Conversations that do not share their start, or a last message too long for a slot,
         are read one at a time, as `invoke` would.
         """
-        chats = [[{"role": chat_role(m), "content": str(m.content)} for m in c] for c in conversations]
+        chats = [
+            [{"role": chat_role(m), "content": str(m.content)} for m in c] for c in conversations
+        ]
         start = chats[0][:-1] if chats and chats[0] else []
         if not chats or any(c[:-1] != start or c[-1]["role"] != "user" for c in chats):
             return [self._read_alone(c) for c in conversations]
