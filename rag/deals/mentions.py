@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "14"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "15"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -425,6 +425,12 @@ _PLACES = {
     "american", "african", "asian", "european", "canadian", "mexican", "chinese", "japanese",
     "indian", "korean", "russian", "german", "french", "italian", "spanish", "british",
     "english", "irish", "israeli", "saudi", "swiss", "dutch", "swedish",
+    "yemen", "syria", "lebanon", "jordan", "pakistan", "afghanistan", "bangladesh", "vietnam",
+    "thailand", "indonesia", "malaysia", "philippines", "nigeria", "kenya", "ethiopia",
+    "south africa", "greece", "portugal", "belgium", "austria", "denmark", "finland",
+    "chile", "colombia", "peru", "venezuela", "cuba", "new zealand", "north korea", "gaza",
+    "palestine", "kuwait", "bahrain", "oman", "united arab emirates", "uae", "libya", "sudan",
+    "morocco", "algeria", "tunisia", "iceland", "hungary", "romania", "czech republic",
 }  # fmt: skip
 
 
@@ -462,6 +468,9 @@ _DEBT = re.compile(
     r"bonds?|notes\s+offering|mortgages?|lenders?|lending|borrow\w*)\b",
     re.IGNORECASE,
 )
+# Secured financing is debt whatever else the sentence says ("secured financing, including
+# investors represented by U.S. Bank ($677.1 million)": the banks are lenders' trustees).
+_SECURED = re.compile(r"\bsecured\s+(?:financing|notes|loans?|debt|credit)\b", re.IGNORECASE)
 _EQUITY = re.compile(
     r"\b(?:equity|stake|shares|valuation|valued|investors?|venture|series\s+[a-h]|seed)\b",
     re.IGNORECASE,
@@ -495,7 +504,7 @@ def states_kind(kind: str, sentence: str) -> bool:
     if kind != "funding round":
         return True
     sentence = _STATE_BACKED.sub(" ", sentence)
-    if _DEBT.search(sentence) and not _EQUITY.search(sentence):
+    if _SECURED.search(sentence) or (_DEBT.search(sentence) and not _EQUITY.search(sentence)):
         return False
     return bool(_ROUND_WORDS.search(sentence))
 
