@@ -329,8 +329,15 @@ def score(
     if golds:
         out["correct"] = not refused and answer_correct(text, golds, gold.get("choices") or ())
         out["gold_rank"] = first_hit([passage_text(p) for p in retrieved], golds)
-        # What the model read: the sentences shown of each passage, where the record has them.
-        shown = [passage_text({**p, "text": p.get("shown", p.get("text"))}) for p in passages]
+        # What the model read: the sentences shown of each passage, where the record has them;
+        # when it read each source alone, only the passages it read (`evidence["reads"]`).
+        reads = (answer.get("evidence") or {}).get("reads") or []
+        read = {r.get("number") for r in reads}
+        shown = [
+            passage_text({**p, "text": p.get("shown", p.get("text"))})
+            for n, p in enumerate(passages, 1)
+            if not read or n in read
+        ]
         out["gold_shown"] = first_hit(shown, golds) is not None
     if out["has_urls"]:
         out["url_rank"] = first_url_hit([p.get("url") for p in retrieved], gold["gold_urls"])

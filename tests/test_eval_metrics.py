@@ -267,3 +267,16 @@ def test_retrieval_miss_and_not_shown():
     )
     assert miss["category"] == "retrieval_miss" and miss["gold_rank"] is None
     assert not_shown["category"] == "not_shown" and not_shown["gold_rank"] == 2
+
+
+def test_a_passage_shown_but_not_read_alone_is_not_shown():
+    """When the model read each source alone, a passage beyond those it read was not shown."""
+    filler = _doc("Nothing relevant is said here.")
+    gold_doc = _doc("Alibaba leads the round.")
+    record = _record("Tencent.", passages=[filler, filler, gold_doc], retrieved=[filler, gold_doc])
+    assert score(_gold(["Alibaba"]), record)["gold_shown"] is True  # all read together
+    record["answer"]["evidence"] = {"reads": [{"number": 1}, {"number": 2}]}
+    unread = score(_gold(["Alibaba"]), record)
+    assert unread["gold_shown"] is False and unread["category"] == "not_shown"
+    record["answer"]["evidence"] = {"reads": [{"number": 1}, {"number": 3}]}
+    assert score(_gold(["Alibaba"]), record)["gold_shown"] is True
