@@ -1243,8 +1243,8 @@ def _verify(
             targets = [p for p in parts if p]
     if kind == "funding round" and not targets:
         # "Google Ventures then led Nest's Series B round": whose round it is, the target.
-        owner = round_owner(sentence)
-        if owner and owner.lower() not in {b.lower() for b in buyers}:
+        owner = round_owner(sentence, buyers)
+        if owner:
             targets, target_by = [owner], "rule"
     targets = [t for t in targets if t.lower() not in {b.lower() for b in buyers}]
     if not targets and not buyers:
@@ -1257,8 +1257,8 @@ def _verify(
         amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
     if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
         amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
-    if not targets and amount is None and not (kind == "merger" and len(buyers) >= 2):
-        return []  # a buyer alone: no deal the table can show (see `states_a_deal`)
+    if not _shows_a_deal(kind, buyers, targets[0] if targets else None, amount):
+        return []  # a buyer alone: no deal the table can show
     stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
     out = []
@@ -1372,13 +1372,24 @@ _ROUND_OWNER = re.compile(
 )
 
 
-def round_owner(sentence: str) -> str | None:
-    """The company whose funding round the sentence names ("led Nest's Series B round")."""
+def round_owner(sentence: str, buyers: Iterable[str] = ()) -> str | None:
+    """The company whose funding round the sentence names ("led Nest's Series B round"), when
+    it is not one of the `buyers`."""
     hit = _ROUND_OWNER.search(sentence)
     if hit is None:
         return None
     name = checked_name(hit.group("name"), sentence)
-    return None if name is None or _no_party(name, sentence) else name
+    if name is None or _no_party(name, sentence):
+        return None
+    return None if name.lower() in {b.lower() for b in buyers} else name
+
+
+def _shows_a_deal(kind: str, buyers: list[str], target: str | None, amount: Any) -> bool:
+    return bool(
+        target
+        or (buyers and amount)
+        or (kind == "merger" and len(buyers) >= 2)  # "Kroger and Albertsons say their merger"
+    )
 
 
 def states_a_deal(m: Mention) -> bool:
@@ -1386,11 +1397,7 @@ def states_a_deal(m: Mention) -> bool:
     companies merging: a buyer alone ("Netflix's first-ever acquisition", "a takeover of
     elections") is no row of a deal table. On SENTiVENT, 5 of the 7 buyers stored without
     either were wrong."""
-    return bool(
-        m.target
-        or (m.buyers and m.amount)
-        or (m.type == "merger" and len(m.buyers) >= 2)  # "Kroger and Albertsons say their merger"
-    )
+    return _shows_a_deal(m.type, m.buyers, m.target, m.amount)
 
 
 def refresh_rules(m: Mention) -> Mention:
@@ -1411,8 +1418,8 @@ def refresh_rules(m: Mention) -> Mention:
     if m.target and _no_party(m.target, m.sentence):
         m.target = None
     if m.type == "funding round" and not m.target:
-        owner = round_owner(m.sentence)
-        if owner and owner.lower() not in {b.lower() for b in m.buyers}:
+        owner = round_owner(m.sentence, m.buyers)
+        if owner:
             m.target = owner
             m.by["target"] = "rule"
     if m.amount:

@@ -38,6 +38,15 @@ _BATCH = 512  # tokens per llama_decode call, as the chat context uses
 _USER_MARK = "\x00USER\x00"
 
 
+def greedy_choice(logits: Any) -> tuple[int, float]:
+    """The token greedy decoding picks from a row of logits, and the model's probability for
+    it (the softmax of the logits), in one pass over the vocabulary."""
+    import numpy as np
+
+    token = int(np.argmax(logits))
+    return token, float(1.0 / np.exp(logits - logits[token]).sum())
+
+
 @dataclass(frozen=True)
 class Reply:
     """One reply: its text, each token chosen with the model's probability for it (the softmax
@@ -157,11 +166,10 @@ class FormBatch:
         lc = self.lc
         row_logits = lc.llama_get_logits_ith(self.ctx, row)
         logits = np.ctypeslib.as_array(row_logits, shape=(self.n_vocab,))
-        token = int(logits.argmax())
         if reply["chain"] is None:  # no grammar: the greedy token
-            reply["next"] = token
-            reply["p"] = float(1.0 / np.exp(logits - logits[token]).sum())
+            reply["next"], reply["p"] = greedy_choice(logits)
             return
+        token = int(logits.argmax())
         one = (lc.llama_token_data * 1)(lc.llama_token_data(token, float(logits[token]), 0.0))
         cur = lc.llama_token_data_array(ctypes.cast(one, lc.llama_token_data_p), 1, -1, False)
         lc.llama_sampler_apply(reply["check"], ctypes.byref(cur))

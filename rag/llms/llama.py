@@ -16,13 +16,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 
 from rag.config import Settings
 from rag.llms.base import Backend, LLMError, PieceStreamChat, TokenProbs, chat_role
+from rag.llms.batch import FormBatch, greedy_choice
 from rag.llms.model_file import MODEL_FILE, local_model_path
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
@@ -125,7 +125,7 @@ class LlamaCppChat(PieceStreamChat):
         self, messages: list[BaseMessage], stop: list[str] | None
     ) -> Iterator[str | UsageMetadata | TokenProbs]:
         llama = load_llama(Path(self.model_path), self.n_ctx, self.threads)
-        chat = [{"role": chat_role(m), "content": str(m.content)} for m in messages]
+        chat = _chat(messages)
         chosen: list[tuple[int, float]] = []
         with GENERATION_LOCK:
             try:
@@ -173,9 +173,7 @@ class LlamaCppChat(PieceStreamChat):
         Conversations that do not share their start, or a last message too long for a slot,
         are read one at a time, as `invoke` would.
         """
-        chats = [
-            [{"role": chat_role(m), "content": str(m.content)} for m in c] for c in conversations
-        ]
+        chats = [_chat(c) for c in conversations]
         start = chats[0][:-1] if chats and chats[0] else []
         if not chats or any(c[:-1] != start or c[-1]["role"] != "user" for c in chats):
             return [self._read_alone(c) for c in conversations]
@@ -207,8 +205,6 @@ class LlamaCppChat(PieceStreamChat):
     def _reader(self, llama: Any, start: list[dict[str, str]], slots: int) -> Any:
         """The batch context for conversations that begin with `start` (made once and kept;
         another start replaces it). Call under GENERATION_LOCK."""
-        from rag.llms.batch import FormBatch
-
         key = (id(llama), json.dumps(start), self.max_tokens)
         reader = _READERS.get(key)
         if reader is None or reader.slots < slots:
@@ -242,6 +238,11 @@ class LlamaCppChat(PieceStreamChat):
         return text.strip(), usage, probs
 
 
+def _chat(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as llama.cpp's chat messages."""
+    return [{"role": chat_role(m), "content": str(m.content)} for m in messages]
+
+
 class _Recorder:
     """A llama.cpp logits processor that changes nothing and records, for each token greedy
     decoding picks, its id and its probability under the model (the softmax of the logits).
@@ -253,8 +254,7 @@ class _Recorder:
         self.into = into
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
-        top = int(np.argmax(scores))
-        self.into.append((top, float(1.0 / np.exp(scores - scores[top]).sum())))
+        self.into.append(greedy_choice(scores))
         return scores
 
 
