@@ -240,6 +240,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         f"LLM `{cfg.get('llm')}`{' ' + cfg['llm_model'] if cfg.get('llm_model') else ''}, "
         f"embedding model `{cfg.get('embedding_model') or 'all-MiniLM-L6-v2'}`, "
         f"top_k {cfg.get('top_k')}, context_tokens {cfg.get('context_tokens')}, "
+        f"read_each {cfg.get('read_each')}, "
         f"min_similarity {cfg.get('min_similarity')}; index `{cfg.get('index')}` "
         f"(content {cfg.get('index_content')}). Report made {report['created']}.",
         "",

@@ -27,8 +27,8 @@ RESULTS = "results.jsonl"
 # The settings that change what an answer can be; a record made under others is not reused.
 CONFIG_SETTINGS = (
     "llm", "llm_model", "llm_context", "max_answer_tokens", "openai_base_url", "openai_model",
-    "chroma_url", "collection", "embedding_model", "top_k", "context_tokens", "min_similarity",
-    "refusal_threshold",
+    "chroma_url", "collection", "embedding_model", "top_k", "context_tokens", "read_each",
+    "min_similarity", "refusal_threshold",
 )  # fmt: skip
 MAX_LLM_ERRORS_IN_A_ROW = 5
 

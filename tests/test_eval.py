@@ -181,6 +181,9 @@ def test_changed_settings_error_clearly_or_start_fresh(cli, files):
     assert changed.exit_code == 1
     assert "holds results made with other settings (top_k: 5 there, 3 now)" in changed.output
     assert "pass --fresh" in changed.output
+    # How many sources the model reads alone changes the answers too.
+    reads = cli(*args, "--read-each", "2")
+    assert reads.exit_code == 1 and "(read_each: 0 there, 2 now)" in reads.output
     fresh = cli(*args, "--top-k", "3", "--fresh", "--limit", "2")
     assert fresh.exit_code == 0, fresh.output
     assert [r["config"]["top_k"] for r in _results(files["out"])] == [3, 3]
