@@ -1143,16 +1143,16 @@ def _verify(
             checked
             and not is_source(checked, sentence)
             and not is_authority(checked)
-            and checked.lower() not in {b.lower() for b in buyers}
+            and not _among(checked, buyers)
         ):
             buyers.append(checked)
     lead = checked_name(form.get("lead"), sentence)
     if lead and is_source(lead, sentence):
         lead = None
-    if lead and lead.lower() not in {b.lower() for b in buyers}:
+    if lead and not _among(lead, buyers):
         buyers.insert(0, lead)
     buyers = [b for b in buyers if role_of(b, sentence) != "seller" and not sells(b, sentence)]
-    if lead and lead.lower() not in {b.lower() for b in buyers}:
+    if lead and not _among(lead, buyers):
         lead = None  # a seller, dropped with the buyers above
     target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
@@ -1184,15 +1184,11 @@ def _verify(
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
     if target_text and target_role == "buyer":
-        if target_text.lower() not in {b.lower() for b in buyers}:
+        if not _among(target_text, buyers):
             buyers.append(target_text)
         target_text = None
     marked = named_target(sentence) if kind != "funding round" else None
-    if (
-        marked
-        and (target_text is None or target_role != "target")
-        and marked.lower() not in {b.lower() for b in buyers}
-    ):
+    if marked and (target_text is None or target_role != "target") and not _among(marked, buyers):
         target_text, target_by = marked, "rule"
     buyers_by = "model"
     # Likewise bystanders the model named as buyers give way to the one name the words mark
@@ -1209,7 +1205,7 @@ def _verify(
         ]
         if (
             len(marked_buyers) == 1
-            and marked_buyers[0].lower() not in {b.lower() for b in buyers}
+            and not _among(marked_buyers[0], buyers)
             and not (target_text and _same_company(marked_buyers[0], target_text))
         ):
             buyers, lead, buyers_by = marked_buyers, None, "rule"
@@ -1246,7 +1242,7 @@ def _verify(
         owner = round_owner(sentence, buyers)
         if owner:
             targets, target_by = [owner], "rule"
-    targets = [t for t in targets if t.lower() not in {b.lower() for b in buyers}]
+    targets = [t for t in targets if not _among(t, buyers)]
     if not targets and not buyers:
         return []
     amount = _pick(amounts, form.get("amount"))
@@ -1381,7 +1377,12 @@ def round_owner(sentence: str, buyers: Iterable[str] = ()) -> str | None:
     name = checked_name(hit.group("name"), sentence)
     if name is None or _no_party(name, sentence):
         return None
-    return None if name.lower() in {b.lower() for b in buyers} else name
+    return None if _among(name, buyers) else name
+
+
+def _among(name: str, names: Iterable[str]) -> bool:
+    """Whether `name` is one of `names`, ignoring case."""
+    return name.lower() in {n.lower() for n in names}
 
 
 def _shows_a_deal(kind: str, buyers: list[str], target: str | None, amount: Any) -> bool:
