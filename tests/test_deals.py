@@ -574,6 +574,51 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
     assert fields["buyers"] == ["Orchard College"]
 
 
+def test_rules_16_spending_gifts_departments_co_announcers_and_swapped_valuations() -> None:
+    from rag.deals.mentions import is_authority, refresh_rules, states_kind
+
+    # Money spent or held with nothing named to hold a stake in is no stake.
+    s = "Larch has at least $ 5.3 billion invested in fossil fuel companies ."
+    form = _form(type="stake", buyers=["Larch"], amount=1)
+    assert verify(form, s, find_money(s), None) == []
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="stake",
+                buyers=["Larch"], amount="at least $ 5.3 billion", amount_usd=5.3e9)  # fmt: skip
+    assert not states_a_deal(refresh_rules(m))
+    (fields,) = verify(_form(type="stake", buyers=["Larch"], target="Pebble", amount=1),
+                       "Larch has invested $ 5 million in Pebble .",
+                       find_money("Larch has invested $ 5 million in Pebble ."), None)  # fmt: skip
+    assert fields["target"] == "Pebble"
+    # Any government department is no party; a firm with the word in its name is.
+    assert is_authority("Department of Correction") and is_authority("Texas Department of Revenue")
+    assert not is_authority("Department Store Holdings")
+    # Gifts and public money are no funding round, unless the venture trade's words say so.
+    assert not states_kind("funding round", "The fundraising goal through the Pebble "
+                           "Foundation is $ 4.5 million , for an endowment .")  # fmt: skip
+    assert not states_kind("funding round", "The $ 10 million provided to Pebble as part of the "
+                           "American Rescue Plan is its latest round of funding .")  # fmt: skip
+    assert states_kind("funding round", "The start-up Pebble , a former university project , "
+                       "raised $ 10 million in a Series A round .")  # fmt: skip
+    # Who announces a deal with the buyer is no buyer when the sentence names whose it is.
+    s = "Larch and the Orchard Company announced the completion of Larch 's Pebble acquisition ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Larch", "Orchard Company"], target="Pebble")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Larch"]
+    s = "Larch and Orchard agreed to buy Pebble together ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Larch", "Orchard"], target="Pebble")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Larch", "Orchard"]
+    # A valuation the model gave as the amount, and the amount as the valuation, swap.
+    s = "Pebble said its valuation had risen to $ 127 billion and it has raised $ 2 billion ."
+    (fields,) = verify(_form(type="funding round", target="Pebble", amount=1, valuation=2), s,
+                       find_money(s), None)  # fmt: skip
+    assert fields["amount"] == "$ 2 billion" and fields["valuation"] == "$ 127 billion"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="funding round",
+                target="Pebble", amount="$ 127 billion", amount_usd=127e9,
+                valuation="$ 2 billion", valuation_usd=2e9)  # fmt: skip
+    m = refresh_rules(m)
+    assert (m.amount, m.amount_usd, m.valuation) == ("$ 2 billion", 2e9, "$ 127 billion")
+
+
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
     s = "Nordwind Capital invested in Veldt AI, valued at $2 billion."
     (fields,) = verify(_form(type="stake", buyers=["Nordwind Capital"], target="Veldt AI",

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "15"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "16"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -400,8 +400,8 @@ _AUTHORITY = re.compile(
     r"(?:U\.?S\.?\s+)?(?:Department\s+of\s+Justice|Justice\s+Department)|European\s+Commission|"
     r"Federal\s+(?:Trade|Communications)\s+Commission|Securities\s+and\s+Exchange\s+Commission|"
     r"Competition\s+and\s+Markets\s+Authority|White\s+House|USDA|EPA|FDA|NIH|NASA|IRS|HUD|"
-    r"FEMA|Pentagon|Department\s+of\s+(?:Agriculture|Energy|Defense|Transportation|"
-    r"Commerce|the\s+Treasury|Education|Health\s+and\s+Human\s+Services))",
+    r"FEMA|Pentagon|(?:(?-i:[A-Z])[\w.'’-]*\s+){0,3}Department\s+of\s+(?:the\s+)?"
+    r"(?-i:[A-Z])[\w'’-]*(?:\s+(?:and\s+)?(?-i:[A-Z])[\w'’-]*){0,3})",
     re.IGNORECASE,
 )
 
@@ -477,6 +477,24 @@ _EQUITY = re.compile(
 )
 
 
+# Gifts and public money are no funding round ("The fundraising goal through the University of
+# Nebraska Foundation is $4.5 million", "$6 million in funds from fees, donations, and funding
+# from Iron County", "The $10.7 million provided to UNI as part of the American Rescue Plan
+# ... is the most recent round of funding"), unless a word only the venture trade uses says
+# otherwise.
+_CHARITY = re.compile(
+    r"\b(?:donations?|donors?|donated|charit(?:y|ies|able)|foundation(?!\s+models?)|"
+    r"endowments?|relief|rescue\s+plan|stimulus|grants?|scholarships?|non-?profits?|"
+    r"fundraiser|fundraising\s+(?:goal|efforts?|campaign|drive|page)|GoFundMe|tuition)\b",
+    re.IGNORECASE,
+)
+_VENTURE_ONLY = re.compile(
+    r"\b(?:series\s+[a-h]|venture|start-?ups?|valuation|valued|investors?|equity|stake|"
+    r"unicorn|seed|pre-?seed)\b",
+    re.IGNORECASE,
+)
+
+
 # Backing by a government is no venture backing: "The government-backed project FirstNet
 # awarded AT&T $6.5 billion" is a contract.
 _STATE_BACKED = re.compile(
@@ -495,6 +513,16 @@ def sells(name: str, sentence: str) -> bool:
     return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 
+_OWN_DEAL = r"\s?['’]s\s+(?:[\w$.,%-]+\s+){0,4}?(?:acquisition|purchase|takeover|buyout)\b"
+
+
+def owns_the_deal(name: str, sentence: str) -> bool:
+    """Tell whether the sentence names the acquisition as `name`'s ("Sinclair's RSN
+    acquisition", "Amazon's $3.9 billion purchase"): the buyer, where others named with it
+    (the seller announcing it too) are not."""
+    return bool(re.search(rf"(?<![\w-]){_name_re(name)}{_SUFFIX}{_OWN_DEAL}", sentence))
+
+
 def states_kind(kind: str, sentence: str) -> bool:
     """Tell whether the sentence's words can state a deal of this kind: a funding round needs
     a word of the venture trade besides "led by" or a bare "round" ("GM will invest $7.7
@@ -505,6 +533,8 @@ def states_kind(kind: str, sentence: str) -> bool:
         return True
     sentence = _STATE_BACKED.sub(" ", sentence)
     if _SECURED.search(sentence) or (_DEBT.search(sentence) and not _EQUITY.search(sentence)):
+        return False
+    if _CHARITY.search(sentence) and not _VENTURE_ONLY.search(sentence):
         return False
     return bool(_ROUND_WORDS.search(sentence))
 
@@ -1250,7 +1280,12 @@ def _verify(
     if valuation is not None and valuation == amount:
         valuation = None
     if amount is not None and is_valuation(sentence, amount.start):
-        amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
+        if valuation is not None and not is_valuation(sentence, valuation.start):
+            # The two swapped: "its valuation had risen to $127 billion and it has raised $2
+            # billion"
+            amount, valuation = valuation, amount
+        else:
+            amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
     if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
         amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
     if not _shows_a_deal(kind, buyers, targets[0] if targets else None, amount):
@@ -1309,7 +1344,11 @@ _FIGURE_AFTER = re.compile(
 # Harvest at over $1 billion": what the company is worth, not what the deal costs.
 _VALUED = re.compile(
     r"valu(?:ation|ed|ing)\s+(?:(?:(?-i:[A-Z])[\w&.'’-]*\s+|it\s+|the\s+company\s+){0,4}"
-    r"(?:of|at)\s+)?(?:(?:about|around|nearly|over|almost|roughly|some|more\s+than|"
+    r"(?:of|at)\s+"
+    # "its valuation had risen to $127 billion"
+    r"|(?:has\s+|had\s+|have\s+)?(?:risen|rose|jumped|climbed|grown|grew|soared|increased|"
+    r"reached|hit|topped|doubled|tripled|swelled)\s+(?:to\s+)?)?"
+    r"(?:(?:about|around|nearly|over|almost|roughly|some|more\s+than|"
     r"at\s+least|up\s+to)\s+)?$",
     re.IGNORECASE,
 )
@@ -1386,6 +1425,8 @@ def _among(name: str, names: Iterable[str]) -> bool:
 
 
 def _shows_a_deal(kind: str, buyers: list[str], target: str | None, amount: Any) -> bool:
+    if kind == "stake" and not target:
+        return False
     return bool(
         target
         or (buyers and amount)
@@ -1414,6 +1455,10 @@ def refresh_rules(m: Mention) -> Mention:
         except ValueError:
             published = None
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
+    owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
+    if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
+        # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"
+        m.buyers = owners
     if m.lead and m.lead not in m.buyers:
         m.lead = None
     if m.target and _no_party(m.target, m.sentence):
@@ -1423,6 +1468,8 @@ def refresh_rules(m: Mention) -> Mention:
         if owner:
             m.target = owner
             m.by["target"] = "rule"
+    if m.amount and m.valuation:
+        _swap_valuation(m, published)
     if m.amount:
         at = m.sentence.find(m.amount)
         value = m.amount_usd if m.amount_usd is not None else (m.amount_low or m.amount_high)
@@ -1443,6 +1490,21 @@ def refresh_rules(m: Mention) -> Mention:
     when = event_date(m.sentence, published)
     m.event_date = when.isoformat() if when else None
     return m
+
+
+def _swap_valuation(m: Mention, published: date | None) -> None:
+    """Swap a stored amount that is a valuation ("its valuation had risen to $127 billion")
+    with the stored valuation when that one is no valuation ("and it has raised $2 billion"),
+    as `verify` does."""
+    at, v_at = m.sentence.find(m.amount or ""), m.sentence.find(m.valuation or "")
+    if at < 0 or v_at < 0 or not is_valuation(m.sentence, at) or is_valuation(m.sentence, v_at):
+        return
+    money = next((x for x in find_money(m.sentence) if x.text == m.valuation), None)
+    if money is None:
+        return
+    m.valuation, m.valuation_usd = m.amount, m.amount_usd
+    m.amount, m.amount_low, m.amount_high = money.text, money.low, money.high
+    m.currency, m.amount_usd = money.currency, _usd(money, published)
 
 
 def _usd(money: Money, on: date | None) -> float | None:
