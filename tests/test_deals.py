@@ -574,7 +574,7 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
     assert fields["buyers"] == ["Orchard College"]
 
 
-def test_rules_16_spending_gifts_departments_co_announcers_and_swapped_valuations() -> None:
+def test_rules_16_spending_gifts_departments_zoos_buildings_and_swapped_valuations() -> None:
     from rag.deals.mentions import is_authority, refresh_rules, states_kind
 
     # Money spent or held with nothing named to hold a stake in is no stake.
@@ -617,6 +617,24 @@ def test_rules_16_spending_gifts_departments_co_announcers_and_swapped_valuation
                 valuation="$ 2 billion", valuation_usd=2e9)  # fmt: skip
     m = refresh_rules(m)
     assert (m.amount, m.amount_usd, m.valuation) == ("$ 2 billion", 2e9, "$ 127 billion")
+    # A region of a place is a place; a deal word ending a headline's name is no part of it.
+    assert is_authority("East Tennessee") and is_authority("Northern California")
+    assert not is_authority("North American Airlines")
+    s = "Regulators Let Larch Proceed with Pebble Robotics Acquisition"
+    assert checked_name("Pebble Robotics Acquisition", s) == "Pebble Robotics"
+    assert checked_name("Larch Acquisition Corp", "Larch Acquisition Corp bought it .") == (
+        "Larch Acquisition Corp"
+    )
+    # Animals bought by zoos, and buildings named as such, are no company deals.
+    for s in (
+        "The Larch Zoo acquired Pebble and sister Orchard in 2005 from the Harbor Zoo .",
+        "Larch paid $ 41 million to buy the Pebble Centre in Harbor , an eight-story office "
+        "building .",
+        "The extravagant structure was purchased by Larch Properties LLC for $ 6.5 million .",
+    ):
+        assert not list(candidates(s)), s
+    assert list(candidates("Larch bought the Pebble Group , the owner of the building , for "
+                           "$ 2 billion ."))  # fmt: skip
 
 
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:

@@ -337,6 +337,7 @@ _THING = (
     r"(?-i:(?<!intellectual\s)propert(?:y|ies)|land|lands|acres?|farmland|buildings?|sites?|"
     r"campus|parks?|farms?|ranch(?:es)?|homes|houses?|mansions?|statues?|headquarters|"
     r"mall|office\s+(?:building|space|tower)s?|parcels?|real\s+estate|paintings?|artworks?|"
+    r"structures?|"
     r"bottles?|aircraft|airplanes?|planes|jets|ships|vessels|trucks|vans|vehicles)"
     r"(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
     r"REITs?|investors?|managers?)\b)"
@@ -352,12 +353,18 @@ _THING_BOUGHT = re.compile(
     rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
     rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
     rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
+    # "to buy the Renaissance Centre in Wilmington, an eight-story office building"
+    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{0,3}}(?-i:[A-Z])[\w&.'’-]*"
+    rf"(?:\s+in\s+(?:(?-i:[A-Z])[\w.'’-]*\s*){{1,3}})?\s*,\s+(?:an?|the)\s+"
+    rf"(?:(?!(?:of|with|and|that|which)\b)[\w-]+\s+){{0,3}}{_THING}\b"
     rf"|\b{_THING}\s+(?:(?-i:[a-z\d])[\w.,'’-]*\s+){{0,6}}?(?:was\s+|were\s+|been\s+)?"
     r"(?:acquired|bought|purchased|sold)\b"
     r"|\b(?:report|documents?|emails?|records|footage|letters?|memos?)\s*,?\s+"
     r"(?:(?:was|were)\s+)?(?:acquired|obtained)\s+by\b",
     re.IGNORECASE,
 )
+# Zoos and aquariums acquire animals ("acquired Avus from the Henry Vilas Zoo").
+_ZOO = re.compile(r"\b(?:[Zz]oos?|[Aa]quariums?)\b")
 # Auctions sell things, not companies ("The auction house announced that the bottle ... sold
 # for $1,873,951", "sold at auction for more than $23 million").
 _AUCTION = re.compile(
@@ -459,7 +466,15 @@ def is_authority(name: str) -> bool:
         or bool(re.match(_AUTHORITY.pattern + r"['’]s\s", name.strip(), re.IGNORECASE))
         or bool(_OFFICE.fullmatch(name.strip()) and not _FIRM_WORD.search(name))
         or bare in _PLACES
+        # "East Tennessee", "Northern California", "Greater Boston"
+        or re.sub(_DIRECTION, "", bare) in _PLACES
     )
+
+
+_DIRECTION = (
+    r"^(?:east|west|north|south|northern|southern|eastern|western|central|upstate|downstate|"
+    r"greater|rural|coastal)\s+"
+)
 
 
 # Debt is no funding round: "$100 million debtor-in-possession financing", "a $2 billion loan".
@@ -631,6 +646,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
             continue  # a bottle or a painting sold at auction
         if _nothing_else(sentence, _THING_BOUGHT):
             continue  # land or a building bought, and no company deal besides
+        if _ZOO.search(sentence):
+            continue  # "The Topeka Zoo acquired Zuri and sister Asante in 2005": animals
         amounts = [m for m in find_money(sentence) if not m.per_share]
         names = len(_NAME.findall(" " + sentence))
         sized = any(_deal_sized(m) for m in amounts)
@@ -737,6 +754,10 @@ def _name_part(text: str) -> str:
     return " ".join(words[:keep])
 
 
+# "Proceed with Virgin America Acquisition" (a headline): the deal word is no part of the name.
+_DEAL_WORD_AFTER = re.compile(r"\s+(?:Acquisition|Merger|Deal|Purchase|Takeover|Buyout)$")
+
+
 def checked_name(name: Any, sentence: str) -> str | None:
     """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
     if not isinstance(name, str):
@@ -746,6 +767,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
     name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
     name = _name_part(name)
     name = re.sub(r"\s*['’]s$", "", name)
+    name = _DEAL_WORD_AFTER.sub("", name)
     if not name or name.lower() in _NOT_A_PARTY:
         return None
     found = re.search(r"(?<!\w)" + _name_re(name) + r"(?!\w)", sentence, re.IGNORECASE)
@@ -1461,6 +1483,8 @@ def refresh_rules(m: Mention) -> Mention:
         m.buyers = owners
     if m.lead and m.lead not in m.buyers:
         m.lead = None
+    if m.target:
+        m.target = _DEAL_WORD_AFTER.sub("", m.target)
     if m.target and _no_party(m.target, m.sentence):
         m.target = None
     if m.type == "funding round" and not m.target:
