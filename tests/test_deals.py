@@ -574,7 +574,7 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
     assert fields["buyers"] == ["Orchard College"]
 
 
-def test_rules_16_spending_gifts_departments_zoos_buildings_and_swapped_valuations() -> None:
+def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:
     from rag.deals.mentions import is_authority, refresh_rules, states_kind
 
     # Money spent or held with nothing named to hold a stake in is no stake.
@@ -635,6 +635,32 @@ def test_rules_16_spending_gifts_departments_zoos_buildings_and_swapped_valuatio
         assert not list(candidates(s)), s
     assert list(candidates("Larch bought the Pebble Group , the owner of the building , for "
                            "$ 2 billion ."))  # fmt: skip
+    assert not list(candidates("Orchard pledged the $ 25 million needed to buy the former "
+                               "Pebble Ranch ."))  # fmt: skip
+    # Things counted or described by a name are no party: "one Arc unit", "General Motors data".
+    m = Mention(article_id="a", sentence="", start=0, end=0, type="acquisition",
+                buyers=["Larch"], target="Pebble")  # fmt: skip
+    for s in ("Larch bought one Pebble unit for each of its 372 campuses for $ 7.4 million .",
+              "Larch presented maps from the recently acquired Pebble data ."):  # fmt: skip
+        m.sentence, m.target = s, "Pebble"
+        assert refresh_rules(m).target is None, s
+    # Sides the model reversed are set right: "after it was acquired by billionaire Larch".
+    s = "Pebble laid off thousands one week after it was acquired by billionaire Larch Orchard ."
+    assert role_of("Larch Orchard", s) == "buyer"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Pebble"], target="Larch Orchard")  # fmt: skip
+    m = refresh_rules(m)
+    assert m.target is None and "Larch Orchard" in m.buyers and not states_a_deal(m)
+    s = "Pebble was bought by private equity firm Larch Capital for $ 2 billion ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Pebble"], target="Larch Capital")  # fmt: skip
+    m = refresh_rules(m)
+    assert (m.buyers, m.target) == (["Larch Capital"], "Pebble")
+    # "Pebble's $ 9.3 billion purchase by Larch": Pebble is bought, not the buyer.
+    s = "Orchard and Larch cleared the way for Pebble 's $ 9.3 billion purchase by Larch ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Pebble", "Larch"], target=None, amount="$ 9.3 billion")  # fmt: skip
+    assert "Larch" in refresh_rules(m).buyers
 
 
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:

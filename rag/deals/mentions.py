@@ -352,7 +352,8 @@ _THING_BOUGHT = re.compile(
     # "bought a New York mansion": names after an article, no company with its things
     rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
     rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
-    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
+    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?:former|old|historic|famed|iconic|sprawling)\s+)?"
+    rf"(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
     # "to buy the Renaissance Centre in Wilmington, an eight-story office building"
     rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{0,3}}(?-i:[A-Z])[\w&.'’-]*"
     rf"(?:\s+in\s+(?:(?-i:[A-Z])[\w.'’-]*\s*){{1,3}})?\s*,\s+(?:an?|the)\s+"
@@ -528,7 +529,9 @@ def sells(name: str, sentence: str) -> bool:
     return bool(re.search(pattern, sentence, re.IGNORECASE))
 
 
-_OWN_DEAL = r"\s?['’]s\s+(?:[\w$.,%-]+\s+){0,4}?(?:acquisition|purchase|takeover|buyout)\b"
+_OWN_DEAL = (
+    r"\s?['’]s\s+(?:[\w$.,%-]+\s+){0,4}?(?:acquisition|purchase|takeover|buyout)\b(?!\s+by\b)"
+)
 
 
 def owns_the_deal(name: str, sentence: str) -> bool:
@@ -574,7 +577,8 @@ def _counted(name: str, sentence: str) -> bool:
 # Hamburg harbor", "acquiring TV deals", "the Prudhoe Bay field") is no party.
 _HEAD_AFTER = (
     r"\s+(?:hubs?|harbou?rs?|ports?|airports?|fields?|routes?|plants?|factor(?:y|ies)|"
-    r"facilit(?:y|ies)|campus|deals|rights|contracts|licen[cs]es|relief|chassis)\b"
+    r"facilit(?:y|ies)|campus|deals|rights|contracts|licen[cs]es|relief|chassis|data|"
+    r"records|files|footage|units?)\b"
 )
 
 
@@ -890,7 +894,8 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
     """The words that make `n` (a name pattern) the buyer outright: "acquired by PayPal",
     "sold Quidsi to Amazon"."""
     return (
-        rf"(?:\b(?:{passive})\s+by\s+{_ADJ}{n}"
+        # "acquired by billionaire Elon Musk", "bought by private equity firm Larch"
+        rf"(?:\b(?:{passive})\s+by\s+{_ADJ}(?:(?-i:[a-z])[\w-]*\s+){{0,3}}?{n}"
         rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n})(?!\w)"
     )
 
@@ -1477,6 +1482,15 @@ def refresh_rules(m: Mention) -> Mention:
         except ValueError:
             published = None
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
+    if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
+        # Sides reversed ("one week after it was acquired by billionaire Elon Musk"), as
+        # `verify` now reads them: the target joins the buyers, and a buyer the words mark as
+        # the target takes its place.
+        turned = [b for b in m.buyers if role_of(b, m.sentence) == "target"]
+        m.buyers = [b for b in m.buyers if b not in turned[:1]]
+        if not _among(m.target, m.buyers):
+            m.buyers.append(m.target)
+        m.target = turned[0] if len(turned) == 1 else None
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
     if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
         # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"
