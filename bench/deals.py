@@ -17,6 +17,7 @@ overlaps the annotated one, an amount when it is the same amount after normalisa
 
     .venv/bin/python -m bench.deals                 # runs the local model (about 5 min)
     .venv/bin/python -m bench.deals --cache F.json  # keep/reuse the model's forms
+    .venv/bin/python -m bench.deals --cache F.json --missed  # list the events not found
 
 With `--index DIR` (an index of the 1,989-article 2023 corpus, e.g. the one `make bench`
 builds) it also measures the deal step of ingest on that corpus (the extra time `newsrag
@@ -82,6 +83,30 @@ def _amount_matches(m: Mention, arg: dict[str, Any], text: str) -> bool:
 
 def _named(arg: dict[str, Any]) -> bool:
     return bool(re.search(r"[A-Z]", arg["text"])) and not _NOT_NAMED.match(arg["text"].strip())
+
+
+def missed(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> list[str]:
+    """A line for each annotated deal event that no stored mention's sentence holds: whether
+    the candidate filter passed its sentence ("filter" or "model/checks": the model or the
+    field checks left it out), its type, trigger and arguments, and the sentence."""
+    from rag.deals.mentions import candidates
+    from rag.text import split_sentences
+
+    lines = []
+    for doc in docs:
+        text = doc["text"]
+        mentions = found.get(doc["id"], [])
+        passed = [(b, e) for b, e, _ in candidates(text)]
+        for event in doc["events"]:
+            at = event["begin"]
+            if event["type"] not in DEALS or any(m.start <= at < m.end for m in mentions):
+                continue
+            start, end = next(((b, e) for b, e in split_sentences(text) if b <= at < e), (at, at))
+            stage = "model/checks" if any(b <= at < e for b, e in passed) else "filter"
+            args = "; ".join(f"{a['slot']}: {a['text']}" for a in event["args"])
+            lines.append(f"- [{stage}] {event['type']} \"{event['trigger']}\" ({args}): "
+                         f"{text[start:end].strip()[:240]}")  # fmt: skip
+    return lines
 
 
 def score(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> dict[str, Any]:
@@ -252,6 +277,8 @@ def main() -> None:
     parser.add_argument("--index", type=Path, help="an index of the 2023 corpus (see above)")
     parser.add_argument("--fresh", action="store_true", help="extract the corpus again")
     parser.add_argument("--corpus-only", action="store_true", help="skip deals-sentivent")
+    parser.add_argument("--missed", action="store_true",
+                        help="list the annotated events no mention was found for")  # fmt: skip
     args = parser.parse_args()
     if args.index:
         if not ARTICLES.exists():
@@ -304,6 +331,10 @@ def main() -> None:
     result.update(calls=calls, seconds=seconds)
     print(f"Deal extraction on {DATA.parent.name}: {len(docs)} articles\n")
     print(render(result))
+    if args.missed:
+        lines = missed(docs, found)
+        print(f"\n{len(lines)} annotated deal events with no mention in their sentence:\n")
+        print("\n".join(lines))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1))
 
