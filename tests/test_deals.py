@@ -661,6 +661,25 @@ def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valua
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["Pebble", "Larch"], target=None, amount="$ 9.3 billion")  # fmt: skip
     assert "Larch" in refresh_rules(m).buyers
+    # Where something is, who reports that "it" did something, and a generic plural are no
+    # party; a company invested in, or who says "it" will invest, still are.
+    for s, name in (
+        ("Orchard recently acquired a lumber company in Pebble .", "Pebble"),
+        (
+            "The takeover by extremists of the Orchard Refuge , 300 miles southeast of Pebble .",
+            "Pebble",
+        ),  # fmt: skip
+        ("Small companies can now sell up to $ 50 million in shares .", "Small companies"),
+    ):
+        m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                    buyers=["Orchard"], target=name)  # fmt: skip
+        assert refresh_rules(m).target is None, s
+    s = "The Pebble Journal reported it walked away from a deal to be acquired by Larch ."
+    assert is_source("Pebble Journal", s)
+    assert not is_source("Larch", "Larch said it was investing $ 1 billion in Pebble .")
+    m = Mention(article_id="a", sentence="Larch invested $ 5 million in Pebble .", start=0,
+                end=38, type="stake", buyers=["Larch"], target="Pebble")  # fmt: skip
+    assert refresh_rules(m).target == "Pebble"
 
 
 def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:

@@ -598,6 +598,26 @@ _NUMBER_WORD = re.compile(
 )
 
 
+_PLACE_BEFORE = (
+    r"(?:(?:north|south|east|west)(?:east|west)?(?:ern)?\s+of|"
+    r"(?:compan(?:y|ies)|firm|maker|makers|plant|factory|store|stores|office|offices|based|"
+    r"headquartered|located|school|hospital)\s+in)\s+(?:the\s+)?"
+)
+# A generic plural is no name: "Small companies can now sell up to $50 million in shares".
+_GENERIC_PLURAL = re.compile(
+    r"\s(?:companies|firms|businesses|investors|start-?ups|banks|lenders|owners|buyers)$"
+)
+
+
+def _placed(name: str, sentence: str) -> bool:
+    """Tell whether every occurrence of `name` is where something is ("300 miles southeast of
+    Portland", "a lumber company in Brentwood"): a place."""
+    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
+    return bool(hits) and all(
+        re.search(_PLACE_BEFORE + r"$", sentence[: m.start()], re.IGNORECASE) for m in hits
+    )
+
+
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
     pronoun or generic noun, the seller ("bought ... from X"), things counted ("owns 55
@@ -610,6 +630,8 @@ def _no_party(name: str, sentence: str) -> bool:
         or role_of(name, sentence) == "seller"
         or _counted(name, sentence)
         or _modifier(name, sentence)
+        or _placed(name, sentence)
+        or bool(_GENERIC_PLURAL.search(name))
     )
 
 
@@ -840,6 +862,13 @@ def is_source(name: str, sentence: str) -> bool:
         # Not "Ford said it was investing": who says "it" does something is a party to it.
         or re.search(
             rf"\b{n}(?:\s*,[^,]{{0,60}},)?\s+{_REPORTS}\b(?!\s+(?:that\s+)?(?:it|its)\b)",
+            sentence,
+            re.IGNORECASE,
+        )
+        # ... but who reports or writes that "it" did is a newsroom ("the Wall Street Journal
+        # reported it walked away from a deal to be acquired by Microsoft").
+        or re.search(
+            rf"\b{n}(?:\s*,[^,]{{0,60}},)?\s+(?:first\s+)?(?:reported|reports|wrote|writes)\b",
             sentence,
             re.IGNORECASE,
         )
@@ -1499,7 +1528,7 @@ def refresh_rules(m: Mention) -> Mention:
         m.lead = None
     if m.target:
         m.target = _DEAL_WORD_AFTER.sub("", m.target)
-    if m.target and _no_party(m.target, m.sentence):
+    if m.target and (_no_party(m.target, m.sentence) or is_source(m.target, m.sentence)):
         m.target = None
     if m.type == "funding round" and not m.target:
         owner = round_owner(m.sentence, m.buyers)
