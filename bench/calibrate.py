@@ -113,7 +113,7 @@ def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
     from one source) and whether it is right."""
     evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
     reads = evidence.get("reads") or []
-    question = record["answer"].get("standalone_question") or record["question"]
+    question = (record.get("answer") or {}).get("standalone_question") or record["question"]
     out = []
     for i, outcome in enumerate(read_outcomes(record) if reads else [decide(record, 0.0)]):
         weighed = not outcome["refused"] and outcome.get("evidence") is not None

@@ -52,14 +52,11 @@ STAGES = (
 
 def corpus_days(index: Path) -> list[tuple[str, dt.date | None]]:
     """Every stored chunk's normalised text (title included) and publication day."""
+    from rag.cli import open_store
     from rag.config import Settings
-    from rag.embeddings import get_embedder
     from rag.retrieval import published_day
-    from rag.store import VectorStore
 
-    settings = Settings.load(index=index)
-    name = get_embedder(settings.embedding_model, settings.embedding_precision).name
-    store = VectorStore(settings, name)
+    store = open_store(Settings.load(index=index))
     return [
         (normalise(f"{meta.get('title', '')}\n{text}"), published_day(meta.get("published")))
         for _, text, meta in store.all_chunks()
@@ -88,7 +85,7 @@ def stages(
     choices = record["gold"].get("choices") or ()
     texts = [r["text"] for r in reads] or [answer.get("raw_text") or ""]
     any_right = any(answer_correct(t, record["gold"]["answers"], choices) for t in texts)
-    kept = bool(decide(record, 0.0)["correct"]) if answer.get("raw_text") is not None else False
+    kept = bool(decide(record, 0.0)["correct"])  # False when the model was never asked
     return [
         in_corpus,
         fresh,
@@ -126,8 +123,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "waterfall.json")
     args = parser.parse_args()
 
+    import click
+
     records = [r for r in read_records(args.results) if r["gold"].get("answerable")]
-    chunks = corpus_days(args.index)
+    try:
+        chunks = corpus_days(args.index)
+    except click.ClickException as exc:
+        sys.exit(exc.format_message())
     passed = {str(r["id"]): stages(r, chunks, args.days) for r in records}
     n = len(records)
     chain = chained(passed)

@@ -15,7 +15,7 @@ def _record(gold: str, *, rank: int | None, shown: bool, correct: bool) -> dict:
         "id": "20231027_1",
         "as_of": AS_OF.isoformat(),
         "gold": {"answers": [gold], "choices": [gold, "Lidia"], "answerable": True},
-        "answer": {"raw_text": None, "evidence": {}},
+        "answer": {"raw_text": None, "refused": True, "evidence": {}},  # never asked
         "scores": {"gold_rank": rank, "gold_shown": shown, "correct": correct},
     }
 
