@@ -38,17 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.recheck import decide, read_outcomes, read_records  # noqa: E402
-from rag.citations import strip_markers  # noqa: E402
 from rag.refusal import (  # noqa: E402
     FEATURES,
     FEATURES_EACH,
     PLAIN_FEATURES,
     PLAIN_FEATURES_EACH,
     confidence_of,
-    content_words,
     features,
 )
-from rag.text import split_sentences  # noqa: E402
 
 L2 = 1.0  # the penalty 0.5 |w|^2 against the summed log-loss (scikit-learn's C = 1)
 
@@ -87,43 +84,19 @@ def threshold_for(p: np.ndarray, right: np.ndarray, unanswerable: np.ndarray, lo
     return best
 
 
-def sentence_checks(question: str, answer: str, source: str) -> dict[str, float]:
-    """Two lexical checks of an answer against the source it was read from (candidates for
-    the rule, `--extra`): `sent_support`, the largest share of the question's content words in
-    one sentence of the source that holds a new word of the answer (a word the question does
-    not have), and `one_sentence`, the largest share of the answer's new words that one
-    sentence holds."""
-    asked = content_words(question)
-    new = content_words(strip_markers(answer)) - asked
-    support = together = 0.0
-    for start, end in split_sentences(source):
-        words = content_words(source[start:end])
-        if new and new & words and asked:
-            support = max(support, len(asked & words) / len(asked))
-        if new:
-            together = max(together, len(new & words) / len(new))
-    return {"sent_support": support, "one_sentence": together}
-
-
 def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The answers the rule chooses among for one record: each source's own answer when the
     model read them one at a time (`evidence["reads"]`, see `Settings.read_each`), else the one
     answer. Each is decided again at threshold 0 (today's check; only the model and the check
-    refuse) and, when weighed, carries its features (with `sentence_checks` when it was read
-    from one source) and whether it is right."""
+    refuse) and, when weighed, carries its features and whether it is right."""
     evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
     reads = evidence.get("reads") or []
-    question = (record.get("answer") or {}).get("standalone_question") or record["question"]
     out = []
-    for i, outcome in enumerate(read_outcomes(record) if reads else [decide(record, 0.0)]):
+    for outcome in read_outcomes(record) if reads else [decide(record, 0.0)]:
         weighed = not outcome["refused"] and outcome.get("evidence") is not None
         cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
         if weighed:
             cand["x"] = features(outcome["evidence"])
-            if reads:
-                p = record["passages"][reads[i]["number"] - 1]
-                source = f"{p.get('title') or ''}\n{p.get('shown') or ''}"
-                cand["x"] |= sentence_checks(question, reads[i]["text"], source)
             cand["p"] = confidence_of(outcome["evidence"])  # as the product weighs it today
         out.append(cand)
     return out
@@ -205,11 +178,15 @@ def main() -> None:
     parser.add_argument("results", type=Path, nargs="+")
     parser.add_argument("--max-lost", type=float, default=0.08,
                         help="share of the right answers the threshold may turn away")  # fmt: skip
-    parser.add_argument("--extra", default="",
-                        help="features to weigh too, comma-separated: sent_support, one_sentence "
-                        "(see sentence_checks; not in the product)")  # fmt: skip
+    parser.add_argument("--without", default="",
+                        help="features to leave out of the fit, comma-separated (an ablation: "
+                        "e.g. sent_support,one_sentence)")  # fmt: skip
     args = parser.parse_args()
-    extra = tuple(n for n in args.extra.split(",") if n)
+    without = {n for n in args.without.split(",") if n}
+    unknown = without - set(FEATURES_EACH)
+    if unknown:
+        parser.error(f"--without: unknown feature {sorted(unknown)[0]!r}; "
+                     f"the features are {', '.join(FEATURES_EACH)}")  # fmt: skip
     records = [r for r in read_records(args.results) if r["gold"].get("answers")]
     rs = rows(records)
     cands = [c for r in rs for c in r["cands"] if c["weighed"]]
@@ -224,7 +201,8 @@ def main() -> None:
     alone = max(len(r["cands"]) for r in rs) > 1  # each source read alone: `agree` weighed too
     plain_names = PLAIN_FEATURES_EACH if alone else PLAIN_FEATURES
     names = (FEATURES_EACH if alone else FEATURES) if with_tokens else plain_names
-    names, plain_names = (*names, *extra), (*plain_names, *extra)
+    names = tuple(n for n in names if n not in without)
+    plain_names = tuple(n for n in plain_names if n not in without)
     other = sum(not fits(c, names) for c in cands)
     if other:
         print(f"{other} answers read the other way (one source shown) keep today's weights\n")
@@ -263,7 +241,10 @@ def main() -> None:
               f"| {o['declined']}/{n_un} = {o['declined'] / n_un:.3f} |")  # fmt: skip
     print("\nthresholds chosen with each week left out: "
           + ", ".join(f"{w} {x:.3f}" for w, x in per_week))  # fmt: skip
-    print("\n# paste into rag/refusal.py")
+    if without:
+        print(f"\n# weights without {', '.join(sorted(without))}: an ablation, not for rag/refusal.py")
+    else:
+        print("\n# paste into rag/refusal.py")
     each = "_EACH" if alone else ""
     if with_tokens:
         print(f"WEIGHTS_TOKENS{each} = ({', '.join(f'{w:.4f}' for w in full.weights)},)")

@@ -142,10 +142,11 @@ class Settings:
         "with none left the question is refused without calling it.",
     )
     refusal_threshold: float = _declare(
-        0.12,
+        0.17,
         "Answers whose estimated chance of being right (0-1, from the question's words in the "
         "best source, how sure the model was of its answer, whether answers read from other "
-        "articles agree, how old the cited sources are and how long the answer is) is below "
+        "articles agree, whether one sentence of the source backs it, how old the cited sources "
+        "are and how long the answer is) is below "
         'this are replaced by "The articles don\'t say."; chosen from the refusal curve on the '
         "dev set.",
     )

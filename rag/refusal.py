@@ -209,12 +209,45 @@ def gather_evidence(
         ),  # fmt: skip
         "answer_chars": len(raw),
         "alone": alone,
+        **sentence_checks(question, raw, cited_texts(checked, passages, shown)),
     }
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
     evidence["support"] = support(evidence)
     evidence["confidence"] = confidence(evidence)
     return evidence
+
+
+def sentence_checks(question: str, answer: str, sources: Sequence[str]) -> dict[str, float]:
+    """Two checks of an answer against the sentences of the sources it cites: `sent_support`,
+    the largest share of the question's content words that one sentence holding a new word of
+    the answer (a word the question does not have) also holds, and `one_sentence`, the largest
+    share of the answer's new words that one sentence holds. A right answer usually sits in a
+    sentence about what was asked ("... cut 16,000 jobs, HP said"); a guess gathers its words
+    from several sentences, or from one about something else."""
+    asked = content_words(question)
+    new = content_words(_MARKER.sub("", answer)) - asked
+    support = together = 0.0
+    if not new:
+        return {"sent_support": 0.0, "one_sentence": 0.0}
+    for source in sources:
+        for start, end in split_sentences(source):
+            words = content_words(source[start:end])
+            if asked and new & words:
+                support = max(support, len(asked & words) / len(asked))
+            together = max(together, len(new & words) / len(new))
+    return {"sent_support": round(support, 3), "one_sentence": round(together, 3)}
+
+
+def cited_texts(checked: Checked, passages: Sequence[Passage], shown: Sequence[str]) -> list[str]:
+    """The title and shown text of each source the answer cites (every shown source when it
+    cites none)."""
+    numbers = {c.number for c in checked.citations if 1 <= c.number <= len(shown)}
+    return [
+        f"{p.title}\n{t}"
+        for n, (p, t) in enumerate(zip(passages, shown), 1)
+        if n in numbers or not numbers
+    ]
 
 
 def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | None:
@@ -234,12 +267,13 @@ def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | No
 # The logistic models of `confidence`: weights of FEATURES (in that order) and the intercept,
 # fitted by `bench/calibrate.py` on the dev set, one set for backends that report token
 # probabilities and one for those that do not. The `_EACH` sets judge an answer read from one
-# source alone (`Settings.read_each`, the default), with `agree` last: fitted on the 676
-# answers the model gave reading each of the best three sources on its own (145 right). With
-# fewer than three sources read, or all of them chunks of one article, no answer can agree
-# with another, so these weights judge more harshly than on the dev set (on `corpus/`, one
-# article, confidences drop by about a third). The others judge an answer
-# read from all the sources together: fitted on the 228 answers of that path (57 right).
+# source alone (`Settings.read_each`, the default), with `agree` and the two sentence checks
+# last: fitted on the 677 answers the model gave reading each of the best three sources on
+# its own (144 right; the full run of 2026-12-05). With fewer than three sources read, or all
+# of them chunks of one article, no answer can agree with another, so these weights judge more
+# harshly than on the dev set (on `corpus/`, one article, confidences drop by about a third).
+# The others judge an answer read from all the sources together: fitted on the 228 answers of
+# that path (57 right).
 # An unknown age (an undated source, or no question date) counts as 80 days, where the dev
 # set's mean of `log_age` lies: undated articles stay usable, neither fresh nor stale.
 FEATURES: tuple[str, ...] = (
@@ -247,9 +281,13 @@ FEATURES: tuple[str, ...] = (
     "cited_similarity", "length",
 )  # fmt: skip
 PLAIN_FEATURES = tuple(n for n in FEATURES if n not in ("weakest", "sure"))  # no probabilities
-# An answer read from one source alone is also weighed by `agree` (see `cross_check`).
-FEATURES_EACH = (*FEATURES, "agree")
-PLAIN_FEATURES_EACH = (*PLAIN_FEATURES, "agree")
+# An answer read from one source alone is also weighed by `agree` (see `cross_check`) and by
+# how one sentence of its source backs it (`sentence_checks`: on the dev set, held out by week,
+# they keep the likelier of the three answers more often: 62/200 right and 117/139
+# unanswerable declined, against 57 and 109 without them; docs/benchmarks.md).
+SENTENCE_FEATURES = ("sent_support", "one_sentence")  # see `sentence_checks`
+FEATURES_EACH = (*FEATURES, "agree", *SENTENCE_FEATURES)
+PLAIN_FEATURES_EACH = (*PLAIN_FEATURES, "agree", *SENTENCE_FEATURES)
 WEIGHTS_TOKENS: tuple[float, ...] = (
     1.7180, -0.2997, 2.0299, 0.9251, 0.2335, -0.8331, -2.1056, 0.1595, -1.6685,
 )  # fmt: skip
@@ -257,19 +295,21 @@ INTERCEPT_TOKENS = -2.5740
 WEIGHTS_PLAIN: tuple[float, ...] = (1.9908, -0.0522, 0.2257, -0.8796, -2.2106, 0.2156, -1.7971)
 INTERCEPT_PLAIN = -0.9155
 WEIGHTS_TOKENS_EACH: tuple[float, ...] = (
-    1.2228, 1.0723, 1.4501, 0.4737, 0.9241, -0.6055, -2.1929, 0.3212, -1.9117, 1.9071,
+    0.3927, -0.2109, 1.3235, 0.1645, 0.6835, -0.5349, -2.2256, 0.0780, -1.4216, 1.8554, 1.6139,
+    1.3884,
 )  # fmt: skip
-INTERCEPT_TOKENS_EACH = -4.1239
+INTERCEPT_TOKENS_EACH = -3.5533
 WEIGHTS_PLAIN_EACH: tuple[float, ...] = (
-    1.3684, 1.5072, 0.7651, -0.5609, -2.2733, 0.4101, -2.1494, 1.9342,
+    0.4474, 0.0189, 0.5740, -0.4857, -2.2852, 0.1762, -1.6178, 1.9239, 1.7716, 1.5897,
 )  # fmt: skip
-INTERCEPT_PLAIN_EACH = -3.1823
+INTERCEPT_PLAIN_EACH = -2.9906
 UNKNOWN_AGE_DAYS = 80
 # The operating point on the dev set's refusal curve (`bench/refusal.py`) of the default path
 # (each source read alone): the most right outcomes among the thresholds that turn away at
-# most one in twelve right answers (8%). On the other path it declines a little more (0.12:
-# 54/200 right, 107/139 unanswerable declined, against 56 and 104 at its own 0.09).
-DEFAULT_THRESHOLD = 0.12
+# most one in twelve right answers (8%); 0.12 before the sentence checks were weighed. The
+# other path's own operating point is 0.09 (56/200 right, 104/139 unanswerable declined); at
+# 0.12 it gave 54 and 107, and at 0.17 it declines more still (not measured on a full run).
+DEFAULT_THRESHOLD = 0.17
 
 
 def features(evidence: dict[str, Any]) -> dict[str, float]:
@@ -291,6 +331,9 @@ def features(evidence: dict[str, Any]) -> dict[str, float]:
         out["sure"] = float(evidence["sure"])
     if evidence.get("alone"):
         out["agree"] = float(evidence.get("agree") or 0.0)
+    for name in SENTENCE_FEATURES:
+        if name in evidence:  # not in evidence stored before they were measured
+            out[name] = float(evidence[name])
     return out
 
 

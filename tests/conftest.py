@@ -112,7 +112,7 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 # Tests of the chat, the command line and the eval follow the answer as it streams from one
 # prompt: they read the sources together, at that path's own operating point on the refusal
 # curve (0.09; docs/benchmarks.md). Reading each source on its own (the default,
-# `Settings.read_each`, at 0.12) is tested where it is named: tests/test_answering.py and
+# `Settings.read_each`, at 0.17) is tested where it is named: tests/test_answering.py and
 # tests/test_ui.py with the scripted model, tests/test_real_answering.py with the local one,
 # and tests/test_ui.py in the browser with the local one.
 TOGETHER = {"NEWSRAG_READ_EACH": "0", "NEWSRAG_REFUSAL_THRESHOLD": "0.09"}

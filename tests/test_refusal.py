@@ -19,6 +19,7 @@ from rag.refusal import (
     features,
     gather_evidence,
     support,
+    sentence_checks,
     token_confidence,
 )
 from rag.timescope import TimeScope
@@ -69,7 +70,8 @@ def test_gather_evidence_measures_the_cited_sources_age_and_the_answers_length()
 def _base(**changes: object) -> dict:
     e = {"model_refused": False, "unsupported": False, "topic": 0.6, "grounded": 1.0,
          "type_ok": True, "top_similarity": 0.6, "stale": False, "age_days": 3,
-         "cited_similarity": 0.6, "answer_chars": 40, "sure": 0.8, "weakest": 0.6}  # fmt: skip
+         "cited_similarity": 0.6, "answer_chars": 40, "sure": 0.8, "weakest": 0.6,
+         "sent_support": 0.5, "one_sentence": 1.0}  # fmt: skip
     return {**e, **changes}
 
 
@@ -99,6 +101,19 @@ def test_confidence_weighs_topic_sureness_age_and_length():
     # The model saying no, or every claim missing from its sources, is no chance at all.
     assert confidence(_base(model_refused=True)) == 0.0
     assert confidence(_base(unsupported=True)) == 0.0
+
+
+def test_an_answer_read_alone_is_likelier_right_when_one_sentence_backs_it():
+    alone = _base(alone=True, agree=0.0)
+    # The sentence holding the answer shares more of the question's words.
+    assert confidence({**alone, "sent_support": 0.8}) > confidence(alone)
+    # The answer's words come from several sentences, not one.
+    assert confidence({**alone, "one_sentence": 0.5}) < confidence(alone)
+    plain = {k: v for k, v in alone.items() if k not in ("sure", "weakest")}
+    assert confidence({**plain, "sent_support": 0.8}) > confidence(plain)
+    # The streamed path (all sources in one prompt) keeps its weights without them.
+    together = _base()
+    assert confidence({**together, "sent_support": 0.0}) == confidence(together)
 
 
 def test_the_threshold_decides_on_confidence():
@@ -274,3 +289,39 @@ def test_answers_read_from_different_articles_back_each_other():
     assert lone[0]["agree"] == 0.0
     # The streamed path (all sources in one prompt) has no `agree` and its own weights.
     assert "agree" not in features(_base())
+
+
+def test_sentence_checks_find_the_answer_in_a_sentence_about_the_question():
+    source = (
+        "Heavy rain washed out part of Route 9 on Monday. The state transport department said "
+        "repairs would take about three weeks. Governor Ellis visited the site."
+    )
+    q = "Who visited the washed-out Route 9 site?"
+    # The name sits in the one sentence that shares "visited" and "site" with the question.
+    right = sentence_checks(q, "Governor Ellis visited the site [1].", [source])
+    assert right == {"sent_support": 0.4, "one_sentence": 1.0}  # 2 of 5 question words
+    # A guess from a sentence about something else, and one gathered from two sentences.
+    elsewhere = sentence_checks(q, "The state transport department [1].", [source])
+    assert elsewhere == {"sent_support": 0.0, "one_sentence": 1.0}
+    gathered = sentence_checks(q, "Governor Ellis and the transport department [1].", [source])
+    assert gathered["one_sentence"] == 0.5
+    # Words of the answer no sentence has, or no new words at all, give nothing.
+    assert sentence_checks(q, "Mayor Brown [1].", [source]) == {
+        "sent_support": 0.0, "one_sentence": 0.0,
+    }  # fmt: skip
+    assert sentence_checks(q, "Route 9 site [1].", [source])["one_sentence"] == 0.0
+
+
+def test_gather_evidence_checks_sentences_of_the_cited_sources_only():
+    flood = passage("Governor Ellis visited the site of the flood.", title="Flood visit")
+    road = passage("Governor Ellis visited the Route 9 site on Monday.", title="Road visit")
+    q = "Who visited the Route 9 site?"  # route, 9, visited, site
+    shown = [flood.text, road.text]
+
+    def checks(raw: str) -> tuple[float, float]:
+        e = gather_evidence(q, raw, check(raw, [flood, road], q), [flood, road], shown)
+        assert {"sent_support", "one_sentence"} <= features(e).keys()
+        return e["sent_support"], e["one_sentence"]
+
+    assert checks("Governor Ellis visited it [1].") == (0.5, 1.0)  # visited, site
+    assert checks("Governor Ellis visited it [2].") == (1.0, 1.0)
