@@ -21,6 +21,10 @@ from evidence that can be measured on every answer, not from the prompt's wordin
   each other, and an answer no other article repeats is more often a guess (on the dev set 59
   of 456 such answers were right, against 65 of 108 whose new words another article's
   answer all gave);
+- whether one sentence of a cited source backs the answer (`sentence_checks`): how many of the
+  question's words the sentence that holds the answer's new words shares (`sent_support`), and
+  how many of those new words one sentence holds (`one_sentence`); a guess gathers its words
+  from several sentences, or from one about something else;
 - how old the newest source the answer cites is on the question's date (`age_days`), how
   similar the cited passages are to the question (`cited_similarity`), and how long the
   answer is (`answer_chars`): on a news quiz the right answer comes from a recent source, and
