@@ -242,7 +242,8 @@ def main() -> None:
     print("\nthresholds chosen with each week left out: "
           + ", ".join(f"{w} {x:.3f}" for w, x in per_week))  # fmt: skip
     if without:
-        print(f"\n# weights without {', '.join(sorted(without))}: an ablation, not for rag/refusal.py")
+        left_out = ", ".join(sorted(without))
+        print(f"\n# weights without {left_out}: an ablation, not for rag/refusal.py")
     else:
         print("\n# paste into rag/refusal.py")
     each = "_EACH" if alone else ""

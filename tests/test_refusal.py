@@ -18,8 +18,8 @@ from rag.refusal import (
     decide_refusal,
     features,
     gather_evidence,
-    support,
     sentence_checks,
+    support,
     token_confidence,
 )
 from rag.timescope import TimeScope
