@@ -90,9 +90,8 @@ def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
     answer. Each is decided again at threshold 0 (today's check; only the model and the check
     refuse) and, when weighed, carries its features and whether it is right."""
     evidence = (record["answer"].get("evidence") or {}) if record.get("answer") else {}
-    reads = evidence.get("reads") or []
     out = []
-    for outcome in read_outcomes(record) if reads else [decide(record, 0.0)]:
+    for outcome in read_outcomes(record) if evidence.get("reads") else [decide(record, 0.0)]:
         weighed = not outcome["refused"] and outcome.get("evidence") is not None
         cand: dict[str, Any] = {"weighed": weighed, "right": bool(outcome["correct"])}
         if weighed:
