@@ -8,6 +8,15 @@ context", streamed through `prompt | llm | StrOutputParser()`. Prints a table pe
 writes bench/results/answer.json.
 
     .venv/bin/python bench/answer.py --index DIR [--n 30]
+
+The first 30 are a quick check with a wide margin of error. `--all` runs every question of the
+set, `--chain textbook` one chain only, and `--rows F.jsonl` keeps each answer as it is made
+(a run that stops resumes from it). `--against RESULTS.jsonl` sets the rows beside a `newsrag
+eval` run of the same questions (its results.jsonl): right answers per week and per kind of
+question, and the questions one chain gets right and the other does not.
+
+    .venv/bin/python bench/answer.py --index DIR --all --chain textbook --rows tb.jsonl \
+        --against eval-out/rtqa/results.jsonl
 """
 
 from __future__ import annotations
@@ -82,44 +91,162 @@ def says_not_known(text: str) -> bool:
     )
 
 
+CHAINS = ("newsrag", "textbook")
+NAMES = {"newsrag": "newsrag", "textbook": "textbook stuff top-4"}
+
+
+def load_rows(path: Path | None) -> dict[str, dict[str, dict]]:
+    """The rows kept in `path` by an earlier run, by chain and question id."""
+    kept: dict[str, dict[str, dict]] = {name: {} for name in NAMES.values()}
+    if path is None or not path.exists():
+        return kept
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            kept.setdefault(row["chain"], {})[str(row["id"])] = row
+        except (ValueError, KeyError, TypeError) as exc:
+            sys.exit(f"{path}:{number}: not a row of bench/answer.py ({exc})")
+    return kept
+
+
+def week_of(record_id: str) -> str:
+    """The week a RealtimeQA question belongs to: the date its id starts with."""
+    return str(record_id).split("_")[0]
+
+
+def against(rows: list[dict], results: Path) -> str:
+    """Set a chain's rows beside a `newsrag eval` run of the same questions, as markdown."""
+    from bench.spread import kind
+
+    ours_by_id = {}
+    for number, line in enumerate(results.read_text().splitlines(), 1):
+        if line.strip():
+            try:
+                record = json.loads(line)
+                ours_by_id[str(record["id"])] = record
+            except (ValueError, KeyError) as exc:
+                sys.exit(f"{results}:{number}: not a newsrag eval record ({exc})")
+    pairs = [(r, ours_by_id[str(r["id"])]) for r in rows if str(r["id"]) in ours_by_id]
+    answerable = [(r, o) for r, o in pairs if r["answerable"]]
+    unanswerable = [(r, o) for r, o in pairs if not r["answerable"]]
+    lines = [
+        f"{len(answerable)} answerable and {len(unanswerable)} unanswerable questions in both",
+        "",
+        "| group | newsrag right | other chain right | newsrag declined (unanswerable) "
+        "| other chain declined (unanswerable) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+
+    def row(name: str, group: list[tuple[dict, dict]]) -> str:
+        ans = [(r, o) for r, o in group if r["answerable"]]
+        una = [(r, o) for r, o in group if not r["answerable"]]
+        mine = sum(bool(o["scores"].get("correct")) for _, o in ans)
+        theirs = sum(bool(r["correct"]) for r, _ in ans)
+        declined = sum(bool(o["scores"].get("refused")) for _, o in una)
+        their_declined = sum(bool(r["declined"]) for r, _ in una)
+        return (
+            f"| {name} | {mine}/{len(ans)} | {theirs}/{len(ans)} | {declined}/{len(una)} "
+            f"| {their_declined}/{len(una)} |"
+        )
+
+    lines.append(row("**all**", pairs))
+    weeks = sorted({week_of(r["id"]) for r, _ in pairs})
+    lines += [row(f"week {w}", [p for p in pairs if week_of(p[0]["id"]) == w]) for w in weeks]
+    kinds = sorted({kind(o["question"]) for _, o in pairs})
+    lines += [row(k, [p for p in pairs if kind(p[1]["question"]) == k]) for k in kinds]
+    wins = [w for w in weeks if _week_right(answerable, w, mine=True)
+            > _week_right(answerable, w, mine=False)]  # fmt: skip
+    losses = [w for w in weeks if _week_right(answerable, w, mine=True)
+              < _week_right(answerable, w, mine=False)]  # fmt: skip
+    only_ours = [o for r, o in answerable if o["scores"].get("correct") and not r["correct"]]
+    only_theirs = [(r, o) for r, o in answerable if r["correct"] and not o["scores"].get("correct")]
+    both = sum(1 for r, o in answerable if r["correct"] and o["scores"].get("correct"))
+    lines += [
+        "",
+        f"Weeks newsrag wins / loses / ties: {len(wins)} / {len(losses)} / "
+        f"{len(weeks) - len(wins) - len(losses)}",
+        f"Answerable right by both: {both}; by newsrag only: {len(only_ours)}; by the other "
+        f"chain only: {len(only_theirs)}",
+        "",
+        "Right by the other chain only (newsrag's outcome, its answer; the other chain's answer):",
+        "",
+    ]
+    for r, o in only_theirs:
+        outcome = o["scores"].get("category", "?")
+        text = ((o.get("answer") or {}).get("text") or "").replace("\n", " ")[:90]
+        theirs_text = r["text"].replace("\n", " ")[:90]
+        lines.append(f"- {r['id']} [{outcome}] {text!r}; other: {theirs_text!r}")
+    return "\n".join(lines)
+
+
+def _week_right(pairs: list[tuple[dict, dict]], week: str, mine: bool) -> int:
+    return sum(
+        bool(o["scores"].get("correct") if mine else r["correct"])
+        for r, o in pairs
+        if week_of(r["id"]) == week
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="index of the 2023 corpus")
     parser.add_argument("--n", type=int, default=30, help="answerable questions")
     parser.add_argument("--unanswerable", type=int, default=15, help="unanswerable questions")
+    parser.add_argument("--all", action="store_true", help="every question of the set")
+    parser.add_argument("--chain", choices=CHAINS, action="append",
+                        help="run only this chain (repeatable; default both)")  # fmt: skip
+    parser.add_argument("--rows", type=Path, help="JSON lines file: keep each answer, resume")
+    parser.add_argument(
+        "--against", type=Path, help="results.jsonl of a newsrag eval run of the same questions"
+    )
     args = parser.parse_args()
     if not QUESTIONS.exists():
         sys.exit(f"needs ../shared beside the repository: {QUESTIONS} not found")
+    if args.against and not args.against.exists():
+        sys.exit(f"--against: {args.against} not found")
 
     from eval.metrics import answer_correct
     from rag.answering import Answerer
     from rag.config import Settings
 
     questions = [json.loads(line) for line in QUESTIONS.open()]
-    chosen = [q for q in questions if q.get("answer_in_corpus")][: args.n]
-    chosen += [q for q in questions if not q.get("answer_in_corpus")][: args.unanswerable]
+    if args.all:
+        chosen = questions
+    else:
+        chosen = [q for q in questions if q.get("answer_in_corpus")][: args.n]
+        chosen += [q for q in questions if not q.get("answer_in_corpus")][: args.unanswerable]
     settings = Settings.load(index=args.index, llm="local")
     answerer = Answerer(settings)
     answerer.ask("warm up: who?")  # load both models outside the timings
-    chains = {
+    runs = {
         "newsrag": lambda q, day: ours(answerer, q, day),
-        "textbook stuff top-4": lambda q, day: textbook(
-            settings, answerer.llm, answerer.retriever, q, day
-        ),
+        "textbook": lambda q, day: textbook(settings, answerer.llm, answerer.retriever, q, day),
     }
+    kept = load_rows(args.rows)
     rows: dict[str, list[dict]] = {}
     # One chain after the other, as a user would run either: llama.cpp keeps the evaluated
     # prompt prefix (the system prompt) only until a prompt with another prefix comes along.
-    for name, run in chains.items():
+    for chain in args.chain or CHAINS:
+        name, run = NAMES[chain], runs[chain]
         rows[name] = []
         for q in chosen:
-            result = run(q["question"], dt.date.fromisoformat(q["as_of"]))
-            result["id"] = q["id"]
-            result["answerable"] = bool(q.get("answer_in_corpus"))
-            result["correct"] = answer_correct(result["text"], q["answers"], q.get("choices", []))
-            result["declined"] = says_not_known(result["text"])
+            result = kept[name].get(str(q["id"]))
+            if result is None:
+                result = run(q["question"], dt.date.fromisoformat(q["as_of"]))
+                result["id"] = q["id"]
+                result["chain"] = name
+                result["answerable"] = bool(q.get("answer_in_corpus"))
+                result["correct"] = answer_correct(
+                    result["text"], q["answers"], q.get("choices", [])
+                )
+                result["declined"] = says_not_known(result["text"])
+                if args.rows:
+                    with args.rows.open("a") as f:
+                        f.write(json.dumps(result) + "\n")
+                print(f"{name} {q['id']}: {result['text'][:80]!r}", file=sys.stderr, flush=True)
             rows[name].append(result)
-            print(f"{name} {q['id']}: {result['text'][:80]!r}", file=sys.stderr, flush=True)
 
     def med(values: list) -> str:
         values = [v for v in values if v is not None]
@@ -147,6 +274,11 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "answer.json").write_text(json.dumps(rows, indent=2))
+    if args.against:
+        for name, results in rows.items():
+            if name != NAMES["newsrag"]:
+                print(f"\n{name} beside the newsrag eval run {args.against}\n")
+                print(against(results, args.against))
 
 
 if __name__ == "__main__":
