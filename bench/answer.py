@@ -29,6 +29,7 @@ import re
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -169,6 +170,16 @@ def against(rows: list[dict], results: Path) -> str:
         f"{len(weeks) - len(wins) - len(losses)}",
         f"Answerable right by both: {both}; by newsrag only: {len(only_ours)}; by the other "
         f"chain only: {len(only_theirs)}",
+        "Right by the other chain only, by newsrag's outcome: "
+        + (
+            ", ".join(
+                f"{k} {v}"
+                for k, v in Counter(
+                    o["scores"].get("category", "?") for _, o in only_theirs
+                ).most_common()
+            )
+            or "none"
+        ),
         "",
         "Right by the other chain only (newsrag's outcome, its answer; the other chain's answer):",
         "",
@@ -218,13 +229,20 @@ def main() -> None:
         chosen = [q for q in questions if q.get("answer_in_corpus")][: args.n]
         chosen += [q for q in questions if not q.get("answer_in_corpus")][: args.unanswerable]
     settings = Settings.load(index=args.index, llm="local")
-    answerer = Answerer(settings)
-    answerer.ask("warm up: who?")  # load both models outside the timings
-    runs = {
-        "newsrag": lambda q, day: ours(answerer, q, day),
-        "textbook": lambda q, day: textbook(settings, answerer.llm, answerer.retriever, q, day),
-    }
     kept = load_rows(args.rows)
+    answerer = None
+
+    def loaded() -> Answerer:
+        nonlocal answerer
+        if answerer is None:  # not when every answer was kept by an earlier run
+            answerer = Answerer(settings)
+            answerer.ask("warm up: who?")  # load both models outside the timings
+        return answerer
+
+    runs = {
+        "newsrag": lambda q, day: ours(loaded(), q, day),
+        "textbook": lambda q, day: textbook(settings, loaded().llm, loaded().retriever, q, day),
+    }
     rows: dict[str, list[dict]] = {}
     # One chain after the other, as a user would run either: llama.cpp keeps the evaluated
     # prompt prefix (the system prompt) only until a prompt with another prefix comes along.
