@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import re
 import statistics
@@ -169,7 +170,8 @@ def against(rows: list[dict], results: Path) -> str:
         f"Weeks newsrag wins / loses / ties: {len(wins)} / {len(losses)} / "
         f"{len(weeks) - len(wins) - len(losses)}",
         f"Answerable right by both: {both}; by newsrag only: {len(only_ours)}; by the other "
-        f"chain only: {len(only_theirs)}",
+        f"chain only: {len(only_theirs)} (exact McNemar test, two-sided: p = "
+        f"{mcnemar(len(only_ours), len(only_theirs)):.2f})",
         "Right by the other chain only, by newsrag's outcome: "
         + (
             ", ".join(
@@ -190,6 +192,15 @@ def against(rows: list[dict], results: Path) -> str:
         theirs_text = r["text"].replace("\n", " ")[:90]
         lines.append(f"- {r['id']} [{outcome}] {text!r}; other: {theirs_text!r}")
     return "\n".join(lines)
+
+
+def mcnemar(only_a: int, only_b: int) -> float:
+    """Two-sided exact McNemar p-value: how likely so uneven a split of the questions only one
+    chain gets right would be if both chains were as good (a fair coin per question)."""
+    n, k = only_a + only_b, min(only_a, only_b)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
 
 
 def _week_right(pairs: list[tuple[dict, dict]], week: str, mine: bool) -> int:

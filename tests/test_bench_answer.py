@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.answer import against, load_rows
+from bench.answer import against, load_rows, mcnemar
 
 
 def _row(qid: str, *, answerable: bool, correct: bool = False, declined: bool = False) -> dict:
@@ -66,6 +66,16 @@ def test_against_counts_each_side_per_week_and_lists_the_other_chains_wins(
     assert "| week 20231027 | 1/2 | 1/2 | 0/0 | 0/0 |" in text
     assert "| week 20231103 | 0/1 | 1/1 | 1/1 | 0/1 |" in text
     assert "Weeks newsrag wins / loses / ties: 0 / 1 / 1" in text
-    assert "by newsrag only: 1; by the other chain only: 2" in text
+    assert (
+        "by newsrag only: 1; by the other chain only: 2 (exact McNemar test, two-sided: p = 1.00)"
+        in text
+    )
     assert "by newsrag's outcome: wrong_refusal 1, wrong_answer 1" in text
     assert "- 20231027_2 [wrong_refusal]" in text and "20231222_5" not in text
+
+
+def test_mcnemar_is_the_two_sided_binomial_tail_of_the_discordant_questions() -> None:
+    assert mcnemar(0, 0) == 1.0 and mcnemar(3, 3) == 1.0
+    assert mcnemar(5, 0) == pytest.approx(2 / 32)  # all five one way: 2 * 0.5**5
+    assert mcnemar(29, 20) == pytest.approx(mcnemar(20, 29)) == pytest.approx(0.2529, abs=1e-4)
+    assert mcnemar(30, 5) < 0.001
