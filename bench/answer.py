@@ -158,10 +158,13 @@ def against(rows: list[dict], results: Path) -> str:
     lines += [row(f"week {w}", [p for p in pairs if week_of(p[0]["id"]) == w]) for w in weeks]
     kinds = sorted({kind(o["question"]) for _, o in pairs})
     lines += [row(k, [p for p in pairs if kind(p[1]["question"]) == k]) for k in kinds]
-    wins = [w for w in weeks if _week_right(answerable, w, mine=True)
-            > _week_right(answerable, w, mine=False)]  # fmt: skip
-    losses = [w for w in weeks if _week_right(answerable, w, mine=True)
-              < _week_right(answerable, w, mine=False)]  # fmt: skip
+    # Right answers per week, newsrag's and the other chain's, counted in one pass.
+    tally = {w: [0, 0] for w in weeks}
+    for r, o in answerable:
+        tally[week_of(r["id"])][0] += bool(o["scores"].get("correct"))
+        tally[week_of(r["id"])][1] += bool(r["correct"])
+    wins = [w for w, (mine, theirs) in tally.items() if mine > theirs]
+    losses = [w for w, (mine, theirs) in tally.items() if mine < theirs]
     only_ours = [o for r, o in answerable if o["scores"].get("correct") and not r["correct"]]
     only_theirs = [(r, o) for r, o in answerable if r["correct"] and not o["scores"].get("correct")]
     both = sum(1 for r, o in answerable if r["correct"] and o["scores"].get("correct"))
@@ -201,14 +204,6 @@ def mcnemar(only_a: int, only_b: int) -> float:
     if n == 0:
         return 1.0
     return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
-
-
-def _week_right(pairs: list[tuple[dict, dict]], week: str, mine: bool) -> int:
-    return sum(
-        bool(o["scores"].get("correct") if mine else r["correct"])
-        for r, o in pairs
-        if week_of(r["id"]) == week
-    )
 
 
 def main() -> None:
