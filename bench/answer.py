@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT.parent / "shared" / "data" / "realtimeqa-2023q4" / "questions.jsonl"
 sys.path.insert(0, str(ROOT))
 
+from eval.questions import week_of  # noqa: E402
+
 TEXTBOOK = """Answer the question based only on the following context:
 {context}
 
@@ -111,11 +113,6 @@ def load_rows(path: Path | None) -> dict[str, dict[str, dict]]:
         except (ValueError, KeyError, TypeError) as exc:
             sys.exit(f"{path}:{number}: not a row of bench/answer.py ({exc})")
     return kept
-
-
-def week_of(record_id: str) -> str:
-    """The week a RealtimeQA question belongs to: the date its id starts with."""
-    return str(record_id).split("_")[0]
 
 
 def against(rows: list[dict], results: Path) -> str:

@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.recheck import decide, read_outcomes, read_records  # noqa: E402
+from eval.questions import week_of  # noqa: E402
 from rag.refusal import (  # noqa: E402
     FEATURES,
     FEATURES_EACH,
@@ -112,7 +113,7 @@ def rows(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per record: its week, whether answerable, and its candidate answers."""
     return [
         {
-            "week": str(r["id"]).split("_")[0],
+            "week": week_of(r["id"]),
             "answerable": bool(r["gold"]["answerable"]),
             "cands": candidates(r),
         }

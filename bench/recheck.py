@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.refusal import record_passages, refused_at, scope_window  # noqa: E402
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
+from eval.questions import week_of  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
 from rag.refusal import best_read, cross_check, decide_refusal, gather_evidence  # noqa: E402
@@ -135,7 +136,7 @@ def measures(records: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> d
     weeks: dict[str, list[bool]] = {}
     for r, o in zip(records, outcomes):
         if r["gold"]["answerable"]:
-            weeks.setdefault(str(r["id"]).split("_")[0], []).append(o["correct"])
+            weeks.setdefault(week_of(r["id"]), []).append(o["correct"])
     per_week = sorted(sum(w) / len(w) for w in weeks.values())
     return {
         "right": sum(o["correct"] for o in answerable),

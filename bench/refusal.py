@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from eval.questions import week_of  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
 from rag.refusal import age_days, decide_refusal  # noqa: E402
@@ -181,7 +182,7 @@ def week_out(records: list[dict[str, Any]]) -> dict[str, Any]:
     Question ids start with their week ("20231006_3"). Sums the held-out weeks' outcomes, so
     the figures are those of a threshold that never saw the questions it is scored on.
     """
-    weeks = sorted({str(r["id"]).split("_")[0] for r in records})
+    weeks = sorted({week_of(r["id"]) for r in records})
     totals = {"correct": 0, "answerable": 0, "declined": 0, "unanswerable": 0, "thresholds": []}
     for week in weeks:
         train = [r for r in records if not str(r["id"]).startswith(week)]

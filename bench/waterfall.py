@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.recheck import decide, read_records  # noqa: E402
 from eval.metrics import _spans, answer_correct, normalise  # noqa: E402
+from eval.questions import week_of  # noqa: E402
 
 STAGES = (
     "gold in an article published by the question's date",
@@ -135,7 +136,7 @@ def main() -> None:
     chain = chained(passed)
     weeks: dict[str, list[str]] = defaultdict(list)
     for r in records:
-        weeks[str(r["id"]).split("_")[0]].append(str(r["id"]))
+        weeks[week_of(r["id"])].append(str(r["id"]))
     print(f"\nWhere the right answers are lost: {n} answerable questions, {len(weeks)} weeks, "
           f"fresh = the {args.days} days before the question\n")  # fmt: skip
     print("| stage | questions | share | lost at this stage | per week min / median / max |")

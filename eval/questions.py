@@ -59,6 +59,12 @@ class Question:
         }
 
 
+def week_of(question_id: object) -> str:
+    """The week a RealtimeQA-style question belongs to: its id's part before the first "_"
+    ("20231006_4" -> "20231006", the date of that week's quiz); the whole id when it has none."""
+    return str(question_id).split("_")[0]
+
+
 def _strings(obj: dict[str, Any], name: str, where: str, required: bool = False) -> tuple[str, ...]:
     if name not in obj or obj[name] is None:
         if required:

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from eval.metrics import aggregate, score
-from eval.questions import QuestionFileError, load_questions
+from eval.questions import QuestionFileError, load_questions, week_of
 from eval.runner import RESULTS, EvalError, read_results, run_eval
 from newsrag.cli import main
 from rag.config import Settings
@@ -252,6 +252,12 @@ def test_baseline_diff(cli, files, tmp_path: Path):
     assert acc["delta"] == pytest.approx(-before["metrics"]["accuracy"]["value"])
     assert acc["verdict"] == "worse"
     assert "## Against the baseline" in (tmp_path / "b" / "report.md").read_text()
+
+
+def test_week_of_a_question_id():
+    assert week_of("20231006_4") == "20231006"
+    assert week_of("20231222_10") == "20231222"
+    assert week_of("demo-1") == "demo-1"  # no week in the id: the id is its own group
 
 
 def test_bad_question_lines_name_file_line_and_field(cli, files, tmp_path: Path):
