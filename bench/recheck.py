@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.refusal import record_passages, refused_at, scope_window  # noqa: E402
+from bench.refusal import record_passages, record_pool, refused_at, scope_window  # noqa: E402
 from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from eval.questions import week_of  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
@@ -72,6 +72,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         stale=stale is not None,
         as_of=dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None,
         alone=bool(answer["evidence"].get("alone")),
+        pool=record_pool(record),
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]

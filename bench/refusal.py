@@ -62,6 +62,15 @@ def record_passages(record: dict[str, Any]) -> list[Passage]:
     ]
 
 
+def record_pool(record: dict[str, Any]) -> list[Passage]:
+    """The passages retrieved for a record's question (its `retrieved`: the ten `newsrag
+    eval` stores, the pool `Answerer` looks in for other articles that back an answer)."""
+    return [
+        Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "rank"})
+        for p in record.get("retrieved") or []
+    ]
+
+
 def completed(record: dict[str, Any]) -> dict[str, Any]:
     """The record's stored evidence with the measures older runs did not store, taken from the
     record itself: `stale` (its cited sources and the question's window), `age_days` (its

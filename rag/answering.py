@@ -42,6 +42,10 @@ from rag.types import Answer, Passage, Retrieved, Timings
 MAX_QUESTION_CHARS = 1000
 HISTORY_TURNS = 3  # earlier turns given to the condensing step
 REFUSAL = "The articles don't say."
+# Passages retrieved, read or not, in which other articles may back an answer: as many as
+# `newsrag eval` scores retrieval on (eval.metrics.RETRIEVE_K), so the `retrieved` a run stores
+# is the pool its answers were weighed against (bench/recheck.py replays them exactly).
+WITNESS_K = 10
 DEALS_CHECK_EVERY = 2.0  # seconds between two looks at the shared deal mentions
 
 # Words that point back into the conversation.
@@ -196,7 +200,7 @@ class Answerer:
             return
         scope = self.retriever.scope_of(standalone, as_of)
         base["scope"] = _scope_dict(scope)
-        passages = self.passages(standalone, k or self.settings.top_k, filters, scope)
+        passages, pool = self.passages(standalone, k or self.settings.top_k, filters, scope)
         relevant = [p for p in passages if p.similarity >= self.settings.min_similarity]
         shown = select_context(
             standalone, relevant, self.context_tokens, self.retriever.embedder.embed
@@ -215,7 +219,7 @@ class Answerer:
             return
         if self.settings.read_each > 1 and len(used) > 1:
             raw, first, usage, checked, stale_since, evidence = yield from self._read_each(
-                standalone, used, texts, scope, as_of, t0
+                standalone, used, texts, scope, as_of, t0, pool
             )
         else:
             raw, first, usage, probs, retried = yield from self._read_together(
@@ -277,6 +281,7 @@ class Answerer:
         scope: TimeScope | None,
         as_of: dt.date,
         t0: float,
+        pool: Sequence[Passage] = (),
     ) -> Generator[str, None, tuple[str, float | None, Any, Checked, Any, dict[str, Any]]]:
         """The model reads the best `read_each` sources one at a time, each in a prompt of its
         own numbered as in the list; the answers are weighed against each other (an answer
@@ -302,7 +307,9 @@ class Answerer:
         usage: Any = None
         for raw, part_usage, probs in self._read_all(inputs, t0):
             usage = _add_usage(usage, part_usage)
-            reads.append((raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True)))
+            reads.append(
+                (raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True, pool))
+            )
         evidences = [r[3] for r in reads]
         articles = [p.article_id for p in used[: len(reads)]]  # the passages read, in order
         cross_check(question, [r[0] for r in reads], articles, evidences)
@@ -347,26 +354,32 @@ class Answerer:
         scope: TimeScope | None,
         as_of: dt.date,
         alone: bool = False,
+        pool: Sequence[Passage] | None = None,
     ) -> tuple[Checked, dt.date | None, dict[str, Any]]:
         """An answer's checked citations, the date its sources predate the window from, and
-        the evidence the refusal rule weighs."""
+        the evidence the refusal rule weighs (`pool`: the passages retrieved with those
+        read, where other articles may back the answer)."""
         checked = check(raw, used, question)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
             question, raw, checked, used, texts, probs,
-            stale=stale_since is not None, as_of=as_of, alone=alone,
+            stale=stale_since is not None, as_of=as_of, alone=alone, pool=pool,
         )  # fmt: skip
         return checked, stale_since, evidence
 
     def passages(
         self, question: str, k: int, filters: Filters, scope: TimeScope | None
-    ) -> list[Passage]:
-        """The k passages retrieved for `question`; for a named period, read twice as many and
-        keep up to k that may be read for it (`fresh_first`)."""
-        if scope is None or scope.soft or not self.fresh_first:
-            return self.retriever.retrieve(question, k, filters)
-        wide = self.retriever.retrieve(question, 2 * k, filters)
-        return fresh_first(wide, scope, self.settings.min_similarity)[:k]
+    ) -> tuple[list[Passage], list[Passage]]:
+        """The k passages retrieved for `question` to read, and every passage retrieved with
+        them (at least WITNESS_K), in which other articles may back an answer
+        (`rag.refusal.corroboration`). For a named period, twice as many are read and up to k
+        kept that may be read for it (`fresh_first`)."""
+        named = scope is not None and not scope.soft and self.fresh_first
+        wide = self.retriever.retrieve(question, max(2 * k if named else k, WITNESS_K), filters)
+        if not named:
+            return wide[:k], wide
+        assert scope is not None
+        return fresh_first(wide[: 2 * k], scope, self.settings.min_similarity)[:k], wide
 
     def _generate(
         self, inputs: dict[str, str], t0: float

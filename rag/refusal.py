@@ -25,6 +25,11 @@ from evidence that can be measured on every answer, not from the prompt's wordin
   question's words the sentence that holds the answer's new words shares (`sent_support`), and
   how many of those new words one sentence holds (`one_sentence`); a guess gathers its words
   from several sentences, or from one about something else;
+- how many other articles among the retrieved passages (those the answer does not cite, read
+  or not) hold every new word of the answer (`others`, `corroboration`): a name that several
+  articles about the question give is likelier the answer than one only the cited source has
+  (on the dev set, of the answers read from one source alone, 52 of 467 were right when no
+  other article among the ten retrieved passages held them, 92 of 207 when one or more did);
 - how old the newest source the answer cites is on the question's date (`age_days`), how
   similar the cited passages are to the question (`cited_similarity`), and how long the
   answer is (`answer_chars`): on a news quiz the right answer comes from a recent source, and
@@ -165,13 +170,15 @@ def gather_evidence(
     stale: bool = False,
     as_of: dt.date | None = None,
     alone: bool = False,
+    pool: Sequence[Passage] | None = None,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
     `token_probs` are the model's (token text, probability) pairs for `raw`, if it gave them;
     `stale` tells that every source the answer cites predates the question's window; `as_of`
     is the question's date, from which the cited sources' age is counted; `alone` that the
-    model read one source alone (`Settings.read_each`).
+    model read one source alone (`Settings.read_each`); `pool` the passages retrieved for the
+    question, read or not, in which other articles may back the answer (`corroboration`).
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -215,11 +222,31 @@ def gather_evidence(
         "alone": alone,
         **sentence_checks(question, raw, cited_texts(checked, passages, shown)),
     }
+    if pool is not None:
+        cited = {passages[c.number - 1].article_id for c in checked.citations
+                 if 1 <= c.number <= len(passages)}  # fmt: skip
+        evidence["others"] = corroboration(question, answer, cited, pool)
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]
     evidence["support"] = support(evidence)
     evidence["confidence"] = confidence(evidence)
     return evidence
+
+
+def corroboration(question: str, answer: str, cited: set[str], pool: Sequence[Passage]) -> int:
+    """How many articles among the retrieved passages `pool`, other than the `cited` ones, hold
+    every new word of the answer (its content words the question does not have), in their
+    title or text: the answer's other witnesses. 0 when the answer has no new words."""
+    new = content_words(_MARKER.sub("", answer)) - content_words(question)
+    if not new:
+        return 0
+    return len(
+        {
+            p.article_id
+            for p in pool
+            if p.article_id not in cited and new <= content_words(f"{p.title}\n{p.text}")
+        }
+    )
 
 
 def sentence_checks(question: str, answer: str, sources: Sequence[str]) -> dict[str, float]:
@@ -285,13 +312,15 @@ FEATURES: tuple[str, ...] = (
     "cited_similarity", "length",
 )  # fmt: skip
 PLAIN_FEATURES = tuple(n for n in FEATURES if n not in ("weakest", "sure"))  # no probabilities
-# An answer read from one source alone is also weighed by `agree` (see `cross_check`) and by
+# An answer read from one source alone is also weighed by `agree` (see `cross_check`), by
 # how one sentence of its source backs it (`sentence_checks`: on the dev set, held out by week,
 # they keep the likelier of the three answers more often: 62/200 right and 117/139
-# unanswerable declined, against 57 and 109 without them; docs/benchmarks.md).
+# unanswerable declined, against 57 and 109 without them; docs/benchmarks.md), and by how
+# many other retrieved articles give it (`others`, `corroboration`: 64/200 and 117/139 held
+# out, against 62 and 117 without it; 66 and 118 in sample at 0.17).
 SENTENCE_FEATURES = ("sent_support", "one_sentence")  # see `sentence_checks`
-FEATURES_EACH = (*FEATURES, "agree", *SENTENCE_FEATURES)
-PLAIN_FEATURES_EACH = (*PLAIN_FEATURES, "agree", *SENTENCE_FEATURES)
+FEATURES_EACH = (*FEATURES, "agree", *SENTENCE_FEATURES, "others")
+PLAIN_FEATURES_EACH = (*PLAIN_FEATURES, "agree", *SENTENCE_FEATURES, "others")
 WEIGHTS_TOKENS: tuple[float, ...] = (
     1.7180, -0.2997, 2.0299, 0.9251, 0.2335, -0.8331, -2.1056, 0.1595, -1.6685,
 )  # fmt: skip
@@ -299,21 +328,22 @@ INTERCEPT_TOKENS = -2.5740
 WEIGHTS_PLAIN: tuple[float, ...] = (1.9908, -0.0522, 0.2257, -0.8796, -2.2106, 0.2156, -1.7971)
 INTERCEPT_PLAIN = -0.9155
 WEIGHTS_TOKENS_EACH: tuple[float, ...] = (
-    0.3927, -0.2109, 1.3235, 0.1645, 0.6835, -0.5349, -2.2256, 0.0780, -1.4216, 1.8554, 1.6139,
-    1.3884,
+    0.3554, -0.4278, 1.1286, 0.3761, 0.5607, -0.4705, -2.2311, -0.0058, -1.3577, 1.5620, 1.6814,
+    1.2733, 0.7744,
 )  # fmt: skip
-INTERCEPT_TOKENS_EACH = -3.5533
+INTERCEPT_TOKENS_EACH = -3.2996
 WEIGHTS_PLAIN_EACH: tuple[float, ...] = (
-    0.4474, 0.0189, 0.5740, -0.4857, -2.2852, 0.1762, -1.6178, 1.9239, 1.7716, 1.5897,
+    0.4275, -0.2152, 0.4429, -0.4245, -2.2840, 0.0660, -1.5135, 1.5833, 1.8433, 1.4377, 0.8565,
 )  # fmt: skip
-INTERCEPT_PLAIN_EACH = -2.9906
+INTERCEPT_PLAIN_EACH = -2.6512
 UNKNOWN_AGE_DAYS = 80
 # The operating point on the dev set's refusal curve (`bench/refusal.py`) of the default path
 # (each source read alone): the most right outcomes among the thresholds that turn away at
 # most one in twelve right answers (8%); 0.12 before the sentence checks were weighed. The
 # other path's own operating point is 0.09 (56/200 right, 104/139 unanswerable declined); at
 # 0.12 it gave 54 and 107. At 0.17, on the first 220 questions, it gave 29/127 right and 79/93
-# declined against 31 and 70 at 0.09 (twentieth pass): one threshold serves both paths.
+# declined against 31 and 70 at 0.09 (twentieth pass): one threshold serves both paths. With
+# `others` weighed (twenty-first pass) the operating point is 0.168: 0.17 stays.
 DEFAULT_THRESHOLD = 0.17
 
 
@@ -336,6 +366,8 @@ def features(evidence: dict[str, Any]) -> dict[str, float]:
         out["sure"] = float(evidence["sure"])
     if evidence.get("alone"):
         out["agree"] = float(evidence.get("agree") or 0.0)
+        # 0, 1, 2, 3 or more other articles; 0 where no passages were given to look in
+        out["others"] = min(int(evidence.get("others") or 0), 3) / 3
     for name in SENTENCE_FEATURES:
         if name in evidence:  # not in evidence stored before they were measured
             out[name] = float(evidence[name])

@@ -418,3 +418,20 @@ def test_sources_read_alone_go_to_the_model_in_one_call_when_it_can_take_several
     b = Answerer(each, llm=broken, retriever=Retriever(each, embedder=FakeEmbedder()))
     with pytest.raises(LLMError, match="cannot load"):
         b.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
+
+
+def test_the_passages_read_come_first_among_those_retrieved_to_weigh_answers_against(
+    settings: Settings,
+):
+    a, _ = answerer(settings)
+    read, pool = a.passages("How much is MiniMax seeking?", 1, AS_OF, None)
+    assert len(read) == 1 and pool[:1] == read and len(pool) > 1
+
+
+def test_a_read_answer_counts_the_other_retrieved_articles_that_give_it(settings: Settings):
+    each = dataclasses.replace(settings, read_each=2)
+    llm = _ManyAtOnce(replies=["Alibaba [1].", "Tencent [2]."])
+    a = Answerer(each, llm=llm, retriever=Retriever(each, embedder=FakeEmbedder()))
+    answer = a.ask("Who is leading MiniMax's new funding round?", filters=AS_OF)
+    assert answer.raw_text == "Alibaba [1]."
+    assert answer.evidence["others"] == 1  # the Moonshot article names Alibaba too

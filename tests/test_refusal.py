@@ -14,6 +14,7 @@ from rag.refusal import (
     best_read,
     confidence,
     content_words,
+    corroboration,
     cross_check,
     decide_refusal,
     features,
@@ -325,3 +326,44 @@ def test_gather_evidence_checks_sentences_of_the_cited_sources_only():
 
     assert checks("Governor Ellis visited it [1].") == (0.5, 1.0)  # visited, site
     assert checks("Governor Ellis visited it [2].") == (1.0, 1.0)
+
+
+def test_corroboration_counts_the_other_articles_that_hold_every_new_word_of_the_answer():
+    def chunk(article: str, n: int, text: str) -> Passage:
+        return Passage(
+            chunk_id=f"{article}:{n}", article_id=article, text=text, score=1.0,
+            title="Route 9", url=None, source=None, published=None,
+        )  # fmt: skip
+
+    q = "Who visited the washed-out Route 9 site?"
+    pool = [
+        chunk("a", 0, "Governor Ellis visited the site on Monday."),  # the cited article
+        chunk("b", 0, "The road reopens in May."),
+        chunk("c", 0, "Ellis, the governor, promised money."),
+        chunk("c", 1, "Governor Ellis spoke again."),  # a second chunk of c: c counts once
+        chunk("d", 0, "Ellis toured the road."),  # "governor" missing
+    ]
+    answer = "Governor Ellis visited the site [1]."
+    assert corroboration(q, answer, {"a"}, pool) == 1  # c only
+    assert corroboration(q, answer, set(), pool) == 2  # a and c
+    assert corroboration(q, "Mayor Brown [1].", {"a"}, pool) == 0
+    assert corroboration(q, "The Route 9 site [1].", set(), pool) == 0  # no new words
+
+
+def test_other_articles_that_give_the_answer_raise_the_confidence_of_a_read():
+    raw = "They will cost $4.2 million [1]."
+    q = "How much will the Route 9 repairs cost?"
+    other = passage("The Route 9 repairs, $4.2 million, start today.", title="Repairs")
+    other = Passage(**{**other.__dict__, "article_id": "b", "chunk_id": "b:0"})
+    alone = gather_evidence(q, raw, check(raw, [ROAD]), [ROAD], [ROAD.text], alone=True,
+                            pool=[ROAD, other])  # fmt: skip
+    lonely = gather_evidence(q, raw, check(raw, [ROAD]), [ROAD], [ROAD.text], alone=True,
+                             pool=[ROAD])  # fmt: skip
+    assert alone["others"] == 1 and lonely["others"] == 0
+    assert features(alone)["others"] == 1 / 3 and features(lonely)["others"] == 0.0
+    assert confidence(alone) > confidence(lonely)
+    # Without a pool nothing is counted, and evidence stored before it was measured still
+    # weighs (as no other article).
+    plain = gather_evidence(q, raw, check(raw, [ROAD]), [ROAD], [ROAD.text], alone=True)
+    assert "others" not in plain and features(plain)["others"] == 0.0
+    assert confidence(plain) == confidence(lonely)
