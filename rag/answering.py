@@ -372,8 +372,8 @@ class Answerer:
     ) -> tuple[list[Passage], list[Passage]]:
         """The k passages retrieved for `question` to read, and every passage retrieved with
         them (at least WITNESS_K), in which other articles may back an answer
-        (`rag.refusal.corroboration`). For a named period, twice as many are read and up to k
-        kept that may be read for it (`fresh_first`)."""
+        (`rag.refusal.corroboration`). For a named period, up to k are kept of the best 2k
+        that may be read for it (`fresh_first`)."""
         named = scope is not None and not scope.soft and self.fresh_first
         wide = self.retriever.retrieve(question, max(2 * k if named else k, WITNESS_K), filters)
         if not named:
