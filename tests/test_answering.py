@@ -435,3 +435,11 @@ def test_a_read_answer_counts_the_other_retrieved_articles_that_give_it(settings
     answer = a.ask("Who is leading MiniMax's new funding round?", filters=AS_OF)
     assert answer.raw_text == "Alibaba [1]."
     assert answer.evidence["others"] == 1  # the Moonshot article names Alibaba too
+
+
+def test_the_pool_of_witnesses_is_what_eval_stores_as_retrieved():
+    from eval.metrics import RETRIEVE_K
+    from rag.answering import WITNESS_K
+
+    # bench/recheck.py replays the corroboration check on a run's `retrieved` passages.
+    assert WITNESS_K == RETRIEVE_K
