@@ -54,21 +54,27 @@ def scope_window(scope: dict[str, Any] | None) -> TimeScope | None:
     )
 
 
+def _passage(stored: dict[str, Any]) -> Passage:
+    """A passage as results.jsonl stores it (a shown one with its "shown" text, a retrieved
+    one with its "rank"), as a `Passage`."""
+    return Passage(
+        **{
+            k: tuple(v) if k == "authors" else v
+            for k, v in stored.items()
+            if k not in ("shown", "rank")
+        }
+    )
+
+
 def record_passages(record: dict[str, Any]) -> list[Passage]:
     """The passages a record's answer was shown, as `Passage`s (as results.jsonl stores them)."""
-    return [
-        Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "shown"})
-        for p in record["passages"]
-    ]
+    return [_passage(p) for p in record["passages"]]
 
 
 def record_pool(record: dict[str, Any]) -> list[Passage]:
     """The passages retrieved for a record's question (its `retrieved`: the ten `newsrag
     eval` stores, the pool `Answerer` looks in for other articles that back an answer)."""
-    return [
-        Passage(**{k: tuple(v) if k == "authors" else v for k, v in p.items() if k != "rank"})
-        for p in record.get("retrieved") or []
-    ]
+    return [_passage(p) for p in record.get("retrieved") or []]
 
 
 def completed(record: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +200,8 @@ def week_out(records: list[dict[str, Any]]) -> dict[str, Any]:
     weeks = sorted({week_of(r["id"]) for r in records})
     totals = {"correct": 0, "answerable": 0, "declined": 0, "unanswerable": 0, "thresholds": []}
     for week in weeks:
-        train = [r for r in records if not str(r["id"]).startswith(week)]
-        test = [r for r in records if str(r["id"]).startswith(week)]
+        train = [r for r in records if week_of(r["id"]) != week]
+        test = [r for r in records if week_of(r["id"]) == week]
         t = operating_point([replay(train, x) for x in THRESHOLDS])["threshold"]
         row = replay(test, t)
         for key in ("correct", "answerable", "declined", "unanswerable"):

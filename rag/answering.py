@@ -281,7 +281,7 @@ class Answerer:
         scope: TimeScope | None,
         as_of: dt.date,
         t0: float,
-        pool: Sequence[Passage] = (),
+        pool: Sequence[Passage] | None = None,
     ) -> Generator[str, None, tuple[str, float | None, Any, Checked, Any, dict[str, Any]]]:
         """The model reads the best `read_each` sources one at a time, each in a prompt of its
         own numbered as in the list; the answers are weighed against each other (an answer
