@@ -31,7 +31,13 @@ from eval.metrics import answer_correct, gold_in_citations  # noqa: E402
 from eval.questions import week_of  # noqa: E402
 from rag.answering import predates_window  # noqa: E402
 from rag.citations import check  # noqa: E402
-from rag.refusal import best_read, cross_check, decide_refusal, gather_evidence  # noqa: E402
+from rag.refusal import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    best_read,
+    cross_check,
+    decide_refusal,
+    gather_evidence,
+)
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -73,6 +79,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         as_of=dt.date.fromisoformat(record["as_of"]) if record.get("as_of") else None,
         alone=bool(answer["evidence"].get("alone")),
         pool=record_pool(record),
+        read=answer["evidence"].get("read"),
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]
@@ -107,6 +114,7 @@ def with_answer(record: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
     out["answer"]["evidence"]["tokens"] = read.get("tokens")
     out["answer"]["evidence"].pop("reads")
     out["answer"]["evidence"]["alone"] = True
+    out["answer"]["evidence"]["read"] = read["number"]
     return out
 
 
@@ -154,7 +162,7 @@ def measures(records: list[dict[str, Any]], outcomes: list[dict[str, Any]]) -> d
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, nargs="+")
-    parser.add_argument("--threshold", type=float, default=0.475)
+    parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     args = parser.parse_args()
     records = read_records(args.results)
     before = [as_run(r, args.threshold) for r in records]

@@ -305,10 +305,10 @@ class Answerer:
         ]
         reads = []  # (raw answer, checked, stale_since, evidence), best source first
         usage: Any = None
-        for raw, part_usage, probs in self._read_all(inputs, t0):
+        for n, (raw, part_usage, probs) in enumerate(self._read_all(inputs, t0), 1):
             usage = _add_usage(usage, part_usage)
             reads.append(
-                (raw, *self._judge(question, raw, probs, used, texts, scope, as_of, True, pool))
+                (raw, *self._judge(question, raw, probs, used, texts, scope, as_of, pool, n))
             )
         evidences = [r[3] for r in reads]
         articles = [p.article_id for p in used[: len(reads)]]  # the passages read, in order
@@ -353,17 +353,19 @@ class Answerer:
         texts: list[str],
         scope: TimeScope | None,
         as_of: dt.date,
-        alone: bool = False,
         pool: Sequence[Passage] | None = None,
+        read: int | None = None,
     ) -> tuple[Checked, dt.date | None, dict[str, Any]]:
         """An answer's checked citations, the date its sources predate the window from, and
         the evidence the refusal rule weighs (`pool`: the passages retrieved with those
-        read, where other articles may back the answer)."""
+        read, where other articles may back the answer; `read`: the number of the one source
+        the model read alone, if it read one)."""
         checked = check(raw, used, question)
         stale_since = predates_window([c.published for c in checked.citations], scope)
         evidence = gather_evidence(
             question, raw, checked, used, texts, probs,
-            stale=stale_since is not None, as_of=as_of, alone=alone, pool=pool,
+            stale=stale_since is not None, as_of=as_of, alone=read is not None, pool=pool,
+            read=read,
         )  # fmt: skip
         return checked, stale_since, evidence
 

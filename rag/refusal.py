@@ -171,6 +171,7 @@ def gather_evidence(
     as_of: dt.date | None = None,
     alone: bool = False,
     pool: Sequence[Passage] | None = None,
+    read: int | None = None,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
@@ -178,7 +179,9 @@ def gather_evidence(
     `stale` tells that every source the answer cites predates the question's window; `as_of`
     is the question's date, from which the cited sources' age is counted; `alone` that the
     model read one source alone (`Settings.read_each`); `pool` the passages retrieved for the
-    question, read or not, in which other articles may back the answer (`corroboration`).
+    question, read or not, in which other articles may back the answer (`corroboration`);
+    `read` the number of the one source the model read alone, whose article is the answer's
+    own whether it is cited or not.
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -220,11 +223,14 @@ def gather_evidence(
         ),  # fmt: skip
         "answer_chars": len(raw),
         "alone": alone,
+        **({"read": read} if read is not None else {}),
         **sentence_checks(question, raw, cited_texts(checked, passages, shown)),
     }
     if pool is not None:
         cited = {passages[c.number - 1].article_id for c in checked.citations
                  if 1 <= c.number <= len(passages)}  # fmt: skip
+        if read is not None and 1 <= read <= len(passages):
+            cited.add(passages[read - 1].article_id)
         evidence["others"] = corroboration(question, answer, cited, pool)
     if token_probs:
         evidence["tokens"] = [[str(t), round(float(p), 4)] for t, p in token_probs]

@@ -435,6 +435,8 @@ def test_a_read_answer_counts_the_other_retrieved_articles_that_give_it(settings
     answer = a.ask("Who is leading MiniMax's new funding round?", filters=AS_OF)
     assert answer.raw_text == "Alibaba [1]."
     assert answer.evidence["others"] == 1  # the Moonshot article names Alibaba too
+    # The source each read saw is stored, so bench/recheck.py replays the check exactly.
+    assert answer.evidence["read"] == 1
 
 
 def test_the_pool_of_witnesses_is_what_eval_stores_as_retrieved():

@@ -350,6 +350,28 @@ def test_corroboration_counts_the_other_articles_that_hold_every_new_word_of_the
     assert corroboration(q, "The Route 9 site [1].", set(), pool) == 0  # no new words
 
 
+def test_the_source_read_alone_is_never_its_answers_other_witness():
+    # Read from the second source alone, the model cites nothing; the citation check gives
+    # the claim to the first source that states it. Only articles other than both back it.
+    q = "How much will the Route 9 repairs cost?"
+    raw = "The repairs will cost $4.2 million."
+    other = passage("The Route 9 repairs, $4.2 million, start today.", title="Repairs")
+    other = Passage(**{**other.__dict__, "article_id": "b", "chunk_id": "b:0"})
+    third = Passage(**{**other.__dict__, "article_id": "c", "chunk_id": "c:0"})
+    both = [ROAD, other]
+    checked = check(raw, both)
+    assert [c.article_id for c in checked.citations] == ["a"]
+
+    def others(read: int | None, pool: list[Passage]) -> int:
+        texts = [p.text for p in both]
+        ev = gather_evidence(q, raw, checked, both, texts, alone=True, pool=pool, read=read)
+        return ev["others"]
+
+    assert others(None, both) == 1  # not told which source was read: b looks like a witness
+    assert others(2, both) == 0
+    assert others(2, [*both, third]) == 1  # c is one
+
+
 def test_other_articles_that_give_the_answer_raise_the_confidence_of_a_read():
     raw = "They will cost $4.2 million [1]."
     q = "How much will the Route 9 repairs cost?"
