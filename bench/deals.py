@@ -18,6 +18,7 @@ overlaps the annotated one, an amount when it is the same amount after normalisa
     .venv/bin/python -m bench.deals                 # runs the local model (about 5 min)
     .venv/bin/python -m bench.deals --cache F.json  # keep/reuse the model's forms
     .venv/bin/python -m bench.deals --cache F.json --missed  # list the events not found
+    .venv/bin/python -m bench.deals --cache F.json --unbacked  # the fields counted wrong
 
 With `--index DIR` (an index of the 1,989-article 2023 corpus, e.g. the one `make bench`
 builds) it also measures the deal step of ingest on that corpus (the extra time `newsrag
@@ -107,6 +108,33 @@ def missed(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> list[
             lines.append(f"- [{stage}] {event['type']} \"{event['trigger']}\" ({args}): "
                          f"{text[start:end].strip()[:240]}")  # fmt: skip
     return lines
+
+
+def unbacked(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> list[str]:
+    """A line for each stored field that no annotated argument of the same slot in its
+    sentence backs (what precision counts as wrong): the slot, the value, the annotated
+    arguments of that sentence, and the sentence."""
+    lines = []
+    for doc in docs:
+        text = doc["text"]
+        for m in found.get(doc["id"], []):
+            args = [arg for event in doc["events"] if m.start <= event["begin"] < m.end
+                    for arg in event["args"]]  # fmt: skip
+            fields = [("buyer", n) for n in m.buyers] + [("target", m.target)] * bool(m.target)
+            for slot, name in fields:
+                if not any(a["slot"] == slot and _names_at(name, m, text, (a["begin"], a["end"]))
+                           for a in args):  # fmt: skip
+                    lines.append(_unbacked_line(slot, name, args, text[m.start : m.end]))
+            if m.amount and not any(
+                a["slot"] == "amount" and _amount_matches(m, a, text) for a in args
+            ):
+                lines.append(_unbacked_line("amount", m.amount, args, text[m.start : m.end]))
+    return lines
+
+
+def _unbacked_line(slot: str, value: str, args: list[dict[str, Any]], sentence: str) -> str:
+    annotated = "; ".join(f"{a['slot']}: {a['text']}" for a in args) or "no deal annotated"
+    return f'- {slot} "{value}" ({annotated}): {sentence.strip()[:240]}'
 
 
 def score(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> dict[str, Any]:
@@ -279,6 +307,8 @@ def main() -> None:
     parser.add_argument("--corpus-only", action="store_true", help="skip deals-sentivent")
     parser.add_argument("--missed", action="store_true",
                         help="list the annotated events no mention was found for")  # fmt: skip
+    parser.add_argument("--unbacked", action="store_true",
+                        help="list the stored fields no annotated argument backs")  # fmt: skip
     args = parser.parse_args()
     if args.index:
         if not ARTICLES.exists():
@@ -334,6 +364,10 @@ def main() -> None:
     if args.missed:
         lines = missed(docs, found)
         print(f"\n{len(lines)} annotated deal events with no mention in their sentence:\n")
+        print("\n".join(lines))
+    if args.unbacked:
+        lines = unbacked(docs, found)
+        print(f"\n{len(lines)} stored fields no annotated argument of their sentence backs:\n")
         print("\n".join(lines))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=1))

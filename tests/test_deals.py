@@ -491,6 +491,32 @@ def test_a_buyer_alone_is_no_deal_but_a_round_names_whose_it_is() -> None:
         assert round_owner(sentence) == owner, sentence
 
 
+def test_the_company_raising_the_money_is_the_rounds_target() -> None:
+    from rag.deals.mentions import raises_money, refresh_rules
+
+    # The model swapped the sides: the raiser as investor, a bystander as target. A name
+    # ending in an abbreviation ("Inc.") is the subject of "is raising" all the same.
+    s = ("Electric carmaker Pebble Motors Inc. is raising a new round of financing after "
+         "holding takeover talks with Larch Motor Co. , people said .")  # fmt: skip
+    assert raises_money("Pebble Motors Inc", s) and not raises_money("Larch Motor Co", s)
+    form = _form(type="funding round", buyers=["Pebble Motors Inc."], target="Larch Motor Co.")
+    (fields,) = verify(form, s, [], None)
+    assert fields["target"] == "Pebble Motors Inc" and fields["by"]["target"] == "rule"
+    assert fields["buyers"] == []
+    # Stored mentions read the same under today's rules, without the model.
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="funding round",
+                buyers=["Pebble Motors Inc"], target="Larch Motor Co",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    m = refresh_rules(m)
+    assert m.target == "Pebble Motors Inc" and m.buyers == []
+    # A target the words mark stays: the raiser only leaves the investors.
+    s2 = "Quintel Capital is raising a fund and bought a stake in Harlow ."
+    m = Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="funding round",
+                buyers=["Quintel Capital"], target="Harlow",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    assert refresh_rules(m).target == "Harlow"
+
+
 def test_a_company_the_sentence_names_by_its_first_words_is_found() -> None:
     s = "Goldman also took another step by acquiring savings platform Honest Dollar last May ."
     (fields,) = verify(_form(buyers=["Goldman Sachs"], target="Honest Dollar"), s, [], None)

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "16"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "17"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -883,7 +883,8 @@ _RAISING = (
 
 def raises_money(name: str, sentence: str) -> bool:
     """Tell whether `name` is the subject of raising money ("Veldt, a Dutch startup, raised")."""
-    n = _name_re(name)
+    # "Lucid Motors Inc. is raising": a name ending in an abbreviation keeps its full stop.
+    n = _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "")
     return bool(re.search(rf"\b{n}(?:\s*,[^,]{{0,80}},)?\s+{_RAISING}", sentence, re.IGNORECASE))
 
 
@@ -1264,7 +1265,7 @@ def _verify(
         if lead == b:
             lead = None
         if target_text is None or (
-            b not in raising and target_by == "model" and role_of(target_text, sentence) is None
+            target_by == "model" and role_of(target_text, sentence) != "target"
         ):
             target_text, target_by = b, "rule"
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
@@ -1520,6 +1521,15 @@ def refresh_rules(m: Mention) -> Mention:
         if not _among(m.target, m.buyers):
             m.buyers.append(m.target)
         m.target = turned[0] if len(turned) == 1 else None
+    raising = [b for b in m.buyers if m.type == "funding round" and raises_money(b, m.sentence)]
+    if raising:
+        # The company raising the money is the round's target, as `verify` now reads it.
+        m.buyers = [b for b in m.buyers if b not in raising]
+        if not m.target or (
+            m.by.get("target") == "model" and role_of(m.target, m.sentence) != "target"
+        ):
+            m.target = raising[0]
+            m.by["target"] = "rule"
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
     if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
         # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"
