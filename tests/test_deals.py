@@ -190,6 +190,11 @@ def test_places_nationalities_and_pronouns_are_no_party() -> None:
     assert is_authority("Sen. Bryan Townsend") and is_authority("Mayor Eric Adams")
     assert is_authority("USDA") and is_authority("the Department of Agriculture")
     assert not is_authority("Governor Capital") and not is_authority("Speaker Inc")
+    # A political party is no company; a firm named after one word of it is.
+    assert is_authority("GOP") and is_authority("the Democratic Party")
+    assert not is_authority("Party City") and not is_authority("Green Mountain Coffee")
+    s4 = "Some argue that Larch's hostile takeover of the GOP is nearly complete ."
+    assert verify(_form(buyers=["Larch"], target="GOP"), s4, [], None) == []
     s0 = ("President Donald Trump signaled that the government could take an equity stake in "
           "companies hit by the crisis .")  # fmt: skip
     assert verify(_form(type="stake", buyers=["President Donald Trump"]), s0, [], None) == []

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "17"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "18"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -408,7 +408,10 @@ _AUTHORITY = re.compile(
     r"(?:U\.?S\.?\s+)?(?:Department\s+of\s+Justice|Justice\s+Department)|European\s+Commission|"
     r"Federal\s+(?:Trade|Communications)\s+Commission|Securities\s+and\s+Exchange\s+Commission|"
     r"Competition\s+and\s+Markets\s+Authority|White\s+House|USDA|EPA|FDA|NIH|NASA|IRS|HUD|"
-    r"FEMA|Pentagon|(?:(?-i:[A-Z])[\w.'’-]*\s+){0,3}Department\s+of\s+(?:the\s+)?"
+    r"FEMA|Pentagon|GOP|Republicans|Democrats|Tories|"
+    # A political party is no company ("Trump's hostile takeover of the GOP").
+    r"(?:Republican|Democratic|Labou?r|Conservative|Liberal|Green|Communist)\s+Party|"
+    r"(?:(?-i:[A-Z])[\w.'’-]*\s+){0,3}Department\s+of\s+(?:the\s+)?"
     r"(?-i:[A-Z])[\w'’-]*(?:\s+(?:and\s+)?(?-i:[A-Z])[\w'’-]*){0,3})",
     re.IGNORECASE,
 )
