@@ -514,6 +514,18 @@ def test_the_company_raising_the_money_is_the_rounds_target() -> None:
                 by={"buyers": "model", "target": "model"})  # fmt: skip
     m = refresh_rules(m)
     assert m.target == "Pebble Motors Inc" and m.buyers == []
+    # A target the words mark as an investor joins the investors when the raiser takes its
+    # place.
+    s3 = ("Pebble Labs is raising $ 50 million in a Series B round , and Larch Capital 's "
+          "investment leads it .")  # fmt: skip
+    form3 = _form(type="funding round", buyers=["Pebble Labs"], target="Larch Capital")
+    (fields,) = verify(form3, s3, [], None)
+    assert fields["target"] == "Pebble Labs" and fields["buyers"] == ["Larch Capital"]
+    m = Mention(article_id="a", sentence=s3, start=0, end=len(s3), type="funding round",
+                buyers=["Pebble Labs"], target="Larch Capital",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    m = refresh_rules(m)
+    assert m.target == "Pebble Labs" and m.buyers == ["Larch Capital"]
     # A target the words mark stays: the raiser only leaves the investors.
     s2 = "Quintel Capital is raising a fund and bought a stake in Harlow ."
     m = Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="funding round",

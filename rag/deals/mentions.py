@@ -1267,9 +1267,14 @@ def _verify(
         buyers.remove(b)
         if lead == b:
             lead = None
+        role = role_of(target_text, sentence) if target_text else None
+        # The model's target gives way when the words do not mark it; to a raiser also when
+        # they mark it as a buyer (an investor in the round), which it then joins.
         if target_text is None or (
-            target_by == "model" and role_of(target_text, sentence) != "target"
+            target_by == "model" and (role is None or (b in raising and role == "buyer"))
         ):
+            if target_text and role == "buyer" and not _among(target_text, buyers):
+                buyers.append(target_text)
             target_text, target_by = b, "rule"
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
@@ -1528,9 +1533,10 @@ def refresh_rules(m: Mention) -> Mention:
     if raising:
         # The company raising the money is the round's target, as `verify` now reads it.
         m.buyers = [b for b in m.buyers if b not in raising]
-        if not m.target or (
-            m.by.get("target") == "model" and role_of(m.target, m.sentence) != "target"
-        ):
+        role = role_of(m.target, m.sentence) if m.target else None
+        if not m.target or (m.by.get("target") == "model" and role in (None, "buyer")):
+            if m.target and role == "buyer" and not _among(m.target, m.buyers):
+                m.buyers.append(m.target)
             m.target = raising[0]
             m.by["target"] = "rule"
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
