@@ -850,6 +850,15 @@ def _name_re(name: str) -> str:
     return re.escape(name).replace(r"\ ", r"\s+")
 
 
+_ABBREVIATED = re.compile(r"\b(?:Co|Corp|Inc|Ltd|Plc|Bros|Cos)$")
+
+
+def _name_as_written(name: str) -> str:
+    """`_name_re(name)`, where a name ending in an abbreviation may keep its full stop in the
+    sentence ("Boeing Co. 's bid", "Lucid Motors Inc. is raising")."""
+    return _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "")
+
+
 _REPORTS = r"(?:reported|reports|said|says|wrote|writes|noted|notes|first\s+reported)"
 
 
@@ -886,8 +895,7 @@ _RAISING = (
 
 def raises_money(name: str, sentence: str) -> bool:
     """Tell whether `name` is the subject of raising money ("Veldt, a Dutch startup, raised")."""
-    # "Lucid Motors Inc. is raising": a name ending in an abbreviation keeps its full stop.
-    n = _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "")
+    n = _name_as_written(name)
     return bool(re.search(rf"\b{n}(?:\s*,[^,]{{0,80}},)?\s+{_RAISING}", sentence, re.IGNORECASE))
 
 
@@ -933,15 +941,11 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
     )
 
 
-_ABBREVIATED = re.compile(r"\b(?:Co|Corp|Inc|Ltd|Plc|Bros|Cos)$")
-
-
 def role_of(name: str, sentence: str) -> str | None:
     """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
     "seller" when they say it sells to the buyer ("bought ... from X"), None when they do not
     (or say both)."""
-    # "Boeing Co. 's bid": a name ending in an abbreviation keeps its full stop.
-    n = _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "") + _SUFFIX
+    n = _name_as_written(name) + _SUFFIX
     target = (
         rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
         # Every name of a list "A, B and C" after "the acquisitions of" (not "the acquisition
@@ -1212,6 +1216,30 @@ def verify(
     return out
 
 
+def _target_gives_way(
+    target: str | None, by_model: bool, raiser: bool, buyers: list[str], sentence: str
+) -> bool:
+    """Tell whether a mention's target gives way to a buyer the words put on the target's side.
+
+    It does when there is none, or when the model named it and the words do not mark it
+    ("Kroger wants to merge with Albertsons": not Kroger). To the company raising a round
+    (`raiser`) it also gives way when the words mark it as an investor in the round; it then
+    joins `buyers`.
+    """
+    if not target:
+        return True
+    if not by_model:
+        return False
+    role = role_of(target, sentence)
+    if role is None:
+        return True
+    if raiser and role == "buyer":
+        if not _among(target, buyers):
+            buyers.append(target)
+        return True
+    return False
+
+
 def _verify(
     form: dict[str, Any],
     sentence: str,
@@ -1267,14 +1295,7 @@ def _verify(
         buyers.remove(b)
         if lead == b:
             lead = None
-        role = role_of(target_text, sentence) if target_text else None
-        # The model's target gives way when the words do not mark it; to a raiser also when
-        # they mark it as a buyer (an investor in the round), which it then joins.
-        if target_text is None or (
-            target_by == "model" and (role is None or (b in raising and role == "buyer"))
-        ):
-            if target_text and role == "buyer" and not _among(target_text, buyers):
-                buyers.append(target_text)
+        if _target_gives_way(target_text, target_by == "model", b in raising, buyers, sentence):
             target_text, target_by = b, "rule"
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
@@ -1533,10 +1554,7 @@ def refresh_rules(m: Mention) -> Mention:
     if raising:
         # The company raising the money is the round's target, as `verify` now reads it.
         m.buyers = [b for b in m.buyers if b not in raising]
-        role = role_of(m.target, m.sentence) if m.target else None
-        if not m.target or (m.by.get("target") == "model" and role in (None, "buyer")):
-            if m.target and role == "buyer" and not _among(m.target, m.buyers):
-                m.buyers.append(m.target)
+        if _target_gives_way(m.target, m.by.get("target") == "model", True, m.buyers, m.sentence):
             m.target = raising[0]
             m.by["target"] = "rule"
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
