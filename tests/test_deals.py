@@ -534,6 +534,34 @@ def test_the_company_raising_the_money_is_the_rounds_target() -> None:
     assert refresh_rules(m).target == "Harlow"
 
 
+def test_who_buys_something_else_in_the_same_sentence_is_no_buyer_of_this_deal() -> None:
+    from rag.deals.mentions import buys_another, refresh_rules
+
+    s = ("After the split , Harlow Group acquired Pebble Labs ' robotics unit , while Quintel "
+         "Capital and Larch Partners bought Ferncastle and its patents .")  # fmt: skip
+    unit = ["Pebble Labs ' robotics unit"]
+    assert not buys_another("Harlow Group", unit, s)
+    assert buys_another("Quintel Capital", unit, s) and buys_another("Larch Partners", unit, s)
+    form = _form(buyers=["Harlow Group", "Quintel Capital", "Larch Partners"], target=unit[0])
+    (fields,) = verify(form, s, [], None)
+    assert fields["buyers"] == ["Harlow Group"] and fields["target"].startswith("Pebble Labs")
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Harlow Group", "Quintel Capital", "Larch Partners"], target=unit[0],
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    assert refresh_rules(m).buyers == ["Harlow Group"]
+    # Co-buyers of the one target stay, and so does a buyer named in an aside; a mention
+    # keeps its buyers when every one of them buys something else.
+    s2 = "Quintel Capital and Larch Partners acquired Ferncastle Inc. for $ 2 billion ."
+    assert not buys_another("Larch Partners", ["Ferncastle Inc"], s2)
+    assert not buys_another("Larch Partners", ["Ferncastle"], s2)
+    s3 = "Harlow , which bought Pebble in 2019 , agreed to acquire Ferncastle ."
+    assert not buys_another("Harlow", ["Ferncastle"], s3)
+    s4 = "Harlow bought Pebble last year ."
+    (fields,) = verify(_form(buyers=["Harlow"], target="Pebble"), s4, [], None)
+    assert fields["buyers"] == ["Harlow"]
+    assert not buys_another("Harlow", [], s4)
+
+
 def test_a_company_the_sentence_names_by_its_first_words_is_found() -> None:
     s = "Goldman also took another step by acquiring savings platform Honest Dollar last May ."
     (fields,) = verify(_form(buyers=["Goldman Sachs"], target="Honest Dollar"), s, [], None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "18"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "19"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -941,6 +941,25 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
     )
 
 
+def buys_another(name: str, targets: Sequence[str], sentence: str) -> bool:
+    """Tell whether the words make `name`, alone or with others it is listed with, the buyer
+    of a named thing that is none of `targets` ("..., while Blum Capital and Golden Gate
+    acquired Payless": Blum Capital buys Payless, whatever else the sentence says is bought)."""
+    if not targets:
+        return False
+    n = _name_as_written(name) + _SUFFIX
+    subject = (
+        rf"(?<![\w&.'’-])(?:{n}(?:\s*,\s*{_LIST_NAME})*(?:\s*,?\s+and\s+{_LIST_NAME})?"
+        rf"|(?:{_LIST_NAME}\s*,\s*)*{_LIST_NAME}\s*,?\s+and\s+{n})"
+    )
+    pattern = rf"{subject}\s+{_AUX}{_BUY_VERB}\s+{_ADJ}{_MONEY_WORDS}{_PROPER}"
+    for hit in re.finditer(pattern, sentence, re.IGNORECASE):
+        bought = hit.group(hit.lastindex or 0)
+        if not any(_same_company(bought, t) or t in bought or bought in t for t in targets):
+            return True
+    return False
+
+
 def role_of(name: str, sentence: str) -> str | None:
     """ "buyer" or "target" when the words around `name` say which side of a deal it is on,
     "seller" when they say it sells to the buyer ("bought ... from X"), None when they do not
@@ -1359,6 +1378,13 @@ def _verify(
         if owner:
             targets, target_by = [owner], "rule"
     targets = [t for t in targets if not _among(t, buyers)]
+    # "Wolverine acquired the group, while Blum Capital and Golden Gate acquired Payless": two
+    # deals in one sentence; who buys the other is no buyer of this one.
+    others = [b for b in buyers if buys_another(b, targets, sentence)]
+    if others and len(others) < len(buyers):
+        buyers = [b for b in buyers if b not in others]
+        if lead in others:
+            lead = None
     if not targets and not buyers:
         return []
     amount = _pick(amounts, form.get("amount"))
@@ -1557,6 +1583,10 @@ def refresh_rules(m: Mention) -> Mention:
         if _target_gives_way(m.target, m.by.get("target") == "model", True, m.buyers, m.sentence):
             m.target = raising[0]
             m.by["target"] = "rule"
+    others = [b for b in m.buyers if buys_another(b, [m.target] if m.target else [], m.sentence)]
+    if others and len(others) < len(m.buyers):
+        # Two deals in one sentence, as `verify` now reads them.
+        m.buyers = [b for b in m.buyers if b not in others]
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
     if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
         # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"
