@@ -562,6 +562,29 @@ def test_who_buys_something_else_in_the_same_sentence_is_no_buyer_of_this_deal()
     assert not buys_another("Harlow", [], s4)
 
 
+def test_a_merger_partner_is_the_target_at_extraction_and_in_stored_mentions() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = ("Harlow Air , which is still integrating merger partner Pebble Jet , beat Quintel "
+         "Airways in this year 's ratings .")  # fmt: skip
+    assert role_of("Pebble Jet", s) == "target" and role_of("Quintel Airways", s) is None
+    form = _form(type="merger", buyers=["Harlow Air", "Pebble Jet"], target="Quintel Airways")
+    (fields,) = verify(form, s, [], None)
+    assert fields["buyers"] == ["Harlow Air"] and fields["target"] == "Pebble Jet"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="merger",
+                buyers=["Harlow Air", "Pebble Jet"], target="Quintel Airways",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    m = refresh_rules(m)
+    assert m.buyers == ["Harlow Air"] and m.target == "Pebble Jet" and m.by["target"] == "rule"
+    # "the acquisition target Ferncastle" too; a target the words mark stays.
+    assert role_of("Ferncastle", "Larch named the acquisition target Ferncastle .") == "target"
+    s2 = "Larch , a merger partner of Harlow , agreed to acquire Ferncastle ."
+    m = Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="acquisition",
+                buyers=["Larch", "Harlow"], target="Ferncastle",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    assert refresh_rules(m).target == "Ferncastle"
+
+
 def test_a_company_the_sentence_names_by_its_first_words_is_found() -> None:
     s = "Goldman also took another step by acquiring savings platform Honest Dollar last May ."
     (fields,) = verify(_form(buyers=["Goldman Sachs"], target="Honest Dollar"), s, [], None)

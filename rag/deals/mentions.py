@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "19"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "20"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -979,6 +979,8 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
         rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
         rf"\bsold\s+{_ADJ}{n}\s+to\b",
+        # "integrating merger partner Virgin America", "the acquisition target Twitter"
+        rf"\b(?:merger|acquisition|takeover|buyout)\s+(?:partner|target)\s+{n}(?!\w)",
         # Mergers: "merged last year with the Boston Beer Co.", "its tie-up with Safeway", "the
         # Albertsons-Safeway merger", "a merger between Walgreens and Rite Aid": the second
         # company named is the target, as annotators of mergers mark it.
@@ -1576,12 +1578,18 @@ def refresh_rules(m: Mention) -> Mention:
         if not _among(m.target, m.buyers):
             m.buyers.append(m.target)
         m.target = turned[0] if len(turned) == 1 else None
+    # A buyer the words put on the target's side, as `verify` reads it: the company raising
+    # the round, or a name the words mark as the target ("integrating merger partner Virgin
+    # America").
     raising = [b for b in m.buyers if m.type == "funding round" and raises_money(b, m.sentence)]
-    if raising:
-        # The company raising the money is the round's target, as `verify` now reads it.
-        m.buyers = [b for b in m.buyers if b not in raising]
-        if _target_gives_way(m.target, m.by.get("target") == "model", True, m.buyers, m.sentence):
-            m.target = raising[0]
+    turned = [b for b in m.buyers if b not in raising and role_of(b, m.sentence) == "target"]
+    for b in raising + turned:
+        m.buyers.remove(b)
+        gives_way = _target_gives_way(
+            m.target, m.by.get("target") == "model", b in raising, m.buyers, m.sentence
+        )
+        if gives_way:
+            m.target = b
             m.by["target"] = "rule"
     others = [b for b in m.buyers if buys_another(b, [m.target] if m.target else [], m.sentence)]
     if others and len(others) < len(m.buyers):
