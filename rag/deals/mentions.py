@@ -1261,6 +1261,36 @@ def _target_gives_way(
     return False
 
 
+def _to_target_side(
+    kind: str | None, buyers: list[str], target: str | None, by_model: bool, sentence: str
+) -> tuple[str | None, bool, list[str]]:
+    """Take out of `buyers` (in place) those the words put on the target's side: in a funding
+    round the company raising the money ("MiniMax is seeking at least $600 million": MiniMax
+    is no investor), then any name the words mark as the target ("acquisition of Alstom",
+    "integrating merger partner Virgin America"). Each one the target gives way to
+    (`_target_gives_way`) becomes the target.
+
+    Returns the target, whether one of the taken names replaced it, and the taken names.
+    """
+    raising = [b for b in buyers if kind == "funding round" and raises_money(b, sentence)]
+    turned = raising + [b for b in buyers if b not in raising and role_of(b, sentence) == "target"]
+    replaced = False
+    for b in turned:
+        buyers.remove(b)
+        if _target_gives_way(target, by_model and not replaced, b in raising, buyers, sentence):
+            target, replaced = b, True
+    return target, replaced, turned
+
+
+def _buyers_of_other_deals(buyers: list[str], targets: Sequence[str], sentence: str) -> list[str]:
+    """The buyers that buy something other than `targets` in the same sentence ("Wolverine
+    acquired the group, while Blum Capital and Golden Gate acquired Payless": two deals in one
+    sentence, and who buys the other is no buyer of this one); none when every buyer does,
+    since the sentence then gives no better reading."""
+    others = [b for b in buyers if buys_another(b, targets, sentence)]
+    return others if len(others) < len(buyers) else []
+
+
 def _verify(
     form: dict[str, Any],
     sentence: str,
@@ -1305,19 +1335,15 @@ def _verify(
         if first and role_of(first, sentence) == "buyer" and first not in buyers:
             buyers.append(first)
         target_text, target_by = checked_name(pair.group(2), sentence), "rule"
-    # A buyer the sentence puts on the other side becomes the target (or is dropped when the
-    # model named one): in a funding round, the company raising the money ("MiniMax is
-    # seeking at least $600 million": MiniMax is no investor); then any name the words around
-    # it mark as a target ("acquisition of Alstom", "merged with Children's Bureau"), which
-    # replaces a target of the model's that the words do not mark ("Kroger wants to merge
-    # with Albertsons": not Kroger).
-    raising = [b for b in buyers if kind == "funding round" and raises_money(b, sentence)]
-    for b in raising + [b for b in buyers if b not in raising and role_of(b, sentence) == "target"]:
-        buyers.remove(b)
-        if lead == b:
-            lead = None
-        if _target_gives_way(target_text, target_by == "model", b in raising, buyers, sentence):
-            target_text, target_by = b, "rule"
+    # A buyer the sentence puts on the other side becomes the target, or is dropped when the
+    # model's target stands ("merged with Children's Bureau": not an investor).
+    target_text, replaced, turned = _to_target_side(
+        kind, buyers, target_text, target_by == "model", sentence
+    )
+    if replaced:
+        target_by = "rule"
+    if lead in turned:
+        lead = None
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
     if target_text and target_role == "buyer":
@@ -1380,13 +1406,10 @@ def _verify(
         if owner:
             targets, target_by = [owner], "rule"
     targets = [t for t in targets if not _among(t, buyers)]
-    # "Wolverine acquired the group, while Blum Capital and Golden Gate acquired Payless": two
-    # deals in one sentence; who buys the other is no buyer of this one.
-    others = [b for b in buyers if buys_another(b, targets, sentence)]
-    if others and len(others) < len(buyers):
-        buyers = [b for b in buyers if b not in others]
-        if lead in others:
-            lead = None
+    others = _buyers_of_other_deals(buyers, targets, sentence)
+    buyers = [b for b in buyers if b not in others]
+    if lead in others:
+        lead = None
     if not targets and not buyers:
         return []
     amount = _pick(amounts, form.get("amount"))
@@ -1578,23 +1601,15 @@ def refresh_rules(m: Mention) -> Mention:
         if not _among(m.target, m.buyers):
             m.buyers.append(m.target)
         m.target = turned[0] if len(turned) == 1 else None
-    # A buyer the words put on the target's side, as `verify` reads it: the company raising
-    # the round, or a name the words mark as the target ("integrating merger partner Virgin
-    # America").
-    raising = [b for b in m.buyers if m.type == "funding round" and raises_money(b, m.sentence)]
-    turned = [b for b in m.buyers if b not in raising and role_of(b, m.sentence) == "target"]
-    for b in raising + turned:
-        m.buyers.remove(b)
-        gives_way = _target_gives_way(
-            m.target, m.by.get("target") == "model", b in raising, m.buyers, m.sentence
-        )
-        if gives_way:
-            m.target = b
-            m.by["target"] = "rule"
-    others = [b for b in m.buyers if buys_another(b, [m.target] if m.target else [], m.sentence)]
-    if others and len(others) < len(m.buyers):
-        # Two deals in one sentence, as `verify` now reads them.
-        m.buyers = [b for b in m.buyers if b not in others]
+    # Buyers the words put on the target's side, and buyers of another deal named in the same
+    # sentence, as `verify` reads them.
+    m.target, replaced, _ = _to_target_side(
+        m.type, m.buyers, m.target, m.by.get("target") == "model", m.sentence
+    )
+    if replaced:
+        m.by["target"] = "rule"
+    others = _buyers_of_other_deals(m.buyers, [m.target] if m.target else [], m.sentence)
+    m.buyers = [b for b in m.buyers if b not in others]
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
     if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
         # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"
