@@ -33,7 +33,7 @@ from rag.deals.mentions import (
     states_a_deal,
     verify,
 )
-from rag.deals.merge import merge, normalise
+from rag.deals.merge import merge, normalise, same_party
 from rag.deals.money import find_money
 from rag.deals.pipeline import update_deals
 from rag.deals.query import DealQuery, find_deals
@@ -951,7 +951,8 @@ def mention(article: str, target: str, buyers: list[str], published: str, **kw: 
 @pytest.mark.parametrize(
     "name, key",
     [("Alibaba Group Holding Ltd", "alibaba"), ("Alibaba", "alibaba"), ("The Walt Disney Co.",
-     "walt disney"), ("AT&T Inc.", "at and t"), ("MiniMax's", "minimax")],
+     "walt disney"), ("AT&T Inc.", "at and t"), ("MiniMax's", "minimax"),
+     ("Amazon.com", "amazon"), ("San Francisco-based Virgin America", "virgin america")],
 )  # fmt: skip
 def test_company_names_are_normalised(name: str, key: str) -> None:
     assert normalise(name) == key
@@ -974,16 +975,29 @@ def test_mentions_of_one_deal_merge_across_articles() -> None:
     assert d.stage == "closed" and len(d.mentions) == 3 and not d.conflicts
 
 
-def test_different_buyers_or_distant_dates_are_different_deals() -> None:
+def test_different_buyers_or_distant_rounds_are_different_deals() -> None:
     deals = merge(
         [
             mention("a1", "Quintel", ["Harlow"], "2024-01-10", type="acquisition"),
             mention("a2", "Quintel", ["Zenith"], "2024-01-12", type="acquisition"),
-            mention("a3", "Quintel", ["Harlow"], "2025-06-01", type="acquisition"),
             mention("a4", "Quintel", ["Harlow"], "2024-01-11", type="funding round"),
+            # A year on: the same investor's next round, and a sale whose buyer is not named.
+            mention("a3", "Quintel", ["Harlow"], "2025-06-01", type="funding round"),
+            mention("a5", "Quintel", [], "2025-06-01", type="acquisition"),
         ]
     )
-    assert len(deals) == 4
+    assert len(deals) == 5
+
+
+def test_a_takeover_retold_years_later_with_its_buyer_is_the_same_deal() -> None:
+    # "Harlow Systems, which bought Quintel in 2024, ...": a company is bought by one buyer once.
+    (d,) = merge(
+        [
+            mention("a1", "Quintel", ["Harlow"], "2024-01-10", type="acquisition"),
+            mention("a2", "Quintel", ["Harlow Systems"], "2026-03-01", type="acquisition"),
+        ]
+    )
+    assert d.first_seen == "2024-01-10" and d.last_seen == "2026-03-01"
 
 
 def test_sources_that_disagree_make_a_conflict_with_each_version() -> None:
@@ -1033,6 +1047,120 @@ def test_rounding_is_no_conflict() -> None:
         ]
     )
     assert d.conflicts == []
+
+
+def test_a_deal_retold_later_with_its_price_is_the_same_deal() -> None:
+    acq = {"type": "acquisition"}
+    deals = merge(
+        [
+            mention("a1", "Quintel", ["Harlow"], "2022-04-25", amount="$44 billion",
+                    amount_usd=44e9, stage="announced", **acq),
+            mention("a2", "Quintel", ["Harlow"], "2022-07-15", stage="closed", **acq),
+            # A year on, the price names the deal ("his $44 billion acquisition of the company").
+            mention("a3", "Quintel", [], "2023-09-20", amount="$44 billion", amount_usd=44e9,
+                    **acq),
+            mention("a4", "Quintel", ["Harlow Systems"], "2023-11-02", amount="44 billion USD",
+                    **acq),
+            # Another price long after, and no buyer named: another deal.
+            mention("a5", "Quintel", [], "2025-06-01", amount="$2 billion", amount_usd=2e9,
+                    **acq),
+        ]
+    )  # fmt: skip
+    assert sorted(len(d.mentions) for d in deals) == [1, 4]
+    retold = next(d for d in deals if len(d.mentions) == 4)
+    assert retold.stage == "closed" and retold.first_seen == "2022-04-25"
+
+
+@pytest.mark.parametrize(
+    "a, b, same",
+    [("musk", "elon musk", True), ("disney", "walt disney", True), ("harlow", "harlow", True),
+     ("alaska", "alaska airlines", True), ("harlow", "harlow systems", True),
+     ("airlines", "alaska airlines", False), ("ventures", "acme ventures", False),
+     ("amazon", "amazon web services", False), ("golden", "golden gate capital", False),
+     ("elon musk", "kimbal musk", False)],
+)  # fmt: skip
+def test_a_name_its_last_word_or_its_core_are_one_party(a: str, b: str, same: bool) -> None:
+    assert same_party(a, b) is same
+
+
+def test_buyers_named_by_surname_and_full_name_are_one_buyer() -> None:
+    acq = {"type": "acquisition"}
+    (d,) = merge(
+        [
+            mention("a1", "Quintel", ["Elon Musk"], "2022-10-27", **acq),
+            mention("a2", "Quintel", ["Musk"], "2022-10-28", **acq),
+            mention("a3", "Quintel", ["Musk"], "2022-10-29", **acq),
+        ]
+    )
+    assert d.buyers == ["Elon Musk"]
+
+
+@pytest.mark.parametrize(
+    "stages, headline",
+    [
+        # A later article that hedges ("could") does not take a closed deal back.
+        ([("2024-01-10", "announced"), ("2024-03-01", "closed"), ("2024-05-01", "rumoured")],
+         "closed"),
+        ([("2024-01-10", "rumoured"), ("2024-01-20", "announced")], "announced"),
+        ([("2024-01-10", "announced"), ("2024-02-01", "cancelled")], "cancelled"),
+        ([("2024-01-10", "rumoured"), ("2024-01-10", "cancelled")], "cancelled"),
+        # Retold the day it closed: "attempted to terminate the deal" is history.
+        ([("2024-01-10", "closed"), ("2024-01-10", "cancelled")], "closed"),
+        ([("2024-01-10", "cancelled"), ("2024-03-01", "closed")], "closed"),
+    ],
+)  # fmt: skip
+def test_a_deals_stage_is_the_furthest_its_sources_report(
+    stages: list[tuple[str, str]], headline: str
+) -> None:
+    (d,) = merge(
+        [
+            mention(f"a{i}", "Quintel", ["Harlow"], day, stage=stage, type="acquisition")
+            for i, (day, stage) in enumerate(stages)
+        ]
+    )
+    assert d.stage == headline
+
+
+def test_a_bystander_named_once_beside_a_takeover_is_no_buyer_of_it() -> None:
+    def many(kind: str) -> list[Mention]:
+        return [
+            *(mention(f"a{i}", "Quintel", ["Harlow"], f"2024-01-1{i}", type=kind)
+              for i in range(5)),
+            # "Zenith said it saw more spam on Quintel after Harlow's takeover"
+            mention("a0", "Quintel", ["Zenith"], "2024-01-10", type=kind, start=80),
+        ]  # fmt: skip
+
+    (takeover,) = merge(many("acquisition"))
+    assert takeover.buyers == ["Harlow"] and len(takeover.mentions) == 6
+    # Investors in a round are often listed by one article only: they all stay.
+    (round_,) = merge(many("funding round"))
+    assert sorted(round_.buyers) == ["Harlow", "Zenith"]
+
+
+def test_a_deals_source_quotes_one_article_the_one_that_states_its_figures() -> None:
+    from dataclasses import replace
+
+    from rag.deals.answer import _passage, _sentence
+
+    early = replace(
+        mention("a1", "Quintel", ["Harlow"], "2024-01-10", type="acquisition",
+                stage="rumoured", url="https://one.example/a", title="Harlow eyes Quintel"),
+        sentence="Harlow is in talks to buy Quintel, people familiar said.",
+    )  # fmt: skip
+    late = replace(
+        mention("a2", "Quintel", ["Harlow"], "2024-02-01", type="acquisition", stage="closed",
+                amount="$2 billion", amount_usd=2e9, url="https://two.example/b",
+                title="Harlow closes its Quintel deal"),
+        sentence="Harlow completed its $2 billion purchase of Quintel.",
+    )  # fmt: skip
+    (d,) = merge([early, late])
+    source = _passage(d)
+    # The line says "$2 billion: completed": its source is the article that says so, and no
+    # sentence of the other article is quoted under this one's title, outlet and date.
+    assert "$2 billion" in _sentence(d, 1) and d.stage == "closed"
+    assert (source.url, source.published, source.title) == (
+        "https://two.example/b", "2024-02-01", "Harlow closes its Quintel deal")  # fmt: skip
+    assert source.text == late.sentence
 
 
 # -- storage, the ingest step, the CLI and the chat route -------------------------------------

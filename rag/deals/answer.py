@@ -168,6 +168,9 @@ def _names(question: str) -> set[str]:
     return out
 
 
+_POSSESSIVE = {"s": "'", "S": "'"}  # "Harlow Systems'" rather than "Harlow Systems's"
+
+
 def _sentence(deal: Deal, n: int) -> str:
     """One line about the deal, every name and figure in it taken from its sources."""
     others = [b for b in deal.buyers if b != deal.lead]
@@ -186,8 +189,9 @@ def _sentence(deal: Deal, n: int) -> str:
             text += f", {amount}"
     else:
         verb = "stake in" if deal.type == "stake" else "acquisition of"
-        who = ", ".join(deal.buyers) or "An undisclosed buyer's"
-        text = f"{who} {verb} {deal.target}" if deal.buyers else f"{who} {verb} {deal.target}"
+        who = " and ".join(deal.buyers) if deal.buyers else "An undisclosed buyer"
+        owner = who + _POSSESSIVE.get(who[-1:], "'s")
+        text = f"{owner} {verb} {deal.target}"
         if amount:
             text += f" for {amount}"
     if deal.valuation:
@@ -202,10 +206,22 @@ def _sentence(deal: Deal, n: int) -> str:
 
 
 def _passage(deal: Deal) -> Passage:
-    """The deal as a source: the sentences its fields were read from, in one article's name."""
-    main = next((m for m in deal.mentions if m.amount), deal.mentions[0])
+    """The deal as a source: the sentences of one article its fields were read from.
+
+    The article is the one whose mention states most of what the deal's line says (its
+    amount and its stage); only that article's sentences are quoted, under its title, outlet
+    and date, so that no quote is shown in another article's name.
+    """
+    main = max(
+        deal.mentions,
+        key=lambda m: (
+            bool(m.amount) and m.amount == deal.amount,
+            m.stage == deal.stage,
+            bool(m.amount),
+        ),
+    )
     quotes: list[str] = []
-    for m in [main, *deal.mentions]:
+    for m in [main, *(m for m in deal.mentions if m.article_id == main.article_id)]:
         # A buyer the quote calls "it" is named in an earlier sentence: that sentence first.
         named = [r["context"] for r in m.refs.values() if r.get("context")]
         for quote in [*named, m.sentence]:
@@ -236,9 +252,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
         if not d.mentions:
             continue
-        passage = _passage(d)
-        if all(n in passage.text.lower() for n in names):
-            found.append((d, passage))
+        said = " ".join(m.sentence for m in d.mentions).lower()  # by any of its sources
+        if all(n in said for n in names):
+            found.append((d, _passage(d)))
     found = found[:MAX_DEALS]
     if not found:
         return None  # no deal in the table names everyone the question names

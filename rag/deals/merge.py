@@ -2,6 +2,9 @@
 
 A deal keeps every mention it was built from. Where its sources disagree on the amount, the
 lead investor or the stage, it carries a conflict naming each source's version and date.
+A deal retold long after, with the same price ("following his $44 billion acquisition of the
+company") or, for a takeover, the same buyer, is still that deal; its stage is the furthest its
+sources report it reached.
 """
 
 from __future__ import annotations
@@ -43,18 +46,32 @@ SUFFIXES = {
     "asa",
     "oyj",
     "kk",
+    "com",  # "Amazon.com" is Amazon
 }
+MERGE_VERSION = "2"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals
+BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
 
 # Kinds the model confuses with each other are one family for merging.
 _FAMILY = {"acquisition": "m&a", "merger": "m&a", "funding round": "money", "stake": "money"}
 _STAGE_ORDER = {"rumoured": 0, "announced": 1, "closed": 2, "cancelled": 3}
+# Words that say what kind of company a name is ("Airlines"): too common alone to stand for one
+# party, and a name's first word followed only by them is that name ("Alaska Airlines").
+_GENERIC = {
+    "air", "airlines", "airways", "america", "bank", "brands", "capital", "communications",
+    "energy", "entertainment", "equity", "foods", "fund", "global", "international",
+    "investments", "labs", "lines", "management", "media", "motors", "partners",
+    "pharmaceuticals",
+    "systems", "technologies", "ventures",
+}  # fmt: skip
 
 
 def normalise(name: str) -> str:
     """A company name reduced to what identifies it: lower case, no legal form, no punctuation."""
     text = name.lower().replace("&", " and ")
+    # "San Francisco-based Virgin America" is Virgin America.
+    text = re.sub(r"^(?:[\w.]+\s+){0,2}[\w.]+-(?:based|headquartered)\s+", "", text)
     text = re.sub(r"['’]s\b", "", text)
     text = re.sub(r"[^\w\s]", " ", text)
     words = text.split()
@@ -110,8 +127,50 @@ def _when(m: Mention) -> date | None:
         return None
 
 
+def same_party(a: str, b: str) -> bool:
+    """Tell whether two normalised names stand for one party: the same; one is the other's
+    last word ("musk" and "elon musk", "disney" and "walt disney"); or one is the other's first
+    word and the rest only says what kind of company it is ("alaska" and "alaska airlines",
+    not "amazon" and "amazon web services")."""
+    if a == b:
+        return True
+    core_a, core_b = _core(a), _core(b)
+    if core_a == core_b and _distinct(core_a):
+        return True  # "alaska air" and "alaska airlines"
+    short, long = sorted((a, b), key=len)
+    words = long.split()
+    return " " not in short and len(words) > 1 and words[-1] == short and _distinct(short)
+
+
+def _core(name: str) -> str:
+    """A normalised name without the words after its first that say what kind of company it
+    is: "alaska" for "alaska airlines", "blum" for "blum capital partners"."""
+    words = name.split()
+    while len(words) > 1 and words[-1] in _GENERIC:
+        words.pop()
+    return " ".join(words)
+
+
+def _distinct(word: str) -> bool:
+    return len(word) > 2 and word not in _GENERIC
+
+
 def _parties(m: Mention) -> set[str]:
     return {normalise(b) for b in m.buyers}
+
+
+def _same_price(m: Mention, cluster: list[Mention]) -> bool:
+    """Tell whether `m` states the price a mention of `cluster` states."""
+    for c in cluster:
+        if not (m.amount and c.amount):
+            continue
+        if m.amount_usd and c.amount_usd:
+            top = max(m.amount_usd, c.amount_usd)
+            if abs(m.amount_usd - c.amount_usd) <= AMOUNT_TOLERANCE * top:
+                return True
+        elif _same_money(m.amount, c.amount):
+            return True
+    return False
 
 
 def merge(mentions: Iterable[Mention]) -> list[Deal]:
@@ -149,13 +208,19 @@ def _clusters(group: list[Mention]) -> list[list[Mention]]:
 def _fits(m: Mention, cluster: list[Mention]) -> bool:
     if any(m.article_id == c.article_id for c in cluster):
         return True  # one article describes one deal per target
+    mine = _parties(m)
+    theirs = set().union(*(_parties(c) for c in cluster))
+    shared = any(same_party(a, b) for a in mine for b in theirs)
+    if mine and theirs and not shared:
+        return False
     when = _when(m)
     last = max((d for d in (_when(c) for c in cluster) if d), default=None)
     if when and last and when - last > MERGE_WITHIN:
-        return False
-    mine = _parties(m)
-    theirs = set().union(*(_parties(c) for c in cluster))
-    return not mine or not theirs or bool(mine & theirs)
+        # Far apart: the same deal only when it is retold, with its price or, for a takeover
+        # (a company is bought by the same buyer once), its buyer. A round is not: investors
+        # come back for the next one.
+        return _same_price(m, cluster) or (shared and _FAMILY.get(m.type) == "m&a")
+    return True
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -173,8 +238,18 @@ def _deal(cluster: list[Mention]) -> Deal:
             n = normalise(b)
             buyers[n] += 1
             shown.setdefault(n, b)
+    # "Musk" and "Elon Musk" are one buyer, shown by the longer name.
+    for n in sorted(buyers, key=len):
+        longer = next((o for o in buyers if len(o) > len(n) and same_party(n, o)), None)
+        if longer:
+            buyers[longer] += buyers.pop(n)
+    if _FAMILY.get(first.type) == "m&a" and buyers:
+        # A bystander one sentence names beside a takeover many report ("the ADL Center said
+        # ... following Musk's takeover") is no buyer of it; its mention keeps it. Investors
+        # in a round are often listed by one article only, so rounds keep them all.
+        top = max(buyers.values())
+        buyers = Counter({n: c for n, c in buyers.items() if c * BYSTANDER_SHARE >= top})
     dated = [m.published for m in cluster if m.published]
-    latest = max(cluster, key=lambda m: (_when(m) or date.min, _STAGE_ORDER.get(m.stage, 0)))
     with_amount = [m for m in cluster if m.amount]
     # The newest report of the amount: later reports correct earlier ones more often than not.
     amount_from = max(with_amount, key=lambda m: _when(m) or date.min) if with_amount else None
@@ -188,12 +263,27 @@ def _deal(cluster: list[Mention]) -> Deal:
         amount_usd=amount_from.amount_usd if amount_from else None,
         round=_most_common(m.round for m in cluster),
         valuation=_most_common(m.valuation for m in cluster),
-        stage=latest.stage,
+        stage=_stage(cluster),
         first_seen=min(dated) if dated else None,
         last_seen=max(dated) if dated else None,
         mentions=sorted(cluster, key=lambda m: (m.published or "", m.article_id, m.start)),
         conflicts=_conflicts(cluster),
     )
+
+
+def _stage(cluster: list[Mention]) -> str:
+    """The furthest stage the sources report (a deal does not go back from closed to rumoured
+    when a later article hedges about it), or cancelled when that is reported no earlier (a
+    closed deal: later)."""
+    going = [m for m in cluster if m.stage != "cancelled"]
+    if not going:
+        return "cancelled"
+    furthest = max(going, key=lambda m: (_STAGE_ORDER.get(m.stage, 0), _when(m) or date.min))
+    reached = _when(furthest) or date.min
+    ended = max((_when(m) or date.min for m in cluster if m.stage == "cancelled"), default=None)
+    if ended and (ended > reached or (ended == reached and furthest.stage != "closed")):
+        return "cancelled"
+    return furthest.stage
 
 
 def _conflicts(cluster: list[Mention]) -> list[Conflict]:

@@ -33,7 +33,7 @@ from rag.deals.mentions import (
     states_a_deal,
     states_kind,
 )
-from rag.deals.merge import Deal, merge, normalise
+from rag.deals.merge import MERGE_VERSION, Deal, merge, normalise
 from rag.store import GENERATION, VectorStore
 
 PAGE = 1000  # records per Chroma read
@@ -195,7 +195,7 @@ class DealTable:
 
     def sync(self, deals: DealStore) -> bool:
         """Rebuild the table if the mentions changed since it was built; tell whether it did."""
-        generation = f"{deals.generation()}/rules-{RULES_VERSION}"
+        generation = f"{deals.generation()}/rules-{RULES_VERSION}/merge-{MERGE_VERSION}"
         if self.path.exists() and self.generation() == generation:
             return False
         self.build(deals.mentions(), generation)
