@@ -1137,6 +1137,23 @@ def test_a_bystander_named_once_beside_a_takeover_is_no_buyer_of_it() -> None:
     assert sorted(round_.buyers) == ["Harlow", "Zenith"]
 
 
+def test_a_deal_read_the_other_way_round_joins_the_deal_more_articles_tell() -> None:
+    acq = {"type": "acquisition", "amount": "$44 billion", "amount_usd": 44e9}
+    told = [mention(f"a{i}", "Quintel", ["Harlow"], f"2024-01-1{i}", **acq) for i in range(3)]
+    # "... something Harlow needs following its $44 billion acquisition of the company" read
+    # as Quintel buying Harlow.
+    swapped = mention("b1", "Harlow", ["Quintel"], "2024-03-01", **acq)
+    (d,) = merge([*told, swapped])
+    assert (d.target, d.buyers, len(d.mentions)) == ("Quintel", ["Harlow"], 4)
+    # Alone, or against a deal no more articles tell, it stays as it was read.
+    assert [x.target for x in merge([swapped])] == ["Harlow"]
+    assert sorted(x.target for x in merge([told[0], swapped])) == ["Harlow", "Quintel"]
+    # A deal between the same two at another time and price is another deal.
+    later = mention("b2", "Harlow", ["Quintel"], "2026-05-01", type="acquisition",
+                    amount="$3 billion", amount_usd=3e9)  # fmt: skip
+    assert len(merge([*told, later])) == 2
+
+
 def test_a_deals_source_quotes_one_article_the_one_that_states_its_figures() -> None:
     from dataclasses import replace
 

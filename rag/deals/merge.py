@@ -181,12 +181,47 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
         key = (_FAMILY.get(m.type, m.type), normalise(m.target or ""))
         if key[1]:
             groups.setdefault(key, []).append(m)
-    deals: list[Deal] = []
-    for group in groups.values():
-        for cluster in _clusters(group):
-            deals.append(_deal(cluster))
+    clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
+    deals = [_deal(c) for c in _fold_reversed(clusters)]
     deals.sort(key=lambda d: (d.last_seen or "", d.id), reverse=True)
     return deals
+
+
+def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> list[list[Mention]]:
+    """Fold a deal told the other way round into the same deal told by more articles.
+
+    "something Musk needs following his $44 billion acquisition of the company" read as
+    Twitter buying Musk names the two parties of Musk's takeover of Twitter, swapped: when
+    another deal of the same kind has the first's buyer as its target and its target among its
+    buyers, at the same price or close in time, and more articles tell it, the first's mentions
+    are that deal's (each keeps its own reading, shown with its quote).
+    """
+
+    def articles(c: list[Mention]) -> int:
+        return len({m.article_id for m in c})
+
+    folded: set[int] = set()
+    by_size = sorted(range(len(clusters)), key=lambda i: articles(clusters[i][1]))
+    for i in by_size:
+        (family, target), cluster = clusters[i]
+        mine = set().union(*(_parties(m) for m in cluster))
+        for j, ((other_family, other_target), other) in enumerate(clusters):
+            if (
+                j == i
+                or j in folded
+                or other_family != family
+                or articles(other) <= articles(cluster)
+                or not any(same_party(b, other_target) for b in mine)
+                or not any(
+                    same_party(target, p) for p in set().union(*(_parties(m) for m in other))
+                )
+            ):
+                continue
+            if _same_price(cluster[0], other) or any(_fits_in_time(m, other) for m in cluster):
+                other.extend(cluster)
+                folded.add(i)
+                break
+    return [c for i, (_, c) in enumerate(clusters) if i not in folded]
 
 
 def _clusters(group: list[Mention]) -> list[list[Mention]]:
@@ -213,14 +248,20 @@ def _fits(m: Mention, cluster: list[Mention]) -> bool:
     shared = any(same_party(a, b) for a in mine for b in theirs)
     if mine and theirs and not shared:
         return False
-    when = _when(m)
-    last = max((d for d in (_when(c) for c in cluster) if d), default=None)
-    if when and last and when - last > MERGE_WITHIN:
+    if not _fits_in_time(m, cluster):
         # Far apart: the same deal only when it is retold, with its price or, for a takeover
         # (a company is bought by the same buyer once), its buyer. A round is not: investors
         # come back for the next one.
         return _same_price(m, cluster) or (shared and _FAMILY.get(m.type) == "m&a")
     return True
+
+
+def _fits_in_time(m: Mention, cluster: list[Mention]) -> bool:
+    """Tell whether `m` is dated within MERGE_WITHIN of the cluster's latest mention (or either
+    is undated)."""
+    when = _when(m)
+    last = max((d for d in (_when(c) for c in cluster) if d), default=None)
+    return not (when and last and abs(when - last) > MERGE_WITHIN)
 
 
 def _most_common(values: Iterable[str | None]) -> str | None:
@@ -243,6 +284,9 @@ def _deal(cluster: list[Mention]) -> Deal:
         longer = next((o for o in buyers if len(o) > len(n) and same_party(n, o)), None)
         if longer:
             buyers[longer] += buyers.pop(n)
+    target = _most_common(m.target for m in cluster) or first.target or ""
+    # A mention read the other way round (`_fold_reversed`) names the target as a buyer.
+    buyers = Counter({n: c for n, c in buyers.items() if not same_party(n, normalise(target))})
     if _FAMILY.get(first.type) == "m&a" and buyers:
         # A bystander one sentence names beside a takeover many report ("the ADL Center said
         # ... following Musk's takeover") is no buyer of it; its mention keeps it. Investors
@@ -256,7 +300,7 @@ def _deal(cluster: list[Mention]) -> Deal:
     return Deal(
         id=hashlib.sha1(key.encode()).hexdigest()[:10],
         type=_most_common(m.type for m in cluster) or first.type,
-        target=_most_common(m.target for m in cluster) or first.target or "",
+        target=target,
         buyers=[shown[n] for n, _ in buyers.most_common()],
         lead=_most_common(m.lead for m in cluster),
         amount=amount_from.amount if amount_from else None,
