@@ -62,8 +62,7 @@ _GENERIC = {
     "air", "airlines", "airways", "america", "bank", "brands", "capital", "communications",
     "energy", "entertainment", "equity", "foods", "fund", "global", "international",
     "investments", "labs", "lines", "management", "media", "motors", "partners",
-    "pharmaceuticals",
-    "systems", "technologies", "ventures",
+    "pharmaceuticals", "systems", "technologies", "ventures",
 }  # fmt: skip
 
 
@@ -217,7 +216,7 @@ def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> lis
                 )
             ):
                 continue
-            if _same_price(cluster[0], other) or any(_fits_in_time(m, other) for m in cluster):
+            if any(_same_price(m, other) or _fits_in_time(m, other) for m in cluster):
                 other.extend(cluster)
                 folded.add(i)
                 break
