@@ -931,11 +931,13 @@ def test_extract_resolves_it_and_show_says_so() -> None:
     (deal,) = merge([m])
     shown = deal_detail(deal)
     assert "buyers AT&T (as “it”, named in: “AT&T is not going to wait" in shown
-    from rag.deals.answer import _passage
+    from rag.deals.answer import _passage, _said
 
     # The chat's source for the deal holds the sentence that names the buyer, then the quote.
     assert _passage(deal).text.startswith("AT&T is not going to wait")
     assert m.sentence in _passage(deal).text
+    # ... and a question naming AT&T finds the deal, although its quote says "it".
+    assert "at&t" in _said(deal) and "at&t" not in m.sentence.lower()
 
 
 # -- merging ----------------------------------------------------------------------------------

@@ -242,6 +242,16 @@ def _passage(deal: Deal) -> Passage:
     )
 
 
+def _said(deal: Deal) -> str:
+    """What any of the deal's sources says, lower-cased, with the sentences that name an "it"
+    in them: a question is matched against all of it, not only the one article cited."""
+    return " ".join(
+        t
+        for m in deal.mentions
+        for t in [m.sentence, *(r.get("context") or "" for r in m.refs.values())]
+    ).lower()
+
+
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     query = understand(question, table, as_of)
@@ -252,7 +262,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
         if not d.mentions:
             continue
-        said = " ".join(m.sentence for m in d.mentions).lower()  # by any of its sources
+        said = _said(d)
         if all(n in said for n in names):
             found.append((d, _passage(d)))
     found = found[:MAX_DEALS]
