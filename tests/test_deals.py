@@ -1031,6 +1031,21 @@ def test_sources_that_disagree_make_a_conflict_with_each_version() -> None:
     assert [v for v, _ in fields["amount"].versions] == ["$600 million", "$800 million"]
 
 
+def test_a_conflict_lists_its_sources_oldest_first() -> None:
+    acq = {"type": "acquisition", "amount": "$44 billion", "amount_usd": 44e9}
+    told = [
+        mention("a1", "Quintel", ["Harlow"], "2024-03-05", stage="announced", **acq),
+        mention("a2", "Quintel", ["Harlow"], "2024-03-09", stage="closed", **acq),
+        mention("a3", "Quintel", ["Harlow"], "2024-03-10", stage="closed", **acq),
+    ]
+    # Read the other way round, and joined to the deal after it was built (`_fold_reversed`).
+    swapped = mention("b1", "Harlow", ["Quintel"], "2024-03-06", stage="rumoured", **acq)
+    (d,) = merge([*told, swapped])
+    (conflict,) = d.conflicts
+    assert [v for v, _ in conflict.versions] == ["announced", "rumoured", "closed"]
+    assert [m.published for m in d.mentions] == sorted(m.published or "" for m in d.mentions)
+
+
 def test_one_articles_own_sentences_are_no_conflict() -> None:
     (d,) = merge(
         [

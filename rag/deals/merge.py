@@ -269,7 +269,9 @@ def _most_common(values: Iterable[str | None]) -> str | None:
 
 
 def _deal(cluster: list[Mention]) -> Deal:
-    first = min(cluster, key=lambda m: (m.published or "", m.article_id, m.start))
+    # Oldest report first, so that each conflict lists its sources in the order they wrote.
+    cluster = sorted(cluster, key=lambda m: (m.published or "", m.article_id, m.start))
+    first = cluster[0]
     key = f"{_FAMILY.get(first.type, first.type)}|{normalise(first.target or '')}|{first.id}"
     buyers: Counter[str] = Counter()
     shown: dict[str, str] = {}
@@ -309,7 +311,7 @@ def _deal(cluster: list[Mention]) -> Deal:
         stage=_stage(cluster),
         first_seen=min(dated) if dated else None,
         last_seen=max(dated) if dated else None,
-        mentions=sorted(cluster, key=lambda m: (m.published or "", m.article_id, m.start)),
+        mentions=cluster,
         conflicts=_conflicts(cluster),
     )
 
