@@ -1046,6 +1046,26 @@ def test_a_conflict_lists_its_sources_oldest_first() -> None:
     assert [m.published for m in d.mentions] == sorted(m.published or "" for m in d.mentions)
 
 
+def test_a_valuation_that_is_the_price_is_not_shown_twice() -> None:
+    acq = {"type": "acquisition"}
+    (d,) = merge(
+        [
+            mention("a1", "Quintel", ["Harlow"], "2024-03-05", amount="$44 billion",
+                    amount_usd=44e9, **acq),
+            # "a deal that valued Quintel at around $44 billion"
+            mention("a2", "Quintel", ["Harlow"], "2024-03-06", valuation="around $44 billion",
+                    **acq),
+        ]
+    )  # fmt: skip
+    assert (d.amount, d.valuation) == ("$44 billion", None)
+    # A round's valuation is its own figure.
+    (r,) = merge(
+        [mention("a1", "Veldt", ["Nordwind"], "2024-03-05", amount="$600 million",
+                 valuation="$2.5 billion")]
+    )  # fmt: skip
+    assert r.valuation == "$2.5 billion"
+
+
 def test_one_articles_own_sentences_are_no_conflict() -> None:
     (d,) = merge(
         [

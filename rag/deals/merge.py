@@ -298,6 +298,9 @@ def _deal(cluster: list[Mention]) -> Deal:
     with_amount = [m for m in cluster if m.amount]
     # The newest report of the amount: later reports correct earlier ones more often than not.
     amount_from = max(with_amount, key=lambda m: _when(m) or date.min) if with_amount else None
+    valuation = _most_common(m.valuation for m in cluster)
+    if valuation and amount_from and _same_money(valuation, amount_from.amount or ""):
+        valuation = None  # one source's "valued at $44 billion" is another's price: the amount
     return Deal(
         id=hashlib.sha1(key.encode()).hexdigest()[:10],
         type=_most_common(m.type for m in cluster) or first.type,
@@ -307,7 +310,7 @@ def _deal(cluster: list[Mention]) -> Deal:
         amount=amount_from.amount if amount_from else None,
         amount_usd=amount_from.amount_usd if amount_from else None,
         round=_most_common(m.round for m in cluster),
-        valuation=_most_common(m.valuation for m in cluster),
+        valuation=valuation,
         stage=_stage(cluster),
         first_seen=min(dated) if dated else None,
         last_seen=max(dated) if dated else None,
