@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from rag.deals.mentions import Mention
 from rag.deals.merge import SUFFIXES, Deal, normalise
 from rag.deals.query import DealQuery, find_deals
 from rag.deals.storage import DealTable
@@ -168,9 +169,6 @@ def _names(question: str) -> set[str]:
     return out
 
 
-_POSSESSIVE = {"s": "'", "S": "'"}  # "Harlow Systems'" rather than "Harlow Systems's"
-
-
 def _sentence(deal: Deal, n: int) -> str:
     """One line about the deal, every name and figure in it taken from its sources."""
     others = [b for b in deal.buyers if b != deal.lead]
@@ -190,7 +188,7 @@ def _sentence(deal: Deal, n: int) -> str:
     else:
         verb = "stake in" if deal.type == "stake" else "acquisition of"
         who = " and ".join(deal.buyers) if deal.buyers else "An undisclosed buyer"
-        owner = who + _POSSESSIVE.get(who[-1:], "'s")
+        owner = who + ("'" if who.lower().endswith("s") else "'s")  # "Harlow Systems'"
         text = f"{owner} {verb} {deal.target}"
         if amount:
             text += f" for {amount}"
@@ -222,9 +220,7 @@ def _passage(deal: Deal) -> Passage:
     )
     quotes: list[str] = []
     for m in [main, *(m for m in deal.mentions if m.article_id == main.article_id)]:
-        # A buyer the quote calls "it" is named in an earlier sentence: that sentence first.
-        named = [r["context"] for r in m.refs.values() if r.get("context")]
-        for quote in [*named, m.sentence]:
+        for quote in _quotes(m):
             if quote not in quotes:
                 quotes.append(quote)
     return Passage(
@@ -242,14 +238,15 @@ def _passage(deal: Deal) -> Passage:
     )
 
 
+def _quotes(m: Mention) -> list[str]:
+    """The mention's sentence, after the sentences that name a buyer it calls "it"."""
+    return [*(r["context"] for r in m.refs.values() if r.get("context")), m.sentence]
+
+
 def _said(deal: Deal) -> str:
-    """What any of the deal's sources says, lower-cased, with the sentences that name an "it"
-    in them: a question is matched against all of it, not only the one article cited."""
-    return " ".join(
-        t
-        for m in deal.mentions
-        for t in [m.sentence, *(r.get("context") or "" for r in m.refs.values())]
-    ).lower()
+    """What any of the deal's sources says, lower-cased: a question is matched against all of
+    it, not only the one article cited."""
+    return " ".join(q for m in deal.mentions for q in _quotes(m)).lower()
 
 
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:

@@ -49,7 +49,7 @@ SUFFIXES = {
     "com",  # "Amazon.com" is Amazon
 }
 MERGE_VERSION = "2"  # of the rules below: a new one rebuilds deal tables
-MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals
+MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
 
@@ -158,14 +158,23 @@ def _parties(m: Mention) -> set[str]:
     return {normalise(b) for b in m.buyers}
 
 
+def _cluster_parties(cluster: list[Mention]) -> set[str]:
+    """The normalised buyers any mention of `cluster` names."""
+    return set().union(*(_parties(m) for m in cluster))
+
+
+def _close(a: float, b: float) -> bool:
+    """Tell whether two amounts are one figure rounded differently."""
+    return abs(a - b) <= AMOUNT_TOLERANCE * max(a, b)
+
+
 def _same_price(m: Mention, cluster: list[Mention]) -> bool:
     """Tell whether `m` states the price a mention of `cluster` states."""
     for c in cluster:
         if not (m.amount and c.amount):
             continue
         if m.amount_usd and c.amount_usd:
-            top = max(m.amount_usd, c.amount_usd)
-            if abs(m.amount_usd - c.amount_usd) <= AMOUNT_TOLERANCE * top:
+            if _close(m.amount_usd, c.amount_usd):
                 return True
         elif _same_money(m.amount, c.amount):
             return True
@@ -203,7 +212,7 @@ def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> lis
     by_size = sorted(range(len(clusters)), key=lambda i: articles(clusters[i][1]))
     for i in by_size:
         (family, target), cluster = clusters[i]
-        mine = set().union(*(_parties(m) for m in cluster))
+        mine = _cluster_parties(cluster)
         for j, ((other_family, other_target), other) in enumerate(clusters):
             if (
                 j == i
@@ -211,9 +220,7 @@ def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> lis
                 or other_family != family
                 or articles(other) <= articles(cluster)
                 or not any(same_party(b, other_target) for b in mine)
-                or not any(
-                    same_party(target, p) for p in set().union(*(_parties(m) for m in other))
-                )
+                or not any(same_party(target, p) for p in _cluster_parties(other))
             ):
                 continue
             if any(_same_price(m, other) or _fits_in_time(m, other) for m in cluster):
@@ -243,7 +250,7 @@ def _fits(m: Mention, cluster: list[Mention]) -> bool:
     if any(m.article_id == c.article_id for c in cluster):
         return True  # one article describes one deal per target
     mine = _parties(m)
-    theirs = set().union(*(_parties(c) for c in cluster))
+    theirs = _cluster_parties(cluster)
     shared = any(same_party(a, b) for a in mine for b in theirs)
     if mine and theirs and not shared:
         return False
@@ -287,7 +294,8 @@ def _deal(cluster: list[Mention]) -> Deal:
             buyers[longer] += buyers.pop(n)
     target = _most_common(m.target for m in cluster) or first.target or ""
     # A mention read the other way round (`_fold_reversed`) names the target as a buyer.
-    buyers = Counter({n: c for n, c in buyers.items() if not same_party(n, normalise(target))})
+    target_key = normalise(target)
+    buyers = Counter({n: c for n, c in buyers.items() if not same_party(n, target_key)})
     if _FAMILY.get(first.type) == "m&a" and buyers:
         # A bystander one sentence names beside a takeover many report ("the ADL Center said
         # ... following Musk's takeover") is no buyer of it; its mention keeps it. Investors
@@ -377,7 +385,7 @@ def _same_money(a: str, b: str) -> bool:
     if ma is None or mb is None or ma.currency != mb.currency:
         return a == b
     va, vb = ma.value, mb.value
-    return abs(va - vb) <= AMOUNT_TOLERANCE * max(va, vb)
+    return _close(va, vb)
 
 
 def _stage_disagrees(cluster: list[Mention]) -> bool:
