@@ -22,6 +22,9 @@ _ABBREVIATIONS = {
 # A candidate sentence end: terminal punctuation, optional closing quotes/brackets, whitespace.
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _START_OK = re.compile(r"[\s]*[\"'“‘(\[]*[A-Z0-9]")
+# Initials end no sentence ("J. Smith", "J.T. Realmuto", "J.R.R. Tolkien"); the times of day
+# often do ("at 5 p.m. The vote"), so they are not initials.
+_INITIALS = re.compile(r"(?!(?:a|p)\.m$)(?:[a-z]\.)*[a-z]")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -41,8 +44,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             word = re.search(r"(\S+?)[.!?…]+[\"'”’)\]]*$", seg[start:end])
             if word and seg[m.start()] == ".":
                 w = word.group(1).lower().lstrip("\"'“‘([")
-                if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
-                    continue  # "Mr. Smith", "J. Smith", "U.S. officials"
+                if w in _ABBREVIATIONS or _INITIALS.fullmatch(w):
+                    continue  # "Mr. Smith", "J. Smith", "J.T. Realmuto", "U.S. officials"
             spans.append((base + start, base + end))
             start = end
         spans.append((base + start, base + len(seg)))

@@ -26,6 +26,20 @@ def test_split_sentences_keeps_abbreviations_and_numbers_together():
     ]
 
 
+def test_initials_end_no_sentence_but_a_time_of_day_may():
+    text = (
+        "The Phillies kept J.T. Realmuto for $115.5 million. J.R.R. Tolkien wrote it. "
+        "The vote ended at 5 p.m. The count began."
+    )
+    got = [text[a:b] for a, b in split_sentences(text)]
+    assert got == [
+        "The Phillies kept J.T. Realmuto for $115.5 million.",
+        "J.R.R. Tolkien wrote it.",
+        "The vote ended at 5 p.m.",
+        "The count began.",
+    ]
+
+
 def _covered(article: Article, chunks) -> str:
     mask = [False] * len(article.text)
     for c in chunks:

@@ -387,6 +387,29 @@ def test_the_words_around_names_overrule_the_models_sides() -> None:
     assert named_target("Alpha bought Beta and later acquired Gamma .") is None  # two: unsure
 
 
+def test_a_deal_read_the_wrong_way_round_in_its_sentence_is_set_right() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = ("Harbor Air will fly cargo for Pebble.com from next fall under a deal that could "
+         "give Pebble a 15% stake in the airline .")  # fmt: skip
+    assert role_of("Pebble.com", s) == "buyer" and role_of("Harbor Air", s) is None
+    # The model had Harbor Air buying Pebble.com: the words make Pebble the holder.
+    (fields,) = verify(_form(type="stake", buyers=["Harbor Air"], target="Pebble.com"), s, [],
+                       None)  # fmt: skip
+    assert (fields["buyers"], fields["target"]) == (["Pebble.com"], "Harbor Air")
+    assert fields["by"]["target"] == "rule"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="stake",
+                buyers=["Harbor Air"], target="Pebble.com")  # fmt: skip
+    m = refresh_rules(m)
+    assert (m.buyers, m.target) == (["Pebble.com"], "Harbor Air")
+    assert role_of("Larch", "Larch will take a 10 % stake in Pebble .") == "buyer"
+    # Not a co-buyer listed with the one the words mark, nor a party the words place.
+    s2 = "Blum Capital and Golden Gate acquired the shoe chain for $ 2 billion last year ."
+    (fields,) = verify(_form(buyers=["Blum Capital"], target="Golden Gate", amount=1), s2,
+                       find_money(s2), None)  # fmt: skip
+    assert fields["target"] is None and set(fields["buyers"]) == {"Blum Capital", "Golden Gate"}
+
+
 def test_in_a_merger_the_words_pick_the_target_over_the_models() -> None:
     s = "Kroger wants to merge with Albertsons to better compete against larger chains ."
     # The model put the sides the other way round: the words mark Albertsons as merged with.
@@ -744,7 +767,8 @@ def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valua
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["Pebble"], target="Larch Orchard")  # fmt: skip
     m = refresh_rules(m)
-    assert m.target is None and "Larch Orchard" in m.buyers and not states_a_deal(m)
+    # ... and the one other party the model named is then what was bought.
+    assert (m.buyers, m.target) == (["Larch Orchard"], "Pebble") and states_a_deal(m)
     s = "Pebble was bought by private equity firm Larch Capital for $ 2 billion ."
     m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
                 buyers=["Pebble"], target="Larch Capital")  # fmt: skip

@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "20"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "21"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -855,7 +855,10 @@ _ABBREVIATED = re.compile(r"\b(?:Co|Corp|Inc|Ltd|Plc|Bros|Cos)$")
 
 def _name_as_written(name: str) -> str:
     """`_name_re(name)`, where a name ending in an abbreviation may keep its full stop in the
-    sentence ("Boeing Co. 's bid", "Lucid Motors Inc. is raising")."""
+    sentence ("Boeing Co. 's bid", "Lucid Motors Inc. is raising"), and a web name may go
+    without its ".com" ("Amazon.com ... give Amazon a 15% stake")."""
+    if re.search(r"\w\.com$", name, re.IGNORECASE):
+        return _name_re(name[:-4]) + r"(?:\.com)?"
     return _name_re(name) + (r"\.?" if _ABBREVIATED.search(name) else "")
 
 
@@ -910,6 +913,10 @@ _BUY_VERB = (
 _SUFFIX = r"(?:\s*,?\s+(?:Co|Corp|Inc|Ltd|LLC|Plc|SA|AG|NV|Group|Holdings?)\b\.?)*"
 _ADJ = r"(?:(?:the|a|an|its|their|rival|fellow|smaller|larger|startup|start-up)\s+)*"
 _MONEY_WORDS = r"(?:\$\s?[\d.,]+\s*(?:million|billion|bn|m)?\s+)?"
+_STAKE = (
+    r"(?:a|an)\s+(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?(?:[\w-]+\s+)?"
+    r"(?:stake|holding|ownership\s+stake)\b"
+)
 _AUX = (
     r"(?:(?:has|have|had|will|would|could|is|was|are|were|plans\s+to|agreed\s+to|agrees\s+to|"
     r"is\s+set\s+to|set\s+to|is\s+expected\s+to|expects\s+to|wants\s+to|aims\s+to|"
@@ -997,6 +1004,11 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"(?<![\w-]){n}\s*[-–]\s*(?-i:[A-Z])[\w&.'’]*(?:\s+(?-i:[A-Z])[\w&.'’]*){{0,3}}\s+"
         rf"(?:\w+\s+)?(?:mega-?)?merger\b",
         rf"\bmerger\s+(?:between|of)\s+{_LOWER}{n}\s+and\s+(?-i:[A-Z])",
+        # Who is given or takes a stake holds it: "a deal that could give Amazon a 15% stake
+        # in the airline", "Nordwind will take a 10% stake".
+        rf"\bgiv(?:e|es|en|ing)\s+{_ADJ}{n}\s+{_STAKE}",
+        rf"{_subject(n)}(?:take|takes|took|taking|get|gets|got|receive|receives|received)\s+"
+        rf"{_STAKE}",
     )
     is_target = any(re.search(p, sentence, re.IGNORECASE) for p in target)
     is_buyer = any(re.search(p, sentence, re.IGNORECASE) for p in buyer)
@@ -1282,6 +1294,23 @@ def _to_target_side(
     return target, replaced, turned
 
 
+def _reversed_party(kind: str | None, buyers: list[str], target: str, sentence: str) -> str | None:
+    """The party the model named as the one buyer, when the words make its target the buyer
+    instead: the sides read the wrong way round ("a deal that could give Amazon a 15% stake in
+    the airline", stored as Hawaiian Airlines buying Amazon.com), so that party is the target.
+    None unless that one buyer is unmarked by the words and not listed with the target as a
+    co-buyer ("Blum Capital and Golden Gate acquired the chain")."""
+    others = [b for b in buyers if not _same_company(b, target)]
+    if kind not in ("stake", "acquisition") or len(others) != 1 or len(buyers) > 2:
+        return None
+    other = others[0]
+    if role_of(other, sentence) is not None:
+        return None
+    a, b = _name_as_written(other), _name_as_written(target)
+    listed = rf"(?:{a}{_SUFFIX}\s*(?:,|\band\b|&)\s*{b}|{b}{_SUFFIX}\s*(?:,|\band\b|&)\s*{a})"
+    return None if re.search(listed, sentence, re.IGNORECASE) else other
+
+
 def _buyers_of_other_deals(buyers: list[str], targets: Sequence[str], sentence: str) -> list[str]:
     """The buyers that buy something other than `targets` in the same sentence ("Wolverine
     acquired the group, while Blum Capital and Golden Gate acquired Payless": two deals in one
@@ -1347,9 +1376,13 @@ def _verify(
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
     if target_text and target_role == "buyer":
+        other = _reversed_party(kind, buyers, target_text, sentence)
         if not _among(target_text, buyers):
             buyers.append(target_text)
         target_text = None
+        if other:
+            buyers.remove(other)
+            target_text, target_by = other, "rule"
     marked = named_target(sentence) if kind != "funding round" else None
     if marked and (target_text is None or target_role != "target") and not _among(marked, buyers):
         target_text, target_by = marked, "rule"
@@ -1597,10 +1630,13 @@ def refresh_rules(m: Mention) -> Mention:
         # `verify` now reads them: the target joins the buyers, and a buyer the words mark as
         # the target takes its place.
         turned = [b for b in m.buyers if role_of(b, m.sentence) == "target"]
+        if not turned:
+            turned = [b for b in [_reversed_party(m.type, m.buyers, m.target, m.sentence)] if b]
         m.buyers = [b for b in m.buyers if b not in turned[:1]]
         if not _among(m.target, m.buyers):
             m.buyers.append(m.target)
         m.target = turned[0] if len(turned) == 1 else None
+        m.by["target"] = "rule"
     # Buyers the words put on the target's side, and buyers of another deal named in the same
     # sentence, as `verify` reads them.
     m.target, replaced, _ = _to_target_side(
