@@ -1492,6 +1492,28 @@ def test_deal_questions_are_answered_from_the_table(deal_index: Settings) -> Non
     assert nothing.llm != "deal table"
 
 
+def test_a_listing_question_naming_no_party_is_not_answered_from_the_table(
+    tmp_path: Path,
+) -> None:
+    from rag.deals.answer import answer_from_table
+
+    s = "Harlow Air completed its purchase of Quintel Air , beating Larch and Pebble to it ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Harlow Air"], target="Quintel Air", amount=None, stage="closed",
+                published="2023-10-12", title="Harlow closes")  # fmt: skip
+    table = DealTable(tmp_path)
+    table.build([m], "test")
+    as_of = date(2023, 12, 31)
+    # Larch is named in the sentence, but is a party to no deal: its deals are not this one.
+    assert answer_from_table("Which deals did Larch make?", table, as_of) is None
+    mine = answer_from_table("Which deals did Harlow Air make?", table, as_of)
+    assert mine is not None and "Quintel Air" in mine.text
+    # A month is the question's time, not a party.
+    october = answer_from_table("What were the largest deals in October?", table, as_of)
+    assert october is not None and "Quintel Air" in october.text
+    assert answer_from_table("What were the largest deals in November?", table, as_of) is None
+
+
 # -- the real local model ---------------------------------------------------------------------
 
 

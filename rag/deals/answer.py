@@ -159,6 +159,14 @@ _QUESTION_WORDS = {
 }
 
 
+# Capitalised words of a question that give its time, which `understand` reads as a window.
+_TIME_NAMES = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+}  # fmt: skip
+
+
 def _names(question: str) -> set[str]:
     """The capitalised words of the question, lower-cased: "Alden", "fred" for "Fred's"."""
     out = set()
@@ -254,7 +262,11 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     query = understand(question, table, as_of)
     if query is None:
         return None
-    names = _names(question)
+    names = _names(question) - _TIME_NAMES
+    if names and query.company is None and query.investor is None:
+        # "Which deals did Delta make?" where Delta is a party to no deal in the table: a deal
+        # whose sentence only names it in passing is not its deal. The table has no answer.
+        return None
     found = []
     for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
         if not d.mentions:
