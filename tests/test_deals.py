@@ -1514,6 +1514,53 @@ def test_a_listing_question_naming_no_party_is_not_answered_from_the_table(
     assert answer_from_table("What were the largest deals in November?", table, as_of) is None
 
 
+def test_a_deal_retold_years_later_says_its_year_and_is_no_deal_of_the_window(
+    tmp_path: Path,
+) -> None:
+    from rag.deals.answer import answer_from_table
+    from rag.deals.mentions import event_year, refresh_rules
+
+    published = date(2023, 10, 17)
+    for sentence, year in (
+        ("Larch plans to sell Pebble Solutions , which it bought in 2015 for $ 2 billion .", 2015),
+        ("August 2019 : Harlow acquires Quintel from Orchard", 2019),
+        ("Harlow bought Quintel on March 5 , 2019 .", 2019),
+        ("A merger first announced in late 2017 .", 2017),
+        ("Pebble Inn opened in 1998 and was acquired by Harlow Resorts in 2001 .", 2001),
+        ("Harlow agreed to buy Quintel for $ 3.9 billion in 2023 .", None),  # the article's
+        ("Harlow will close the deal in 2024 .", None),  # a plan
+    ):
+        assert event_year(sentence, published) == year, sentence
+    assert event_year("It bought Quintel in 2015 .", None) is None  # undated: no "before"
+
+    old = "Larch , which bought Pebble Solutions in 2015 for $ 2 billion , is hiring ."
+    new = "Harlow Air agreed to buy Quintel Air for $ 1.2 billion ."
+    made = (
+        Mention(article_id=a, sentence=s, start=0, end=len(s), type="acquisition", buyers=[b],
+                target=t, amount=amt, amount_usd=usd, published="2023-10-17", title=a)
+        for a, s, b, t, amt, usd in (
+            ("a", old, "Larch", "Pebble Solutions", "$ 2 billion", 2e9),
+            ("b", new, "Harlow Air", "Quintel Air", "$ 1.2 billion", 1.2e9),
+        )
+    )  # fmt: skip
+    mentions = [refresh_rules(m) for m in made]
+    assert [m.event_year for m in mentions] == [2015, None]
+    assert mentions[0].by["event_year"] == "rule" and mentions[0].stage == "closed"
+    table = DealTable(tmp_path)
+    table.build(mentions, "test")
+    as_of = date(2023, 12, 31)
+    # Asked about October, the deal retold then but done in 2015 is not one of October's.
+    october = answer_from_table("What were the largest deals in October?", table, as_of)
+    assert october is not None and "Quintel Air" in october.text
+    assert "Pebble" not in october.text
+    # Asked about it, the answer says when it was done.
+    pebble = answer_from_table("Who bought Pebble Solutions?", table, as_of)
+    assert pebble is not None
+    assert pebble.text == (
+        "Larch's acquisition of Pebble Solutions for $ 2 billion in 2015: completed [1]."
+    )
+
+
 # -- the real local model ---------------------------------------------------------------------
 
 

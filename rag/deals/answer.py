@@ -200,6 +200,8 @@ def _sentence(deal: Deal, n: int) -> str:
         text = f"{owner} {verb} {deal.target}"
         if amount:
             text += f" for {amount}"
+    if deal.year:
+        text += f" in {deal.year}"  # a deal retold years later says when it was done
     if deal.valuation:
         text += f" at a valuation of {deal.valuation}"
     conflict = (
@@ -271,6 +273,8 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
         if not d.mentions:
             continue
+        if query.since and d.year and d.year < query.since.year:
+            continue  # retold in the window, done years before it: not one of its deals
         said = _said(d)
         if all(n in said for n in names):
             found.append((d, _passage(d)))

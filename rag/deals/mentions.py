@@ -23,7 +23,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "21"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "22"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "10"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -215,6 +215,7 @@ class Mention:
     stage_cue: str | None = None
     published: str | None = None  # the article's date, ISO
     event_date: str | None = None  # stated in the sentence, ISO
+    event_year: int | None = None  # a year before the article's that the sentence gives it
     outlet: str | None = None
     url: str | None = None
     title: str | None = None
@@ -692,7 +693,34 @@ def _deal_sized(money: Money) -> bool:
     return (usd if usd is not None else money.value) >= DEAL_SIZE_USD
 
 
-_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+# A year the sentence gives the deal: "bought in 2015", "first announced in late 2017", "August
+# 2019: Sinclair acquires RSNs", "in March 2012".
+_YEAR = re.compile(
+    r"\b(?:in\s+(?:(?:early|mid|late)[\s-]+)?|"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s*,?\s+)?)"
+    r"((?:19|20)\d\d)\b(?!\s*[-–]\d)",
+    re.IGNORECASE,
+)
+
+
+def event_year(sentence: str, published: date | None) -> int | None:
+    """The year before the article's that the sentence gives the deal ("it bought in 2015"),
+    or None: a deal retold years later, which `stage_of` takes as done."""
+    if published is None:
+        return None
+    years = [m for m in _YEAR.finditer(sentence) if int(m.group(1)) < published.year]
+    if len(years) > 1:
+        # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
+        # the first year after a word of the deal, if any follows one.
+        deal = [t.start() for t in TRIGGER.finditer(sentence)]
+        after = [m for m in years if any(at < m.start() for at in deal)]
+        if after:
+            years = sorted(
+                after, key=lambda m: min(m.start() - at for at in deal if at < m.start())
+            )
+    return int(years[0].group(1)) if years else None
 
 
 def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | None]:
@@ -703,7 +731,7 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     """
     for n, (stage, pattern) in enumerate(_CUES):
         if n == 2 and published is not None:
-            year = _YEAR.search(sentence)
+            year = _IN_YEAR.search(sentence)
             if year and int(year.group(1)) < published.year:
                 return "closed", year.group(0)
         m = pattern.search(sentence)
@@ -1462,6 +1490,7 @@ def _verify(
         return []  # a buyer alone: no deal the table can show
     stage, cue = stage_of(sentence, published)
     when = event_date(sentence, published)
+    year = event_year(sentence, published)
     out = []
     parties: list[str | None] = [*targets] or [None]
     for target in parties:
@@ -1474,6 +1503,7 @@ def _verify(
             "stage": stage,
             "stage_cue": cue,
             "event_date": when.isoformat() if when else None,
+            "event_year": year,
             "by": {"type": "model", "buyers": buyers_by, "target": target_by, "stage": "rule"},
             "refs": {k: v for k, v in refs.items() if k == target or k in buyers},
         }
@@ -1495,6 +1525,8 @@ def _verify(
             fields["by"]["round"] = "rule"
         if when:
             fields["by"]["event_date"] = "rule"
+        if year is not None:
+            fields["by"]["event_year"] = "rule"
         out.append(fields)
     return out
 
@@ -1682,6 +1714,11 @@ def refresh_rules(m: Mention) -> Mention:
         m.round = round_of(m.sentence)
     when = event_date(m.sentence, published)
     m.event_date = when.isoformat() if when else None
+    m.event_year = event_year(m.sentence, published)
+    if m.event_year is None:
+        m.by.pop("event_year", None)
+    else:
+        m.by["event_year"] = "rule"
     return m
 
 

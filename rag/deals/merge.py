@@ -48,7 +48,7 @@ SUFFIXES = {
     "kk",
     "com",  # "Amazon.com" is Amazon
 }
-MERGE_VERSION = "2"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "3"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -107,6 +107,8 @@ class Deal:
     last_seen: str | None
     mentions: list[Mention] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    # The year a source gives the deal, before its own ("it bought in 2015"): the earliest.
+    year: int | None = None
 
     @property
     def conflicted(self) -> bool:
@@ -324,6 +326,7 @@ def _deal(cluster: list[Mention]) -> Deal:
         last_seen=max(dated) if dated else None,
         mentions=cluster,
         conflicts=_conflicts(cluster),
+        year=min((m.event_year for m in cluster if m.event_year), default=None),
     )
 
 

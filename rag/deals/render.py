@@ -71,6 +71,7 @@ def deals_json(deals: list[Deal], mentions: bool = False) -> str:
         item["buyers"] = deal.buyers
         item["valuation"] = deal.valuation
         item["first_seen"] = deal.first_seen
+        item["year"] = deal.year
         item["conflicts"] = [asdict(c) for c in deal.conflicts]
         if mentions:
             item["mentions"] = [m.to_dict() for m in deal.mentions]
@@ -129,6 +130,8 @@ def deal_detail(deal: Deal) -> str:
     if deal.last_seen and deal.last_seen != deal.first_seen:
         span += f" to {deal.last_seen}"
     lines.append(f"  reported: {span}, {len(deal.mentions)} mention(s)")
+    if deal.year:
+        lines.append(f"  year: {deal.year}, as a source states it")
     for c in deal.conflicts:
         lines.append(f"  CONFLICT on {c.field}:")
         for value, stating in deal.versions(c):
