@@ -239,7 +239,10 @@ def _with_markers(sentence: str, numbers: list[int]) -> str:
     marks = "".join(f"[{n}]" for n in dict.fromkeys(numbers))
     m = re.search(r"[.!?…]+[\"'”’)]*$", body)
     if m:
-        return f"{body[: m.start()]} {marks}{body[m.start() :]}"
+        at = m.start()
+        if body[at:].startswith("..") and not body[at:].startswith("..."):
+            at += 1  # "Fred's Inc. [1]." with the marker taken out: the "Inc." keeps its stop
+        return f"{body[:at]} {marks}{body[at:]}"
     return f"{body} {marks}"
 
 

@@ -76,6 +76,10 @@ def test_grouped_ranges_and_trailing_markers():
     assert out.text == "MiniMax was founded in December 2021 [2]."
     out = check("Yan Junjie founded MiniMax [1-2].", PASSAGES)
     assert [c.number for c in out.citations] == [1, 2]
+    # A sentence ending in an abbreviation keeps its full stop and gets no second one.
+    inc = passage(3, "Alibaba Group Holding Inc. leads the round for MiniMax Inc.")
+    out = check("Alibaba leads the round for MiniMax Inc. [1].", [inc])
+    assert out.text == "Alibaba leads the round for MiniMax Inc. [1]."
 
 
 def test_uncited_claim_is_attributed_to_the_source_that_states_it():
