@@ -1559,6 +1559,13 @@ def test_a_deal_retold_years_later_says_its_year_and_is_no_deal_of_the_window(
     assert pebble.text == (
         "Larch's acquisition of Pebble Solutions for $ 2 billion in 2015: completed [1]."
     )
+    # `deals show` and the Deals tab say it too.
+    from rag.deals.render import deal_detail
+    from ui.deals_tab import deal_html
+
+    (deal,) = pebble.deals
+    assert deal.year == 2015 and "year: 2015" in deal_detail(deal)
+    assert "<dd>2015</dd>" in deal_html(deal, {})
 
 
 # -- the real local model ---------------------------------------------------------------------

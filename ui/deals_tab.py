@@ -171,6 +171,7 @@ def deal_html(deal: Deal, contexts: dict[str, str]) -> str:
         ("Valuation", deal.valuation or ""),
         ("Stage", deal.stage),
         ("Reported", reported),
+        ("Year, as a source states it", str(deal.year) if deal.year else ""),
     ]
     parts = [f'<div class="nr-deal" id="nr-deal-{esc(deal.id)}">']
     parts.append(f"<h3>{esc(deal.target)}: {esc(deal.type)}</h3><dl>")
