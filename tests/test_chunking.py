@@ -11,33 +11,30 @@ from rag.types import Article
 from tests.conftest import REALTIMEQA, make_record
 
 
-def test_split_sentences_keeps_abbreviations_and_numbers_together():
-    text = (
-        'Mr. Smith met U.S. officials on Jan. 5 in Washington. "It went well," he said. '
-        "The deal is worth $3.5 million! Is it enough? analysts asked.\nA new paragraph"
-    )
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        # Abbreviations and numbers stay inside their sentence; a line break always ends one.
+        [
+            "Mr. Smith met U.S. officials on Jan. 5 in Washington.",
+            '"It went well," he said.',
+            "The deal is worth $3.5 million!",
+            "Is it enough? analysts asked.\n",
+            "A new paragraph",
+        ],
+        # Initials end no sentence; a time of day may.
+        [
+            "The Phillies kept J.T. Realmuto for $115.5 million.",
+            "J.R.R. Tolkien wrote it.",
+            "The vote ended at 5 p.m.",
+            "The count began.",
+        ],
+    ],
+)
+def test_split_sentences_ends_sentences_only_where_they_end(sentences: list[str]) -> None:
+    text = " ".join(sentences).replace("\n ", "\n")
     got = [text[a:b] for a, b in split_sentences(text)]
-    assert got == [
-        "Mr. Smith met U.S. officials on Jan. 5 in Washington.",
-        '"It went well," he said.',
-        "The deal is worth $3.5 million!",
-        "Is it enough? analysts asked.",
-        "A new paragraph",
-    ]
-
-
-def test_initials_end_no_sentence_but_a_time_of_day_may():
-    text = (
-        "The Phillies kept J.T. Realmuto for $115.5 million. J.R.R. Tolkien wrote it. "
-        "The vote ended at 5 p.m. The count began."
-    )
-    got = [text[a:b] for a, b in split_sentences(text)]
-    assert got == [
-        "The Phillies kept J.T. Realmuto for $115.5 million.",
-        "J.R.R. Tolkien wrote it.",
-        "The vote ended at 5 p.m.",
-        "The count began.",
-    ]
+    assert got == [s.rstrip("\n") for s in sentences]
 
 
 def _covered(article: Article, chunks) -> str:

@@ -9,6 +9,7 @@ citation check as the model's answers. Any other question goes to the usual chai
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -160,11 +161,7 @@ _QUESTION_WORDS = {
 
 
 # Capitalised words of a question that give its time, which `understand` reads as a window.
-_TIME_NAMES = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-}  # fmt: skip
+_TIME_NAMES = {n.lower() for n in (*calendar.month_name, *calendar.day_name) if n}
 
 
 def _names(question: str) -> set[str]:

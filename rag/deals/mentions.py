@@ -706,8 +706,9 @@ _YEAR = re.compile(
 
 
 def event_year(sentence: str, published: date | None) -> int | None:
-    """The year before the article's that the sentence gives the deal ("it bought in 2015"),
-    or None: a deal retold years later, which `stage_of` takes as done."""
+    """The year before the article's that the sentence gives the deal ("it bought in 2015",
+    "August 2019: Sinclair acquires RSNs"), or None. `stage_of` reads only "in 2015" this way
+    (as a cue that the deal is done), not the wider forms found here."""
     if published is None:
         return None
     years = [m for m in _YEAR.finditer(sentence) if int(m.group(1)) < published.year]
