@@ -1002,6 +1002,33 @@ def test_a_stored_nationality_is_read_as_the_name_it_describes() -> None:
     assert states_a_deal(m)
 
 
+@pytest.mark.parametrize(
+    "sentence, form, expected",
+    [
+        # Days, months, roads and holidays are no party.
+        ("Harlow Holdings announced the purchase Tuesday; records show it closed for $140 "
+         "million.", _form(buyers=["Harlow Holdings"], target="Tuesday", amount=1),
+         (["Harlow Holdings"], None)),
+        ("The ranch land was acquired in the park service's purchase Aug. 31.",
+         _form(target="Aug"), None),
+        ("The stretch merges with Interstate 90 at the interchange.",
+         _form(type="merger", target="Interstate 90"), None),
+        ("The 2000 Assembly brought an end to Lee-Jackson-King Day when the holidays merged.",
+         _form(type="merger", target="Lee-Jackson-King Day"), None),
+        # "'s" ending a clause is part of the name; before a noun it is a possessive.
+        ("In 2008, Triarc merged with fast-food giant Pebble's.",
+         _form(type="merger", buyers=["Triarc"], target="Pebble's"), (["Triarc"], "Pebble's")),
+        ("Harlow's purchase of Pebble closed.", _form(buyers=["Harlow's"], target="Pebble"),
+         (["Harlow"], "Pebble")),
+    ],
+)  # fmt: skip
+def test_days_roads_and_holidays_are_no_party_and_a_name_may_end_in_s(
+    sentence: str, form: dict[str, Any], expected: tuple[list[str], str | None] | None
+) -> None:
+    found = verify(form, sentence, find_money(sentence), date(2023, 10, 1))
+    assert ((found[0]["buyers"], found[0]["target"]) if found else None) == expected
+
+
 _CLUB = (
     "Harlow Rovers sack their manager after a poor start\n"
     "Harlow Rovers have sacked their manager after a run of poor results.\n"

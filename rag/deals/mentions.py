@@ -10,6 +10,7 @@ a name that is not in it is dropped, an amount is one of the money spans our own
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import re
@@ -622,6 +623,19 @@ def _placed(name: str, sentence: str) -> bool:
     )
 
 
+# Days and months are no party ("announced the purchase Tuesday", "purchase Aug. 31"), nor are
+# roads and holidays, which merge too ("merges with Interstate 90", "Lee-Jackson-King Day").
+_CALENDAR = {
+    n.lower()
+    for n in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr)
+    if n
+} | {"sept", "tues", "thurs"}
+_ROAD_OR_HOLIDAY = re.compile(
+    r"(?:Interstate|Highway|Route|State\s+Route|U\.?S\.?\s+Route|I)[\s-]*\d+[A-Z]?|.*[\s-]Day",
+    re.IGNORECASE,
+)
+
+
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
     pronoun or generic noun, the seller ("bought ... from X"), things counted ("owns 55
@@ -636,6 +650,8 @@ def _no_party(name: str, sentence: str) -> bool:
         or _modifier(name, sentence)
         or _placed(name, sentence)
         or bool(_GENERIC_PLURAL.search(name))
+        or name.strip(" .").lower() in _CALENDAR
+        or bool(_ROAD_OR_HOLIDAY.fullmatch(name.strip(" .")))
     )
 
 
@@ -844,6 +860,21 @@ def described(name: str, sentence: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+# "'s" that ends a clause is part of a name ("merged with fast-food giant Wendy's."), not a
+# possessive, which a noun follows ("Sinclair's purchase").
+_NAME_S = r"['’]s(?=\s*(?:[.,;:!?)\"”]|$|\s(?:and|or|in|for|from|with|at|on|by|to)\b))"
+
+
+def _with_s(name: str, sentence: str) -> str:
+    """`name`, with the "'s" that ends a clause after it in `sentence` ("Wendy's")."""
+    if re.search(r"['’]s$", name):
+        return name
+    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?=['’]s)", sentence))
+    if hits and all(re.match(_NAME_S, sentence[m.end() :]) for m in hits):
+        return name + sentence[hits[0].end() : hits[0].end() + 2]
+    return name
+
+
 def checked_name(name: Any, sentence: str) -> str | None:
     """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
     if not isinstance(name, str):
@@ -862,7 +893,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
         found = _short_name(name, sentence)
     if not found:
         return None
-    surface = sentence[found.start() : found.end()]
+    surface = _with_s(sentence[found.start() : found.end()], sentence)
     if found.start() == 0 and re.match(r"\s*[:—–]", sentence[found.end() :]):
         return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
@@ -1737,6 +1768,10 @@ def refresh_rules(m: Mention) -> Mention:
     if m.target and (who := described(m.target, m.sentence)) and not _among(who, m.buyers):
         m.target = who
         m.by["target"] = "rule"
+    if m.target:
+        m.target = _with_s(m.target, m.sentence)
+    m.buyers = [_with_s(b, m.sentence) for b in m.buyers]
+    m.lead = _with_s(m.lead, m.sentence) if m.lead else m.lead
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
         # Sides reversed ("one week after it was acquired by billionaire Elon Musk"), as
