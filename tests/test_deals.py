@@ -1002,6 +1002,11 @@ def test_a_stored_nationality_is_read_as_the_name_it_describes() -> None:
     assert states_a_deal(m)
 
 
+def test_a_campus_sold_is_no_company_deal() -> None:
+    s = "It plans to sell its current Lower Campus to the drugmaker Quintel for $50 million."
+    assert not list(candidates(s))
+
+
 @pytest.mark.parametrize(
     "sentence, form, expected",
     [
@@ -1020,6 +1025,16 @@ def test_a_stored_nationality_is_read_as_the_name_it_describes() -> None:
          _form(type="merger", buyers=["Triarc"], target="Pebble's"), (["Triarc"], "Pebble's")),
         ("Harlow's purchase of Pebble closed.", _form(buyers=["Harlow's"], target="Pebble"),
          (["Harlow"], "Pebble")),
+        # Where a company is is no part of its name.
+        ("Harlow agreed to acquire Boston-based Pebble Inc. this week.",
+         _form(buyers=["Harlow"], target="Boston-based Pebble Inc."), (["Harlow"], "Pebble Inc")),
+        # Sold "to the software company Quintel": Quintel buys (the seller's unit, unnamed).
+        ("Ferncastle agreed to sell its games unit to the software company Quintel for $40 "
+         "million.", _form(buyers=["Ferncastle"], target="Quintel", amount=1),
+         (["Quintel"], None)),
+        # Who a party speaks to is a newsroom, not a buyer.
+        ("“We will close it soon,” Harlow’s chief said to the Gazette about the purchase of "
+         "Pebble.", _form(buyers=["Gazette"], target="Pebble"), ([], "Pebble")),
     ],
 )  # fmt: skip
 def test_days_roads_and_holidays_are_no_party_and_a_name_may_end_in_s(

@@ -354,7 +354,8 @@ _THING_BOUGHT = re.compile(
     # "bought a New York mansion": names after an article, no company with its things
     rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
     rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
-    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?:former|old|historic|famed|iconic|sprawling)\s+)?"
+    rf"|\b{_BUYING}\s+(?:(?:the|its|their|his|her)\s+)?"
+    rf"(?:(?:former|old|historic|famed|iconic|sprawling|current|new)\s+)?"
     rf"(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
     # "to buy the Renaissance Centre in Wilmington, an eight-story office building"
     rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{0,3}}(?-i:[A-Z])[\w&.'’-]*"
@@ -875,6 +876,15 @@ def _with_s(name: str, sentence: str) -> str:
     return name
 
 
+# Where a company is, or who stands behind it, is no part of its name: "Memphis-headquartered
+# Fred's Inc.", "Pennsylvania-based Nittany Paper", "SoftBank-backed Didi".
+_BASED = re.compile(
+    r"^(?:(?-i:[A-Z])[\w.'’]*\s+){0,3}(?-i:[A-Z])[\w.'’]*-(?:based|headquartered|born|backed|"
+    r"owned|listed|controlled|run)\s+(?=(?-i:[A-Z0-9]))",
+    re.IGNORECASE,
+)
+
+
 def checked_name(name: Any, sentence: str) -> str | None:
     """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
     if not isinstance(name, str):
@@ -882,6 +892,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
     # The model likes to explain: "WhatsApp (messaging service)", "Fox at the end of 2014".
     name = re.split(r"\s*[(\[,;]", _squash(name), maxsplit=1)[0].strip(" .:\"'“”‘’")
     name = re.sub(r"^(?:the)\s+", "", name, flags=re.IGNORECASE)
+    name = _BASED.sub("", name)
     name = _name_part(name)
     name = described(name, sentence) or name
     name = re.sub(r"\s*['’]s$", "", name)
@@ -959,7 +970,8 @@ def is_source(name: str, sentence: str) -> bool:
     n = _name_re(name)
     return bool(
         re.search(
-            rf"\b(?:according\s+to|report(?:ed)?\s+by|reports?\s+from|told)\s+(?:the\s+)?{n}\b",
+            rf"\b(?:according\s+to|report(?:ed)?\s+by|reports?\s+from|told|"
+            rf"(?:said|says|spoke|speaking|talked|talking)\s+to)\s+(?:the\s+)?{n}\b",
             sentence,
             re.IGNORECASE,
         )
@@ -1027,13 +1039,21 @@ def _subject(n: str) -> str:
     return rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+{_AUX}"
 
 
+# Up to three lower-case words that say what the named party is: "the pharmaceutical company".
+_DESCRIPTION = (
+    r"(?:(?!(?:to|for|and|or|in|of|on|at|with|from|by|the|a|an|its|their|it|be|is|was)\b)"
+    r"(?-i:[a-z])[\w-]*\s+){0,3}?"
+)
+
+
 def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
     """The words that make `n` (a name pattern) the buyer outright: "acquired by PayPal",
     "sold Quidsi to Amazon"."""
     return (
         # "acquired by billionaire Elon Musk", "bought by private equity firm Larch"
         rf"(?:\b(?:{passive})\s+by\s+{_ADJ}(?:(?-i:[a-z])[\w-]*\s+){{0,3}}?{n}"
-        rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{n})(?!\w)"
+        # "sell its campus to the pharmaceutical company Incyte"
+        rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{_DESCRIPTION}{n})(?!\w)"
     )
 
 
@@ -1769,7 +1789,7 @@ def refresh_rules(m: Mention) -> Mention:
         m.target = who
         m.by["target"] = "rule"
     if m.target:
-        m.target = _with_s(m.target, m.sentence)
+        m.target = _with_s(_BASED.sub("", m.target), m.sentence)
     m.buyers = [_with_s(b, m.sentence) for b in m.buyers]
     m.lead = _with_s(m.lead, m.sentence) if m.lead else m.lead
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
