@@ -1062,6 +1062,11 @@ def test_the_company_bought_is_the_one_the_title_names() -> None:
     assert (m.buyers, m.lead, m.target) == (["Tom Larch"], "Tom Larch", "Harlow Rovers")
     assert (m.by["buyers"], m.by["lead"], m.by["target"]) == ("rule", "rule", "rule")
     assert m.refs["Harlow Rovers"]["text"] == "the club"
+    from rag.deals.render import deal_detail
+
+    (deal,) = merge([m])
+    shown = deal_detail(deal)
+    assert "target Harlow Rovers (as “the club”, named in: “Harlow Rovers have sacked" in shown
     # A title that does not name the club leaves what was bought unknown: the most named
     # company of the text alone is too often the wrong one.
     found = [x for x in extract("club", _CLUB, fill, title="Transfer news") if "club" in x.sentence]

@@ -152,6 +152,8 @@ def deal_detail(deal: Deal) -> str:
             lines.append(f"      {m.url}")
         lines.append(f"      “{m.sentence}”")
         fields = [f"type {m.type}", f"stage {m.stage}{cue}"]
+        if m.target and m.target in m.refs:  # named in another sentence ("the club")
+            fields.append("target " + _as_written(m.target, m))
         if m.buyers:
             fields.append("buyers " + ", ".join(_as_written(b, m) for b in m.buyers))
         if m.lead:
