@@ -1028,6 +1028,12 @@ def test_a_campus_sold_is_no_company_deal() -> None:
         # Where a company is is no part of its name.
         ("Harlow agreed to acquire Boston-based Pebble Inc. this week.",
          _form(buyers=["Harlow"], target="Boston-based Pebble Inc."), (["Harlow"], "Pebble Inc")),
+        ("Harlow invested $158 million in Boston-based Pebble Inc., a retailer.",
+         {"deal": False}, (["Harlow"], "Pebble Inc")),
+        # "Pebble's purchase by Harlow": Pebble is bought, whatever else Pebble sells.
+        ("Pebble sold its coatings unit to Quintel, clearing the way for Pebble’s $9.3 billion "
+         "purchase by Harlow.", _form(buyers=["Harlow"], target="Pebble", amount=1),
+         (["Harlow"], "Pebble")),
         # Sold "to the software company Quintel": Quintel buys (the seller's unit, unnamed).
         ("Ferncastle agreed to sell its games unit to the software company Quintel for $40 "
          "million.", _form(buyers=["Ferncastle"], target="Quintel", amount=1),
@@ -1037,7 +1043,7 @@ def test_a_campus_sold_is_no_company_deal() -> None:
          "Pebble.", _form(buyers=["Gazette"], target="Pebble"), ([], "Pebble")),
     ],
 )  # fmt: skip
-def test_days_roads_and_holidays_are_no_party_and_a_name_may_end_in_s(
+def test_what_the_words_around_a_name_make_of_it(
     sentence: str, form: dict[str, Any], expected: tuple[list[str], str | None] | None
 ) -> None:
     found = verify(form, sentence, find_money(sentence), date(2023, 10, 1))

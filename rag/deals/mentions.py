@@ -876,13 +876,13 @@ def _with_s(name: str, sentence: str) -> str:
     return name
 
 
-# Where a company is, or who stands behind it, is no part of its name: "Memphis-headquartered
-# Fred's Inc.", "Pennsylvania-based Nittany Paper", "SoftBank-backed Didi".
-_BASED = re.compile(
-    r"^(?:(?-i:[A-Z])[\w.'’]*\s+){0,3}(?-i:[A-Z])[\w.'’]*-(?:based|headquartered|born|backed|"
-    r"owned|listed|controlled|run)\s+(?=(?-i:[A-Z0-9]))",
-    re.IGNORECASE,
+# Where a company is, or who stands behind it: "Memphis-headquartered Fred's Inc.",
+# "San Francisco-based Virgin America", "SoftBank-backed Didi" (no part of the name).
+_BASED_WORDS = (
+    r"(?:(?-i:[A-Z])[\w.'’]*\s+){0,3}(?-i:[A-Z])[\w.'’]*-(?:based|headquartered|born|backed|"
+    r"owned|listed|controlled|run)\s+"
 )
+_BASED = re.compile(rf"^{_BASED_WORDS}(?=(?-i:[A-Z0-9]))", re.IGNORECASE)
 
 
 def checked_name(name: Any, sentence: str) -> str | None:
@@ -1012,7 +1012,10 @@ _BUY_VERB = (
     r"t(?:ake|akes|ook|aking)\s+over)"
 )
 _SUFFIX = r"(?:\s*,?\s+(?:Co|Corp|Inc|Ltd|LLC|Plc|SA|AG|NV|Group|Holdings?)\b\.?)*"
-_ADJ = r"(?:(?:the|a|an|its|their|rival|fellow|smaller|larger|startup|start-up)\s+)*"
+_ADJ = (
+    r"(?:(?:the|a|an|its|their|rival|fellow|smaller|larger|startup|start-up)\s+"
+    rf"|{_BASED_WORDS})*"
+)
 _MONEY_WORDS = r"(?:\$\s?[\d.,]+\s*(?:million|billion|bn|m)?\s+)?"
 _STAKE = (
     r"(?:a|an)\s+(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?(?:[\w-]+\s+)?"
@@ -1030,7 +1033,7 @@ _AUX = (
 _LIST_NAME = r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}"
 _LIST_OF = r"\b(?:acquisitions|purchases|takeovers|buyouts)\s+of\s+"
 _LOWER = r"(?:(?-i:[a-z])[\w-]*\s+){0,3}"  # "between pharmacy giants Walgreens and ..."
-_BOUGHT = r"acquired|bought|purchased|taken\s+over"
+_BOUGHT = r"acquired|bought|purchased|taken\s+over|(?:acquisition|purchase|takeover|buyout)s?"
 
 
 def _subject(n: str) -> str:
@@ -1095,6 +1098,8 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
         rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
         rf"\bsold\s+{_ADJ}{n}\s+to\b",
+        # "Valspar's $9.3 billion purchase by Sherwin-Williams"
+        rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}{_DEAL_NOUN}\s+by\b",
         # "integrating merger partner Virgin America", "the acquisition target Twitter"
         rf"\b(?:merger|acquisition|takeover|buyout)\s+(?:partner|target)\s+{n}(?!\w)",
         # Mergers: "merged last year with the Boston Beer Co.", "its tie-up with Safeway", "the
@@ -1107,7 +1112,7 @@ def role_of(name: str, sentence: str) -> str | None:
     )
     buyer = (
         rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}(?:{_DEAL_NOUN}|bid|offer|"
-        rf"investments?)\b",
+        rf"investments?)\b(?!\s+by\b)",
         rf"{_subject(n)}(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b(?!\s+by\b)",
         _buys_outright(n, rf"{_BOUGHT}|backed|led"),
         rf"(?<![\w-]){n}\s*[-–]\s*(?-i:[A-Z])[\w&.'’]*(?:\s+(?-i:[A-Z])[\w&.'’]*){{0,3}}\s+"
