@@ -1002,6 +1002,20 @@ def test_a_stored_nationality_is_read_as_the_name_it_describes() -> None:
     assert states_a_deal(m)
 
 
+def test_a_player_acquired_next_to_a_touchdown_is_a_trade_but_a_team_sold_is_a_deal() -> None:
+    text = (
+        "The Harlow Chiefs took the lead in the fourth quarter.\n"
+        "Pebbles, acquired by the Chiefs during the season, was the pivotal move.\n"
+        "His 5-yard touchdown put the Chiefs ahead.\n"
+        "The pitcher threw 98 miles an hour.\n"
+        "Quintel Partners purchased the Harlow Dodgers in 2012 for $2.15 billion."
+    )
+    found = [text[s:e] for s, e, _ in candidates(text)]
+    assert found == ["Quintel Partners purchased the Harlow Dodgers in 2012 for $2.15 billion."]
+    # Alone, without the game around it, the first sentence is still a candidate.
+    assert list(candidates("Pebbles, acquired by the Chiefs during the season, was pivotal."))
+
+
 def test_a_campus_sold_is_no_company_deal() -> None:
     s = "It plans to sell its current Lower Campus to the drugmaker Quintel for $50 million."
     assert not list(candidates(s))

@@ -25,7 +25,7 @@ from rag.text import split_sentences
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "23"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "11"  # stored with each article's mentions: a new version extracts again
+EXTRACTOR_VERSION = "12"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -677,7 +677,8 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
     A deal word plus a deal-sized amount and a name, or a strong deal word ("acquire",
     "merger", "stake", "Series B") plus two names.
     """
-    for start, end in split_sentences(text):
+    spans = split_sentences(text)
+    for n, (start, end) in enumerate(spans):
         sentence = text[start:end]
         if len(sentence) > MAX_SENTENCE_CHARS or _SPORTS.search(sentence):
             continue
@@ -698,6 +699,10 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
         amounts = [m for m in find_money(sentence) if not m.per_share]
         names = len(_NAME.findall(" " + sentence))
         sized = any(_deal_sized(m) for m in amounts)
+        if not sized and any(_SPORTS.search(text[a:b]) for a, b in spans[max(0, n - 1) : n + 2]):
+            # A player "acquired by the Chiefs during the season" next to a touchdown: a
+            # trade. A team's sale states its price ("purchased the Dodgers for $2.15 billion").
+            continue
         if (sized and names >= 1) or (STRONG.search(sentence) and names >= 2):
             yield start, end, amounts
 
