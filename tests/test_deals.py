@@ -1087,6 +1087,11 @@ def test_the_company_bought_is_the_one_the_title_names() -> None:
     (deal,) = merge([m])
     shown = deal_detail(deal)
     assert "target Harlow Rovers (as “the club”, named in: “Harlow Rovers have sacked" in shown
+    from ui.deals_tab import deal_html
+
+    assert "Harlow Rovers: “the club” here, named in “Harlow Rovers have sacked" in deal_html(
+        deal, {}
+    )
     # A title that does not name the club leaves what was bought unknown: the most named
     # company of the text alone is too often the wrong one.
     found = [x for x in extract("club", _CLUB, fill, title="Transfer news") if "club" in x.sentence]

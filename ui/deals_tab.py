@@ -195,7 +195,14 @@ def deal_html(deal: Deal, contexts: dict[str, str]) -> str:
             f'<div class="nr-mention" data-mention="{esc(m.id)}">'
             f"<p><b>[{n}]</b> {title} <span class='nr-muted'>{esc(meta)}</span></p>"
             f'<p class="nr-quote">{contexts.get(m.id, esc(m.sentence))}</p>'
-            f"<p class='nr-muted'>stage {esc(m.stage)}"
+            + "".join(
+                # "it", "the club": the party the words stand for, and where it is named
+                f"<p class='nr-muted'>{esc(name)}: “{esc(ref.get('text', ''))}” here"
+                + (f", named in “{esc(ref['context'])}”" if ref.get("context") else "")
+                + "</p>"
+                for name, ref in m.refs.items()
+            )
+            + f"<p class='nr-muted'>stage {esc(m.stage)}"
             + (f" (cue “{esc(m.stage_cue)}”)" if m.stage_cue else "")
             + f"; characters {m.start}–{m.end}; {esc(read)}</p></div>"
         )
