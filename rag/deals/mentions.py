@@ -1279,7 +1279,8 @@ _REF_TARGET_NOUN = (
     r"network|studio|newspaper|paper|retailer|airline|carrier|brand)"
 )
 _REF_TARGET = (
-    re.compile(rf"\b{_BUY_VERB}\s+(?P<ref>{_REF_TARGET_NOUN})\b", re.IGNORECASE),
+    # not "buy the company's products"
+    re.compile(rf"\b{_BUY_VERB}\s+(?P<ref>{_REF_TARGET_NOUN})\b(?!\s*['’])", re.IGNORECASE),
     re.compile(
         rf"\b(?P<ref>{_REF_TARGET_NOUN})\s+(?:was|is|has\s+been|had\s+been|will\s+be|would\s+be)"
         r"\s+(?:bought|acquired|purchased|sold|taken\s+over)\b",
