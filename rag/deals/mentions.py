@@ -640,7 +640,8 @@ _ROAD_OR_HOLIDAY = re.compile(
 def _no_party(name: str, sentence: str) -> bool:
     """Tell whether `name` can be no buyer or target in `sentence`: a regulator, a place, a
     pronoun or generic noun, the seller ("bought ... from X"), things counted ("owns 55
-    Dreamliners"), or a word describing the thing bought ("its San Francisco hub")."""
+    Dreamliners"), a word describing the thing bought ("its San Francisco hub"), a day or a
+    month, a road or a holiday."""
     return (
         not re.search(r"[^\W\d_]", name)  # "acquired 71 of those locations": a number
         or bool(_NUMBER_WORD.fullmatch(name.strip()))  # "Twelve of the stores ... sold to"
