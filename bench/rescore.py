@@ -15,7 +15,6 @@ corpus (`newsrag ingest ../shared/data/realtimeqa-2023q4/articles.jsonl --index 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import sys
 import time
@@ -63,18 +62,15 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from bench.retrieval import load
+    from bench.retrieval import load, retrieve_each
     from eval.metrics import contains, passage_text
     from rag.config import Settings
     from rag.embeddings import default_model_path
-    from rag.retrieval import Filters, Retriever
+    from rag.retrieval import Retriever
 
     questions = load(args.questions)
     retriever = Retriever(Settings.load(index=args.index))
-    pools = []
-    for q in questions:
-        as_of = dt.date.fromisoformat(q["as_of"])
-        pools.append(retriever.retrieve(q["question"], args.top, Filters(as_of=as_of)))
+    pools = retrieve_each(retriever, questions, args.top)
     gold = [
         [contains(passage_text({"title": p.title, "text": p.text}), q["answers"]) for p in ps]
         for q, ps in zip(questions, pools)

@@ -53,16 +53,23 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [q for q in rows if q.get("answers") and q.get("answer_in_corpus", True)]
 
 
+def retrieve_each(retriever: Any, questions: list[dict[str, Any]], k: int) -> list[list[Any]]:
+    """The top `k` passages of each question, retrieved as of its date."""
+    from rag.retrieval import Filters
+
+    return [
+        retriever.retrieve(q["question"], k, Filters(as_of=dt.date.fromisoformat(q["as_of"])))
+        for q in questions
+    ]
+
+
 def measure(retriever: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
     """Rank of the first gold passage per question, and gold@k over groups."""
     from eval.metrics import contains, passage_text
-    from rag.retrieval import Filters
     from rag.timescope import time_scope
 
     ranks: list[int | None] = []
-    for q in questions:
-        as_of = dt.date.fromisoformat(q["as_of"])
-        passages = retriever.retrieve(q["question"], 10, Filters(as_of=as_of))
+    for q, passages in zip(questions, retrieve_each(retriever, questions, 10)):
         texts = [passage_text({"title": p.title, "text": p.text}) for p in passages]
         ranks.append(next((r for r, t in enumerate(texts, 1) if contains(t, q["answers"])), None))
     groups: dict[str, list[int | None]] = defaultdict(list)
@@ -137,13 +144,9 @@ def context_table(
     from eval.metrics import contains
     from rag.config import Settings
     from rag.context import select_context
-    from rag.retrieval import Filters
 
     min_sim = Settings.load().min_similarity
-    retrieved = []
-    for q in questions:
-        as_of = dt.date.fromisoformat(q["as_of"])
-        retrieved.append(retriever.retrieve(q["question"], max(top_ks), Filters(as_of=as_of)))
+    retrieved = retrieve_each(retriever, questions, max(top_ks))
     rows = []
     for k in top_ks:
         for budget in budgets:
