@@ -1098,6 +1098,137 @@ def test_the_company_bought_is_the_one_the_title_names() -> None:
     assert [x.target for x in found] == [None]
 
 
+_LIST = (
+    "Harlow closes its takeover of Quintel\n"
+    "Harlow Systems agreed to buy Quintel for $20 billion in May.\n"
+    "Harlow is paying $12 billion in cash.\n"
+    "Then there's $3 billion from equity investors:\n"
+    "$400 million from Larch Capital Management, a venture firm founded by Ann Lee\n"
+    "$250 million from SpaceX and Airbnb investor Orchard Partners LLC\n"
+    "• $1 billion from the sovereign fund Pebble Holding\n"
+    "$5 million from Tresser Blvd 402.\n"
+    "The rest came from banks.\n"
+    "Shares rose.\n"
+    "$40 million from Zenith Ventures\n"  # a line after no lead-in: no list
+    "$30 million from Ferncastle\n"
+)
+
+
+def test_a_list_of_who_put_in_how_much_gives_each_investors_stake() -> None:
+    fill = ScriptedForms({"agreed to buy": _form(buyers=["Harlow Systems"], target="Quintel",
+                                                  amount=1)})  # fmt: skip
+    found = extract("q", _LIST, fill, title=_LIST.split("\n")[0], published=date(2024, 6, 1))
+    takeover, *stakes = found
+    assert (takeover.type, takeover.target) == ("acquisition", "Quintel")
+    got = [(m.type, m.buyers, m.target, m.amount, m.amount_usd) for m in stakes]
+    assert got == [
+        ("stake", ["Larch Capital Management"], "Quintel", "$400 million", 4e8),
+        ("stake", ["Orchard Partners LLC"], "Quintel", "$250 million", 2.5e8),
+        ("stake", ["Pebble Holding"], "Quintel", "$1 billion", 1e9),
+        ("stake", ["Tresser Blvd 402"], "Quintel", "$5 million", 5e6),
+    ]
+    for m in stakes:
+        assert _LIST[m.start : m.end] == m.sentence and m.sentence.lstrip("• ").startswith("$")
+        assert m.by["buyers"] == m.by["target"] == m.by["amount"] == "rule"
+        ref = m.refs["Quintel"]
+        assert ref["lead_in"] == "Then there's $3 billion from equity investors:"
+        assert ref["context"] == "Harlow Systems agreed to buy Quintel for $20 billion in May."
+    # Today's rules leave a stored line as it is.
+    from rag.deals.mentions import refresh_rules
+
+    again = [refresh_rules(Mention.from_dict(m.to_dict())) for m in stakes]
+    assert [(m.buyers, m.target, m.amount) for m in again] == [
+        (m.buyers, m.target, m.amount) for m in stakes
+    ]
+    # Each investor's stake is a deal of its own, beside the takeover; another article that
+    # says the same stake joins it.
+    other = mention("b", "Quintel", ["Pebble Holding"], "2024-06-03", type="stake",
+                    amount="$1 billion", amount_usd=1e9)  # fmt: skip
+    deals = merge([*found, other])
+    assert sorted((d.type, tuple(d.buyers), len(d.mentions)) for d in deals) == [
+        ("acquisition", ("Harlow Systems",), 1),
+        ("stake", ("Larch Capital Management",), 1),
+        ("stake", ("Orchard Partners LLC",), 1),
+        ("stake", ("Pebble Holding",), 2),
+        ("stake", ("Tresser Blvd 402",), 1),
+    ]
+    from rag.deals.render import deal_detail
+
+    (pebble,) = [d for d in deals if "Pebble Holding" in d.buyers]
+    assert "the deal of the list after “Then there's $3 billion from equity investors:”" in (
+        deal_detail(pebble)
+    )
+
+
+def test_a_question_naming_an_investor_and_a_takeover_is_answered_with_the_investors_stake(
+    tmp_path: Path,
+) -> None:
+    from rag.deals.answer import answer_from_table
+
+    text = (
+        "Ann Lee closes her takeover of Quintel\n"
+        "Ann Lee agreed to buy Quintel for $20 billion in May.\n"
+        "Lee is paying $12 billion in cash for the acquisition of Quintel.\n"
+        "Then there's $3 billion from equity investors:\n"
+        "$1 billion from the sovereign fund Pebble Holding\n"
+        "$400 million from Larch Capital\n"
+    )
+    fill = ScriptedForms({
+        "agreed to buy": _form(buyers=["Ann Lee"], target="Quintel", amount=1),
+        "is paying": _form(buyers=["Lee"], target="Quintel", amount=1),
+    })  # fmt: skip
+    found = extract("q", text, fill, title=text.split("\n")[0], published=date(2024, 6, 1))
+    table = DealTable(tmp_path)
+    table.build(found, "test")
+    as_of = date(2024, 6, 30)
+    # Three parties named: the deal that names them all is Pebble Holding's stake. Its
+    # sentences say "Lee", the first name "Ann" is Ann Lee's, a party of the table.
+    asked = "How much did Pebble Holding put into Ann Lee's purchase of Quintel?"
+    stake = answer_from_table(asked, table, as_of)
+    assert stake is not None
+    assert stake.text == "Pebble Holding's stake in Quintel for $1 billion: announced [1]."
+    assert stake.passages[0].text.startswith("Lee is paying $12 billion in cash for the")
+    # Who bought it is the takeover, not the stakes of those who put money into it.
+    bought = answer_from_table("Who bought Quintel?", table, as_of)
+    assert bought is not None and [d.type for d in bought.deals] == ["acquisition"]
+    assert bought.text.startswith("Ann Lee's acquisition of Quintel for $20 billion")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # No lead-in about investors.
+        "Harlow agreed to buy Quintel for $20 billion.\nThe budget includes:\n"
+        "$400 million from Larch Capital\n$250 million from Orchard Partners\n",
+        # One line is no list.
+        "Harlow agreed to buy Quintel for $20 billion.\nInvestors include:\n"
+        "$400 million from Larch Capital\nThe rest is debt.\n",
+        # The amount does not start the line.
+        "Harlow agreed to buy Quintel for $20 billion.\nInvestors include:\n"
+        "Larch Capital gave $400 million\nOrchard Partners gave $250 million\n",
+        # No deal stated before the list.
+        "Quintel is hiring.\nInvestors include:\n"
+        "$400 million from Larch Capital\n$250 million from Orchard Partners\n",
+    ],
+)
+def test_lines_that_are_no_list_of_investors_in_a_deal_give_no_stakes(text: str) -> None:
+    fill = ScriptedForms({"agreed to buy": _form(buyers=["Harlow"], target="Quintel", amount=1)})
+    assert [m.type for m in extract("q", text, fill)] == (
+        ["acquisition"] if "agreed" in text else []
+    )
+
+
+def test_a_question_opening_a_headline_is_no_part_of_a_name() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "Will Ann Lee's purchase of Quintel mean more hate online?"
+    assert checked_name("Will Ann Lee", s) == "Ann Lee"
+    assert checked_name("Will Larch", "Will Larch buy Quintel for $2 billion.") == "Will Larch"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Will Ann Lee"], target="Quintel")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Ann Lee"]
+
+
 # -- merging ----------------------------------------------------------------------------------
 
 

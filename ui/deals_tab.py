@@ -197,9 +197,14 @@ def deal_html(deal: Deal, contexts: dict[str, str]) -> str:
             f'<p class="nr-quote">{contexts.get(m.id, esc(m.sentence))}</p>'
             + "".join(
                 # "it", "the club": the party the words stand for, and where it is named
-                f"<p class='nr-muted'>{esc(name)}: “{esc(ref.get('text', ''))}” here"
-                + (f", named in “{esc(ref['context'])}”" if ref.get("context") else "")
-                + "</p>"
+                (
+                    f"<p class='nr-muted'>{esc(name)}: the deal of the list after "
+                    f"“{esc(ref['lead_in'])}”, named in “{esc(ref.get('context', ''))}”</p>"
+                    if ref.get("lead_in")
+                    else f"<p class='nr-muted'>{esc(name)}: “{esc(ref.get('text', ''))}” here"
+                    + (f", named in “{esc(ref['context'])}”" if ref.get("context") else "")
+                    + "</p>"
+                )
                 for name, ref in m.refs.items()
             )
             + f"<p class='nr-muted'>stage {esc(m.stage)}"

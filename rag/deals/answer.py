@@ -13,10 +13,11 @@ import calendar
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.deals.mentions import Mention
-from rag.deals.merge import SUFFIXES, Deal, normalise
+from rag.deals.merge import FAMILY, SUFFIXES, Deal, normalise
 from rag.deals.query import DealQuery, find_deals
 from rag.deals.storage import DealTable
 from rag.timescope import time_scope
@@ -108,41 +109,53 @@ def _parties(table: DealTable) -> dict[str, str]:
 
 def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | None:
     """The table query a deal question asks for, or None when it is not one the table answers."""
+    return next(iter(understand_all(question, table, as_of)), None)
+
+
+def understand_all(question: str, table: DealTable, as_of: dt.date) -> list[DealQuery]:
+    """The table queries a deal question can ask for, the likeliest first: one per company of
+    the table the question names (the longest name first), or one for a list of deals.
+
+    "How much did Qatar Holding put into Elon Musk's purchase of Twitter?" names three
+    parties; the deal that answers it is Qatar Holding's, not the longest name's.
+    """
     if not table.path.exists() or not asks_about_deal(question):
-        return None
+        return []
     folded = " " + normalise(question) + " "
-    company = None
+    named: list[tuple[str, bool]] = []  # (company, on the investor side)
+    taken: list[tuple[int, int]] = []
     for key, name in sorted(_parties(table).items(), key=lambda kv: -len(kv[0])):
         at = folded.find(f" {key} ")
-        if at >= 0:
-            company = name
-            before = question[: max(0, question.lower().find(name.lower()))]
-            investor_side = bool(_INVESTOR_SIDE.search(before))
-            break
+        span = (at, at + len(key) + 2)
+        if at < 0 or any(a < span[1] and span[0] < b for a, b in taken):
+            continue  # not named, or inside a longer name ("Amazon" of "Amazon Web Services")
+        taken.append(span)
+        before = question[: max(0, question.lower().find(name.lower()))]
+        named.append((name, bool(_INVESTOR_SIDE.search(before))))
     listing = bool(_LIST.search(question) or _LARGEST.search(question))
-    if company is None and not listing:
-        return None
-    query = DealQuery(sort="amount" if _LARGEST.search(question) else "date", limit=MAX_DEALS)
-    if company is not None:
-        if investor_side:
-            query.investor = company
-        else:
-            query.company = company
+    if not named and not listing:
+        return []
+    base = DealQuery(sort="amount" if _LARGEST.search(question) else "date", limit=MAX_DEALS)
     for stage, pattern in _STAGE_WORDS:
         if pattern.search(question):
-            query.stage = stage
+            base.stage = stage
             break
-    if company is None or _LIST.search(question):
+    if not named or _LIST.search(question):
         for kind, pattern in _TYPE_WORDS:
             if pattern.search(question):
-                query.type = kind
+                base.type = kind
                 break
     scope = time_scope(question, as_of)
     if scope is not None and not scope.soft:
-        query.since, query.until = scope.start, scope.end
+        base.since, base.until = scope.start, scope.end
     else:
-        query.until = as_of
-    return query
+        base.until = as_of
+    if not named:
+        return [base]
+    return [
+        DealQuery(**{**vars(base), ("investor" if investor_side else "company"): company})
+        for company, investor_side in named
+    ]
 
 
 _QUESTION_WORDS = {
@@ -247,7 +260,8 @@ def _passage(deal: Deal) -> Passage:
 
 def _quotes(m: Mention) -> list[str]:
     """The mention's sentence, after the sentences that name a buyer it calls "it"."""
-    return [*(r["context"] for r in m.refs.values() if r.get("context")), m.sentence]
+    before = [q for r in m.refs.values() for q in (r.get("context"), r.get("lead_in")) if q]
+    return [*before, m.sentence]
 
 
 def _said(deal: Deal) -> str:
@@ -258,26 +272,46 @@ def _said(deal: Deal) -> str:
 
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
-    query = understand(question, table, as_of)
-    if query is None:
-        return None
     names = _names(question) - _TIME_NAMES
-    if names and query.company is None and query.investor is None:
-        # "Which deals did Delta make?" where Delta is a party to no deal in the table: a deal
-        # whose sentence only names it in passing is not its deal. The table has no answer.
-        return None
-    found = []
-    for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
-        if not d.mentions:
-            continue
-        if query.since and d.year and d.year < query.since.year:
-            continue  # retold in the window, done years before it: not one of its deals
-        said = _said(d)
-        if all(n in said for n in names):
-            found.append((d, _passage(d)))
-    found = found[:MAX_DEALS]
-    if not found:
-        return None  # no deal in the table names everyone the question names
+    parties = list(_parties(table)) if table.path.exists() else []
+    for query in understand_all(question, table, as_of):
+        if names and query.company is None and query.investor is None:
+            # "Which deals did Delta make?" where Delta is a party to no deal in the table: a
+            # deal whose sentence only names it in passing is not its deal. No answer here.
+            return None
+        found = []
+        for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
+            if not d.mentions:
+                continue
+            if query.since and d.year and d.year < query.since.year:
+                continue  # retold in the window, done years before it: not one of its deals
+            said = _said(d)
+            if all(_is_said(n, said, parties) for n in names):
+                found.append((d, _passage(d)))
+        asked = next((kind for kind, pattern in _TYPE_WORDS if pattern.search(question)), None)
+        if asked and query.type is None:
+            # "Who bought Twitter?": the takeover, not the stakes its co-investors took.
+            same = [f for f in found if FAMILY.get(f[0].type) == FAMILY[asked]]
+            found = same or found
+        if found:
+            return _answer(found[:MAX_DEALS], query)
+    return None  # no deal in the table names everyone the question names
+
+
+def _is_said(word: str, said: str, parties: Iterable[str]) -> bool:
+    """Tell whether a capitalised word of the question is in what a deal's sources say, or is
+    the first name of a party of the table whose last name they say ("Elon" of "Elon Musk"
+    where the sentence says "Musk")."""
+    if word in said:
+        return True
+    for party in parties:
+        words = party.split()
+        if len(words) > 1 and words[0] == word and re.search(rf"\b{re.escape(words[-1])}\b", said):
+            return True
+    return False
+
+
+def _answer(found: list[tuple[Deal, Passage]], query: DealQuery) -> DealAnswer:
     deals = [d for d, _ in found]
     lines = [_sentence(d, n) for n, d in enumerate(deals, 1)]
     return DealAnswer(

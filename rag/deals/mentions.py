@@ -24,8 +24,8 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "23"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "12"  # stored with each article's mentions: a new version extracts again
+RULES_VERSION = "24"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
 
@@ -891,6 +891,22 @@ _BASED_WORDS = (
 _BASED = re.compile(rf"^{_BASED_WORDS}(?=(?-i:[A-Z0-9]))", re.IGNORECASE)
 
 
+# A question's first word before a name: "Will Elon Musk's purchase of Twitter mean more hate?"
+_ASKING = re.compile(
+    r"^(?:Will|Would|Can|Could|Should|Shall|Does|Did|Do|Is|Was|Are|Were|Has|Have|Had|Why|How)"
+    r"\s+(?=(?-i:[A-Z]))"
+)
+
+
+def _unasked(name: str, sentence: str) -> str:
+    """`name` without the word that opens a question it starts ("Will Elon Musk" -> "Elon
+    Musk", when the sentence is a question that begins with it)."""
+    if sentence.rstrip().endswith("?") and sentence.lstrip().startswith(name):
+        rest = _ASKING.sub("", name)
+        return rest or name
+    return name
+
+
 def checked_name(name: Any, sentence: str) -> str | None:
     """`name` as it occurs in `sentence`, or None when it does not occur or is not a party."""
     if not isinstance(name, str):
@@ -910,7 +926,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
         found = _short_name(name, sentence)
     if not found:
         return None
-    surface = _with_s(sentence[found.start() : found.end()], sentence)
+    surface = _with_s(_unasked(sentence[found.start() : found.end()], sentence), sentence)
     if found.start() == 0 and re.match(r"\s*[:—–]", sentence[found.end() :]):
         return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
@@ -1802,7 +1818,9 @@ def refresh_rules(m: Mention) -> Mention:
         m.by["target"] = "rule"
     if m.target:
         m.target = _with_s(_BASED.sub("", m.target), m.sentence)
-    m.buyers = [_with_s(b, m.sentence) for b in m.buyers]
+    m.buyers = [_with_s(_unasked(b, m.sentence), m.sentence) for b in m.buyers]
+    if m.target:
+        m.target = _unasked(m.target, m.sentence)
     m.lead = _with_s(m.lead, m.sentence) if m.lead else m.lead
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
@@ -1889,6 +1907,87 @@ def _usd(money: Money, on: date | None) -> float | None:
     return to_usd(money.value, money.currency, on)
 
 
+# A line that introduces who put in how much: "Then there's $5.2 billion from equity
+# investors:", "Investors in the round include:". It ends with a colon and names investors.
+_LIST_LEAD = re.compile(
+    r"\b(?:(?:co-)?investors|backers|contributors|funders|(?:equity|co-)?investments)\b"
+    r"[^:]{0,80}:$",
+    re.IGNORECASE,
+)
+# One line of such a list: "$375 million from Qatar Holding, a global investment house ...".
+_FROM_WHO = re.compile(r"\s+from\s+(?P<who>[^,;:()\n]+)")
+_FIRM_WORDS = {"of", "and", "&", "de", "du", "la", "von", "van", "der", "for", "the"}
+MIN_LIST_ITEMS = 2  # one line alone is no list
+_LISTED_DEALS = ("acquisition", "merger", "funding round")  # what a list's money goes into
+
+
+def _contributor(line: str, money: Money) -> str | None:
+    """Who a list line says the money came from: the name after the last word that describes
+    it ("from SpaceX and Airbnb investor Aliya Capital Partners LLC" -> "Aliya Capital
+    Partners LLC", "from the venture capital firm Sequoia Capital Fund" -> "Sequoia Capital
+    Fund")."""
+    hit = _FROM_WHO.match(line, money.end)
+    if hit is None:
+        return None
+    words = hit.group("who").split()
+    lower = [i for i, w in enumerate(words) if w.islower() and w not in _FIRM_WORDS]
+    words = words[lower[-1] + 1 :] if lower else words
+    while words and words[0].lower() == "the":
+        words = words[1:]
+    name = checked_name(" ".join(words).rstrip("."), line)
+    return None if name is None or _no_party(name, line) else name
+
+
+def list_items(
+    text: str, mentions: Sequence[Mention]
+) -> Iterator[tuple[int, int, str, Money, Mention, str]]:
+    """The lines of each list of investors that follows a lead-in line, with the deal they
+    put money into: (start, end, investor, amount, the article's mention of that deal, the
+    lead-in line).
+
+    The lines name no deal ("$375 million from Qatar Holding, a global investment house"):
+    the deal is the one the article states last before the list, with a target. A list needs
+    at least MIN_LIST_ITEMS such lines in a row, each with a deal-sized amount first.
+    """
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group().strip()]
+    n = 0
+    while n < len(lines):
+        start, end = lines[n]
+        lead_in = text[start:end].strip()
+        base = next(
+            (
+                m
+                for m in reversed(mentions)
+                if m.end <= start and m.target and m.type in _LISTED_DEALS
+            ),
+            None,
+        )
+        if base is None or not _LIST_LEAD.search(lead_in):
+            n += 1
+            continue
+        items = []
+        for s, e in lines[n + 1 :]:
+            line = text[s:e]
+            money = next(iter(find_money(line)), None)
+            if (
+                money is None
+                or line[: money.start].strip(" \t-•*–—·")  # the amount starts the line
+                or money.per_share
+                or not _deal_sized(money)
+                or len(line) > MAX_SENTENCE_CHARS
+            ):
+                break
+            who = _contributor(line, money)
+            if who is None or _same_company(who, base.target):
+                break
+            lead = len(line) - len(line.lstrip())
+            items.append((s + lead, s + len(line.rstrip()), who, money))
+        if len(items) >= MIN_LIST_ITEMS:
+            for s, e, who, money in items:
+                yield s, e, who, money, base, lead_in
+        n += 1 + len(items)
+
+
 def extract(
     article_id: str,
     text: str,
@@ -1920,4 +2019,33 @@ def extract(
                     **fields,
                 )
             )
+    for start, end, who, money, base, lead_in in list_items(text, mentions):
+        stage, cue = stage_of(text[start:end], published)
+        rule = {k: "rule" for k in ("type", "buyers", "target", "amount", "stage")}
+        # The line names no deal: it is the one the article states before the list.
+        ref = {"text": "", "start": 0, "end": 0, "context": base.sentence, "lead_in": lead_in}
+        mentions.append(
+            Mention(
+                article_id=article_id,
+                sentence=text[start:end],
+                start=start,
+                end=end,
+                type="stake",
+                buyers=[who],
+                target=base.target,
+                amount=money.text,
+                amount_low=money.low,
+                amount_high=money.high,
+                currency=money.currency,
+                amount_usd=_usd(money, published),
+                stage=stage,
+                stage_cue=cue,
+                published=published.isoformat() if published else None,
+                outlet=outlet,
+                url=url,
+                title=title,
+                by=rule,
+                refs={base.target: ref} if base.target else {},
+            )
+        )
     return mentions

@@ -48,13 +48,13 @@ SUFFIXES = {
     "kk",
     "com",  # "Amazon.com" is Amazon
 }
-MERGE_VERSION = "3"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "4"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
 
 # Kinds the model confuses with each other are one family for merging.
-_FAMILY = {"acquisition": "m&a", "merger": "m&a", "funding round": "money", "stake": "money"}
+FAMILY = {"acquisition": "m&a", "merger": "m&a", "funding round": "money", "stake": "money"}
 _STAGE_ORDER = {"rumoured": 0, "announced": 1, "closed": 2, "cancelled": 3}
 # Words that say what kind of company a name is ("Airlines"): too common alone to stand for one
 # party, and a name's first word followed only by them is that name ("Alaska Airlines").
@@ -188,7 +188,7 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
     with_target = [m for m in mentions if m.target]
     groups: dict[tuple[str, str], list[Mention]] = {}
     for m in with_target:
-        key = (_FAMILY.get(m.type, m.type), normalise(m.target or ""))
+        key = (FAMILY.get(m.type, m.type), normalise(m.target or ""))
         if key[1]:
             groups.setdefault(key, []).append(m)
     clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
@@ -248,19 +248,26 @@ def _clusters(group: list[Mention]) -> list[list[Mention]]:
     return clusters
 
 
+def _listed(m: Mention) -> bool:
+    """Tell whether `m` is a line of a list of investors (`mentions.list_items`): each line is
+    its investor's own stake."""
+    return any(r.get("lead_in") for r in m.refs.values())
+
+
 def _fits(m: Mention, cluster: list[Mention]) -> bool:
-    if any(m.article_id == c.article_id for c in cluster):
+    listed = _listed(m) or any(_listed(c) for c in cluster)
+    if not listed and any(m.article_id == c.article_id for c in cluster):
         return True  # one article describes one deal per target
     mine = _parties(m)
     theirs = _cluster_parties(cluster)
     shared = any(same_party(a, b) for a in mine for b in theirs)
-    if mine and theirs and not shared:
+    if (mine and theirs and not shared) or (listed and not shared):
         return False
     if not _fits_in_time(m, cluster):
         # Far apart: the same deal only when it is retold, with its price or, for a takeover
         # (a company is bought by the same buyer once), its buyer. A round is not: investors
         # come back for the next one.
-        return _same_price(m, cluster) or (shared and _FAMILY.get(m.type) == "m&a")
+        return _same_price(m, cluster) or (shared and FAMILY.get(m.type) == "m&a")
     return True
 
 
@@ -281,7 +288,7 @@ def _deal(cluster: list[Mention]) -> Deal:
     # Oldest report first, so that each conflict lists its sources in the order they wrote.
     cluster = sorted(cluster, key=lambda m: (m.published or "", m.article_id, m.start))
     first = cluster[0]
-    key = f"{_FAMILY.get(first.type, first.type)}|{normalise(first.target or '')}|{first.id}"
+    key = f"{FAMILY.get(first.type, first.type)}|{normalise(first.target or '')}|{first.id}"
     buyers: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for m in cluster:
@@ -298,7 +305,7 @@ def _deal(cluster: list[Mention]) -> Deal:
     # A mention read the other way round (`_fold_reversed`) names the target as a buyer.
     target_key = normalise(target)
     buyers = Counter({n: c for n, c in buyers.items() if not same_party(n, target_key)})
-    if _FAMILY.get(first.type) == "m&a" and buyers:
+    if FAMILY.get(first.type) == "m&a" and buyers:
         # A bystander one sentence names beside a takeover many report ("the ADL Center said
         # ... following Musk's takeover") is no buyer of it; its mention keeps it. Investors
         # in a round are often listed by one article only, so rounds keep them all.

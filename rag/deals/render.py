@@ -108,6 +108,9 @@ def _as_written(name: str, m: Mention) -> str:
     ref = m.refs.get(name)
     if not ref:
         return name
+    if ref.get("lead_in"):  # a line of a list of investors, after the sentence naming the deal
+        where = f"“{ref['lead_in']}”, named in: “{ref['context']}”"
+        return f"{name} (the deal of the list after {where})"
     said = f"{name} (as “{ref['text']}”"
     return said + (f", named in: “{ref['context']}”)" if ref.get("context") else ")")
 
