@@ -1103,7 +1103,7 @@ _LIST = (
     "Harlow Systems agreed to buy Quintel for $20 billion in May.\n"
     "Harlow is paying $12 billion in cash.\n"
     "Then there's $3 billion from equity investors:\n"
-    "$400 million from Larch Capital Management, a venture firm founded by Ann Lee\n"
+    "$400 million from Larch Capital Management, which also invested in Zenith Labs\n"
     "$250 million from SpaceX and Airbnb investor Orchard Partners LLC\n"
     "• $1 billion from the sovereign fund Pebble Holding\n"
     "$5 million from Tresser Blvd 402.\n"
@@ -1115,8 +1115,12 @@ _LIST = (
 
 
 def test_a_list_of_who_put_in_how_much_gives_each_investors_stake() -> None:
-    fill = ScriptedForms({"agreed to buy": _form(buyers=["Harlow Systems"], target="Quintel",
-                                                  amount=1)})  # fmt: skip
+    fill = ScriptedForms({
+        "agreed to buy": _form(buyers=["Harlow Systems"], target="Quintel", amount=1),
+        # The model reads the line's amount as a stake in the company named after it.
+        "also invested": _form(type="stake", buyers=["Larch Capital Management"],
+                               target="Zenith Labs", amount=1),
+    })  # fmt: skip
     found = extract("q", _LIST, fill, title=_LIST.split("\n")[0], published=date(2024, 6, 1))
     takeover, *stakes = found
     assert (takeover.type, takeover.target) == ("acquisition", "Quintel")
@@ -1614,6 +1618,18 @@ def test_stored_mentions_of_a_kind_their_words_do_not_state_are_dropped(
     store.write([("cowen", "h1", [m, kept])])  # as an older extractor stored them
     after = [x for x in store.mentions() if x.article_id == "cowen"]
     assert len(store.mentions()) == before + 1 and [x.type for x in after] == ["acquisition"]
+
+
+def test_stored_lines_of_a_list_of_investors_are_kept(deal_index: Settings) -> None:
+    # A line names no deal word, so the candidate filter alone would drop it when read back.
+    store = DealStore(VectorStore(deal_index, "fake"))
+    fill = ScriptedForms({"agreed to buy": _form(buyers=["Harlow Systems"], target="Quintel",
+                                                  amount=1)})  # fmt: skip
+    found = extract("list", _LIST, fill, title=_LIST.split("\n")[0])
+    store.write([("list", "h1", found)])
+    kept = [m for m in store.mentions() if m.article_id == "list"]
+    assert [(m.type, m.buyers[0]) for m in kept] == [(m.type, m.buyers[0]) for m in found]
+    assert len(kept) == 5
 
 
 def test_an_interrupted_extraction_resumes_and_keeps_the_articles(

@@ -1938,6 +1938,21 @@ def _contributor(line: str, money: Money) -> str | None:
     return None if name is None or _no_party(name, line) else name
 
 
+def is_list_item(m: Mention) -> bool:
+    """Tell whether a stored mention is a line of a list of investors that today's rules still
+    read as one: its lead-in names investors, and the line gives its buyer and amount."""
+    lead_in = next((r["lead_in"] for r in m.refs.values() if r.get("lead_in")), None)
+    if lead_in is None or not _LIST_LEAD.search(lead_in) or m.type != "stake":
+        return False
+    money = next(iter(find_money(m.sentence)), None)
+    return (
+        money is not None
+        and not m.sentence[: money.start].strip(" \t-•*–—·")
+        and money.text == m.amount
+        and _contributor(m.sentence, money) in m.buyers
+    )
+
+
 def list_items(
     text: str, mentions: Sequence[Mention]
 ) -> Iterator[tuple[int, int, str, Money, Mention, str]]:
@@ -2019,7 +2034,11 @@ def extract(
                     **fields,
                 )
             )
-    for start, end, who, money, base, lead_in in list_items(text, mentions):
+    for start, end, who, money, base, lead_in in list(list_items(text, mentions)):
+        # "$800 million from Sequoia Capital Fund, which also invested in The Boring Company":
+        # the line's amount is what the investor put into the listed deal, whatever else the
+        # model read in it.
+        mentions = [m for m in mentions if not (m.start < end and start < m.end)]
         stage, cue = stage_of(text[start:end], published)
         rule = {k: "rule" for k in ("type", "buyers", "target", "amount", "stage")}
         # The line names no deal: it is the one the article states before the list.

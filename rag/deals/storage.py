@@ -29,6 +29,7 @@ from rag.deals.mentions import (
     RULES_VERSION,
     Mention,
     is_candidate,
+    is_list_item,
     refresh_rules,
     states_a_deal,
     states_kind,
@@ -99,7 +100,7 @@ class DealStore:
         out = []
         for record in self._records({"kind": "mention"}):
             m = Mention.from_dict(json.loads(str(record["data"])))
-            if is_candidate(m.sentence) and states_kind(m.type, m.sentence):
+            if is_list_item(m) or (is_candidate(m.sentence) and states_kind(m.type, m.sentence)):
                 m = refresh_rules(m)
                 if states_a_deal(m):  # not when the only party was a regulator, or no
                     out.append(m)  # target and no amount is left
