@@ -1222,6 +1222,47 @@ def test_lines_that_are_no_list_of_investors_in_a_deal_give_no_stakes(text: str)
     )
 
 
+@pytest.mark.parametrize(
+    "target, sentence, guess",
+    [
+        # The deal is named by its buyer alone; the target the model gave is another name.
+        ("Quintel", "The restructuring follows Ann Lee’s takeover, she told a court during a "
+         "trial over her Quintel pay package.", True),
+        ("Zenith", "Harlow’s acquisition has upset users of Zenith, a rival said.", True),
+        # What was bought is named between, after, or by other deal words.
+        ("RSN", "Larch announced the completion of Larch's RSN acquisition.", False),
+        ("Quintel", "Regulators are studying Harlow’s $3.9 billion acquisition of Quintel.",
+         False),
+        ("Quintel", "Harlow's takeover of Quintel closed on Friday.", False),
+        ("Quintel", "After Harlow's takeover, it agreed to buy Quintel.", False),
+    ],
+)  # fmt: skip
+def test_a_target_no_words_mark_beside_a_deal_named_by_its_buyer_alone_is_a_guess(
+    target: str, sentence: str, guess: bool
+) -> None:
+    from rag.deals.mentions import refresh_rules, unmarked_target
+
+    assert unmarked_target(target, sentence) is guess
+    form = _form(buyers=[sentence.split("’")[0].split("'")[0].split()[-1]], target=target)
+    fields = verify(form, sentence, find_money(sentence), None)
+    assert [f["target"] for f in fields] == ([] if guess else [target])
+    m = Mention(article_id="a", sentence=sentence, start=0, end=len(sentence),
+                type="acquisition", buyers=["Harlow"], target=target)  # fmt: skip
+    assert refresh_rules(m).target == (None if guess else target)
+
+
+def test_an_ampersand_joins_one_name() -> None:
+    s = "Larch subsequently sold Pebble Point to Kings & Convicts, a small craft brewer."
+    assert checked_name("Kings", s) == "Kings & Convicts"
+    assert checked_name("Pebble Point", s) == "Pebble Point"
+    assert checked_name("AT&T", "AT&T bought Zenith Media.") == "AT&T"
+    from rag.deals.mentions import refresh_rules
+
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Kings"], target="Pebble Point")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Kings & Convicts"]
+
+
 def test_a_question_opening_a_headline_is_no_part_of_a_name() -> None:
     from rag.deals.mentions import refresh_rules
 

@@ -882,6 +882,13 @@ def _with_s(name: str, sentence: str) -> str:
     return name
 
 
+def _with_amp(name: str, sentence: str) -> str:
+    """`name`, with the "& Convicts" that follows it in `sentence` ("Kings & Convicts",
+    "Procter & Gamble"): an ampersand joins one name."""
+    hit = re.search(rf"(?<![\w&-]){_name_re(name)}(\s*&\s*(?-i:[A-Z])[\w'’-]*)(?![\w&])", sentence)
+    return name + hit.group(1) if hit else name
+
+
 # Where a company is, or who stands behind it: "Memphis-headquartered Fred's Inc.",
 # "San Francisco-based Virgin America", "SoftBank-backed Didi" (no part of the name).
 _BASED_WORDS = (
@@ -927,6 +934,7 @@ def checked_name(name: Any, sentence: str) -> str | None:
     if not found:
         return None
     surface = _with_s(_unasked(sentence[found.start() : found.end()], sentence), sentence)
+    surface = _with_amp(surface, sentence)
     if found.start() == 0 and re.match(r"\s*[:—–]", sentence[found.end() :]):
         return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
@@ -1378,6 +1386,29 @@ def words_form(sentence: str, amounts: list[Money]) -> dict[str, Any] | None:
     return form
 
 
+# "following Musk's takeover", "Sinclair's RSN acquisition": a buyer's deal, named by its
+# buyer alone. What was bought is in the words between, or in another sentence.
+_OWNED_DEAL = re.compile(
+    r"(?-i:[A-Z])[\w&.-]*['’]s?\s+(?P<between>(?:[\w$.,-]+\s+){0,3}?)"
+    r"(?:takeovers?|acquisitions?|purchases?|buyouts?|mergers?)\b"
+    r"(?!\s+(?:of|for|with|by|between|from)\b)(?!\s*(?:-|–)?\s*(?-i:[A-Z]))",
+    re.IGNORECASE,
+)
+
+
+def unmarked_target(target: str, sentence: str) -> bool:
+    """Tell whether `target` is a guess: the sentence names its deal only as a buyer's ("the
+    restructuring following Musk's takeover, he told a court during a trial over his Tesla
+    pay package"), no other deal word is in it, and nothing in the words makes `target`
+    what was bought. The model then picks another name of the sentence (Tesla)."""
+    hits = list(_OWNED_DEAL.finditer(sentence))
+    if not hits or not _nothing_else(sentence, _OWNED_DEAL):
+        return False
+    if any(target.lower() in h.group("between").lower() for h in hits):
+        return False  # "Sinclair's RSN acquisition"
+    return role_of(target, sentence) is None
+
+
 def verify(
     form: dict[str, Any],
     sentence: str,
@@ -1612,7 +1643,7 @@ def _verify(
         owner = round_owner(sentence, buyers)
         if owner:
             targets, target_by = [owner], "rule"
-    targets = [t for t in targets if not _among(t, buyers)]
+    targets = [t for t in targets if not _among(t, buyers) and not unmarked_target(t, sentence)]
     others = _buyers_of_other_deals(buyers, targets, sentence)
     buyers = [b for b in buyers if b not in others]
     if lead in others:
@@ -1818,9 +1849,11 @@ def refresh_rules(m: Mention) -> Mention:
         m.by["target"] = "rule"
     if m.target:
         m.target = _with_s(_BASED.sub("", m.target), m.sentence)
-    m.buyers = [_with_s(_unasked(b, m.sentence), m.sentence) for b in m.buyers]
+    m.buyers = [
+        _with_amp(_with_s(_unasked(b, m.sentence), m.sentence), m.sentence) for b in m.buyers
+    ]
     if m.target:
-        m.target = _unasked(m.target, m.sentence)
+        m.target = _with_amp(_unasked(m.target, m.sentence), m.sentence)
     m.lead = _with_s(m.lead, m.sentence) if m.lead else m.lead
     m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
@@ -1852,7 +1885,11 @@ def refresh_rules(m: Mention) -> Mention:
         m.lead = None
     if m.target:
         m.target = _DEAL_WORD_AFTER.sub("", m.target)
-    if m.target and (_no_party(m.target, m.sentence) or is_source(m.target, m.sentence)):
+    if m.target and (
+        _no_party(m.target, m.sentence)
+        or is_source(m.target, m.sentence)
+        or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
+    ):
         m.target = None
     if m.type == "funding round" and not m.target:
         owner = round_owner(m.sentence, m.buyers)
