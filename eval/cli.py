@@ -37,7 +37,7 @@ if TYPE_CHECKING:
               help="Also extract the deals of the --corpus articles (deal questions).")  # fmt: skip
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
-    "openai_model", "top_k", "context_tokens", "read_each", "read_by_article", "min_similarity",
+    "openai_model", "top_k", "context_tokens", "read_each", "min_similarity",
     "refusal_threshold",
 )  # fmt: skip
 def eval_command(

@@ -28,7 +28,7 @@ RESULTS = "results.jsonl"
 CONFIG_SETTINGS = (
     "llm", "llm_model", "llm_context", "max_answer_tokens", "openai_base_url", "openai_model",
     "chroma_url", "collection", "embedding_model", "top_k", "context_tokens", "read_each",
-    "read_by_article", "min_similarity", "refusal_threshold",
+    "min_similarity", "refusal_threshold",
 )  # fmt: skip
 MAX_LLM_ERRORS_IN_A_ROW = 5
 

@@ -218,8 +218,6 @@ class Answerer:
             )
             return
         if self.settings.read_each > 1 and len(used) > 1:
-            if self.settings.read_by_article:
-                used, texts = by_article(used, texts)
             raw, first, usage, checked, stale_since, evidence = yield from self._read_each(
                 standalone, used, texts, scope, as_of, t0, pool
             )
@@ -297,32 +295,23 @@ class Answerer:
         together (`_read_all`): three answers take little longer than the longest one.
         """
         k = self.settings.read_each
-        if self.settings.read_by_article:
-            groups = _article_runs(used)[:k]  # (first number, count): one article's chunks
-        else:
-            groups = [(n, 1) for n in range(1, min(k, len(used)) + 1)]
         inputs = [
             {
                 "today": _today(as_of),
-                "sources": format_sources(
-                    used[n - 1 : n - 1 + size],
-                    [sanitize(text) for text in texts[n - 1 : n - 1 + size]],
-                    as_of,
-                    first=n,
-                ),
+                "sources": format_sources([passage], [sanitize(text)], as_of, first=n),
                 "question": question,
             }
-            for n, size in groups
+            for n, (passage, text) in enumerate(zip(used[:k], texts[:k]), 1)
         ]
         reads = []  # (raw answer, checked, stale_since, evidence), best source first
         usage: Any = None
-        for (n, _), (raw, part_usage, probs) in zip(groups, self._read_all(inputs, t0)):
+        for n, (raw, part_usage, probs) in enumerate(self._read_all(inputs, t0), 1):
             usage = _add_usage(usage, part_usage)
             reads.append(
                 (raw, *self._judge(question, raw, probs, used, texts, scope, as_of, pool, n))
             )
         evidences = [r[3] for r in reads]
-        articles = [used[n - 1].article_id for n, _ in groups]  # the articles read, in order
+        articles = [p.article_id for p in used[: len(reads)]]  # the passages read, in order
         cross_check(question, [r[0] for r in reads], articles, evidences)
         raw, checked, stale_since, evidence = reads[best_read(evidences)]
         first = time.perf_counter() - t0
@@ -336,7 +325,7 @@ class Answerer:
                 "agree": ev["agree"],
                 "tokens": ev.get("tokens"),
             }
-            for (n, _), (text, _, _, ev) in zip(groups, reads)
+            for n, (text, _, _, ev) in enumerate(reads, 1)
         ]
         return raw, first, usage, checked, stale_since, evidence
 
@@ -554,24 +543,3 @@ def dated(text: str, newest: dt.date | None) -> str:
         text = f"{first.lower()} {rest}"
     when = month_year(newest)
     return f"According to {'an' if when[0] in 'AEIOU' else 'a'} {when} article, {text}"
-
-
-def by_article(passages: list[Passage], texts: list[str]) -> tuple[list[Passage], list[str]]:
-    """The passages with each article's chunks brought together, at the place of its best one
-    (`Settings.read_by_article`): "A1 B A2 C" -> "A1 A2 B C"."""
-    order: dict[str, list[int]] = {}
-    for i, p in enumerate(passages):
-        order.setdefault(p.article_id, []).append(i)
-    ranked = [i for group in order.values() for i in group]
-    return [passages[i] for i in ranked], [texts[i] for i in ranked]
-
-
-def _article_runs(passages: Sequence[Passage]) -> list[tuple[int, int]]:
-    """(first number, count) of each run of passages from one article, in order."""
-    runs: list[tuple[int, int]] = []
-    for n, p in enumerate(passages, 1):
-        if runs and passages[runs[-1][0] - 1].article_id == p.article_id:
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((n, 1))
-    return runs

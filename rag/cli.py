@@ -325,7 +325,7 @@ def print_answer(answer: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @settings_options(
     "index", "chroma_url", "collection", "embedding_model", "llm", "llm_model", "openai_base_url",
-    "openai_model", "context_tokens", "read_each", "read_by_article",
+    "openai_model", "context_tokens", "read_each",
 )  # fmt: skip
 def ask(question: str, as_json: bool, **values: Any) -> None:
     """Answer QUESTION from the indexed articles, citing them as [n]."""

@@ -136,11 +136,6 @@ class Settings:
         "set; see docs/benchmarks.md); 0 or 1 means all of them together in one prompt, "
         "streamed as it is written.",
     )
-    read_by_article: bool = _declare(
-        False,
-        "With read_each, a read holds every shown chunk of its article (numbered apart), so "
-        "the reads are of different articles.",
-    )
     min_similarity: float = _declare(
         0.15,
         "Passages less similar than this to the question (cosine) are not shown to the model; "

@@ -420,41 +420,6 @@ def test_sources_read_alone_go_to_the_model_in_one_call_when_it_can_take_several
         b.ask("How much is MiniMax seeking to raise?", filters=AS_OF)
 
 
-def test_reading_by_article_puts_each_articles_chunks_in_one_read(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
-):
-    from rag.answering import by_article
-
-    each = dataclasses.replace(settings, read_each=2, read_by_article=True)
-    llm = _ManyAtOnce(replies=["Alibaba is leading it [2].", "Tencent [3]."])
-    a = Answerer(each, llm=llm, retriever=Retriever(each, embedder=FakeEmbedder()))
-    question = "Who is leading MiniMax's new funding round?"
-    read, pool = a.passages(question, 2, AS_OF, None)
-    first, other = read
-    assert first.article_id != other.article_id
-    # The best article's second chunk, ranked below another article's.
-    second = dataclasses.replace(
-        first, chunk_id=first.chunk_id + "b", text="Alibaba is leading it."
-    )
-    monkeypatch.setattr(a, "passages", lambda *args: ([first, other, second], pool))
-    answer = a.ask(question, filters=AS_OF)
-    assert [p.chunk_id for p in answer.passages] == [
-        first.chunk_id,
-        second.chunk_id,
-        other.chunk_id,
-    ]
-    one, two = (p[-1].content for p in llm.prompts)
-    assert "[1] " in one and "[2] " in one and "Alibaba is leading it." in one and "[3]" not in one
-    assert "[3] " in two and "[1]" not in two
-    assert [r["number"] for r in answer.evidence["reads"]] == [1, 3]
-    assert answer.raw_text == "Alibaba is leading it [2]."
-    assert answer.citations[0].chunk_id == second.chunk_id
-    # Each article keeps the place of its best chunk; the order within it is the rank order.
-    ps, ts = by_article([first, other, second], ["a", "b", "c"])
-    assert [p.chunk_id for p in ps] == [first.chunk_id, second.chunk_id, other.chunk_id]
-    assert ts == ["a", "c", "b"]
-
-
 def test_the_passages_read_come_first_among_those_retrieved_to_weigh_answers_against(
     settings: Settings,
 ):
