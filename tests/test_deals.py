@@ -433,6 +433,26 @@ def test_in_a_merger_the_words_pick_the_target_over_the_models() -> None:
     assert fields["by"]["target"] == "rule" and fields["amount"] == "nearly $ 25 billion"
 
 
+@pytest.mark.parametrize(
+    "given_target",
+    [None, "Quintel Air", "Harlow Air"],  # no target, or either side given as buyer and target
+)
+def test_a_merger_given_as_two_buyers_has_the_second_named_as_its_target(
+    given_target: str | None,
+) -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "IN PICTURES: Harlow Air, Quintel Air kick off merger with celebration"
+    form = _form(type="merger", buyers=["Harlow Air", "Quintel Air"], target=given_target)
+    (fields,) = verify(form, s, [], None)
+    assert (fields["buyers"], fields["target"]) == (["Harlow Air"], "Quintel Air")
+    # ... and a mention stored with both sides as buyers is read the same way.
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="merger",
+                buyers=["Harlow Air", "Quintel Air"])  # fmt: skip
+    m = refresh_rules(m)
+    assert (m.buyers, m.target, m.by["target"]) == (["Harlow Air"], "Quintel Air", "rule")
+
+
 def test_led_by_alone_is_no_funding_round() -> None:
     from rag.deals.mentions import states_kind
 

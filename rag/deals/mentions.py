@@ -1624,11 +1624,13 @@ def _verify(
         ):
             target_text, target_by = found[0], "rule"
             refs[found[0]] = _ref_record(hit, found[1])
+    if kind == "merger" and target_text and len(buyers) >= 2 and _among(target_text, buyers):
+        # "Alaska Airlines, Virgin America kick off merger", both given as buyers and one of
+        # them as the target too: the sides are read as when no target is given.
+        target_text = None
     if kind == "merger" and target_text is None and len(buyers) >= 2:
-        # "Kroger and Albertsons planned to merge": the one named second is the target, as
-        # annotators of mergers mark it, so that the deal has two sides.
-        last = max(buyers, key=lambda b: sentence.find(b))
-        if sentence.find(last) > 0 and not role_of(last, sentence):
+        last = _second_party(buyers, sentence)
+        if last:
             buyers.remove(last)
             if lead == last:
                 lead = None
@@ -1807,6 +1809,14 @@ def _among(name: str, names: Iterable[str]) -> bool:
     return name.lower() in {n.lower() for n in names}
 
 
+def _second_party(buyers: list[str], sentence: str) -> str | None:
+    """Of a merger's parties given as buyers, the one named second, which is the target as
+    annotators of mergers mark it ("Kroger and Albertsons planned to merge"), so that the deal
+    has two sides; None when the words give it a side."""
+    last = max(buyers, key=lambda b: sentence.find(b))
+    return last if sentence.find(last) > 0 and not role_of(last, sentence) else None
+
+
 def _shows_a_deal(kind: str, buyers: list[str], target: str | None, amount: Any) -> bool:
     if kind == "stake" and not target:
         return False
@@ -1891,6 +1901,13 @@ def refresh_rules(m: Mention) -> Mention:
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
     ):
         m.target = None
+    if m.type == "merger" and not m.target and len(m.buyers) >= 2:
+        last = _second_party(m.buyers, m.sentence)  # as `verify` reads a merger
+        if last:
+            m.buyers = [b for b in m.buyers if b != last]
+            m.lead = None if m.lead == last else m.lead
+            m.target = last
+            m.by["target"] = "rule"
     if m.type == "funding round" and not m.target:
         owner = round_owner(m.sentence, m.buyers)
         if owner:
