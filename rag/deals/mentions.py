@@ -1992,6 +1992,11 @@ def _contributor(line: str, money: Money) -> str | None:
     return None if name is None or _no_party(name, line) else name
 
 
+def _amount_first(line: str, money: Money) -> bool:
+    """Tell whether the amount starts the line (after a bullet, if any)."""
+    return not line[: money.start].strip(" \t-•*–—·")
+
+
 def is_list_item(m: Mention) -> bool:
     """Tell whether a stored mention is a line of a list of investors that today's rules still
     read as one: its lead-in names investors, and the line gives its buyer and amount."""
@@ -2001,7 +2006,7 @@ def is_list_item(m: Mention) -> bool:
     money = next(iter(find_money(m.sentence)), None)
     return (
         money is not None
-        and not m.sentence[: money.start].strip(" \t-•*–—·")
+        and _amount_first(m.sentence, money)
         and money.text == m.amount
         and _contributor(m.sentence, money) in m.buyers
     )
@@ -2040,7 +2045,7 @@ def list_items(
             money = next(iter(find_money(line)), None)
             if (
                 money is None
-                or line[: money.start].strip(" \t-•*–—·")  # the amount starts the line
+                or not _amount_first(line, money)
                 or money.per_share
                 or not _deal_sized(money)
                 or len(line) > MAX_SENTENCE_CHARS
@@ -2070,55 +2075,39 @@ def extract(
 ) -> list[Mention]:
     """Every checked deal mention in one article's text (`found`: its `candidates`, when the
     caller has them already)."""
+    day = published.isoformat() if published else None
+
+    def mention(start: int, end: int, fields: dict[str, Any]) -> Mention:
+        return Mention(article_id=article_id, sentence=text[start:end], start=start, end=end,
+                       published=day, outlet=outlet, url=url, title=title, **fields)  # fmt: skip
+
     mentions: list[Mention] = []
     for start, end, amounts in candidates(text) if found is None else found:
         sentence = text[start:end]
         resolve = resolver(text, start, end, title)
         for fields in verify(fill(sentence, amounts), sentence, amounts, published, resolve):
-            mentions.append(
-                Mention(
-                    article_id=article_id,
-                    sentence=sentence,
-                    start=start,
-                    end=end,
-                    published=published.isoformat() if published else None,
-                    outlet=outlet,
-                    url=url,
-                    title=title,
-                    **fields,
-                )
-            )
+            mentions.append(mention(start, end, fields))
     for start, end, who, money, base, lead_in in list(list_items(text, mentions)):
         # "$800 million from Sequoia Capital Fund, which also invested in The Boring Company":
         # the line's amount is what the investor put into the listed deal, whatever else the
         # model read in it.
         mentions = [m for m in mentions if not (m.start < end and start < m.end)]
         stage, cue = stage_of(text[start:end], published)
-        rule = {k: "rule" for k in ("type", "buyers", "target", "amount", "stage")}
         # The line names no deal: it is the one the article states before the list.
         ref = {"text": "", "start": 0, "end": 0, "context": base.sentence, "lead_in": lead_in}
-        mentions.append(
-            Mention(
-                article_id=article_id,
-                sentence=text[start:end],
-                start=start,
-                end=end,
-                type="stake",
-                buyers=[who],
-                target=base.target,
-                amount=money.text,
-                amount_low=money.low,
-                amount_high=money.high,
-                currency=money.currency,
-                amount_usd=_usd(money, published),
-                stage=stage,
-                stage_cue=cue,
-                published=published.isoformat() if published else None,
-                outlet=outlet,
-                url=url,
-                title=title,
-                by=rule,
-                refs={base.target: ref} if base.target else {},
-            )
-        )
+        fields = {
+            "type": "stake",
+            "buyers": [who],
+            "target": base.target,
+            "amount": money.text,
+            "amount_low": money.low,
+            "amount_high": money.high,
+            "currency": money.currency,
+            "amount_usd": _usd(money, published),
+            "stage": stage,
+            "stage_cue": cue,
+            "by": {k: "rule" for k in ("type", "buyers", "target", "amount", "stage")},
+            "refs": {base.target: ref} if base.target else {},
+        }
+        mentions.append(mention(start, end, fields))
     return mentions
