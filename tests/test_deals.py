@@ -1216,6 +1216,10 @@ def test_a_question_naming_an_investor_and_a_takeover_is_answered_with_the_inves
     bought = answer_from_table("Who bought Quintel?", table, as_of)
     assert bought is not None and [d.type for d in bought.deals] == ["acquisition"]
     assert bought.text.startswith("Ann Lee's acquisition of Quintel for $20 billion")
+    # Who put money into it are the stakes, although the question names the takeover's buyer.
+    backers = answer_from_table("Who invested in Ann Lee's purchase of Quintel?", table, as_of)
+    assert backers is not None
+    assert [d.buyers for d in backers.deals] == [["Pebble Holding"], ["Larch Capital"]]
 
 
 @pytest.mark.parametrize(

@@ -274,6 +274,8 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     names = _names(question) - _TIME_NAMES
     parties = list(_parties(table)) if table.path.exists() else []
+    asked = asked_family(question)
+    fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
     for query in understand_all(question, table, as_of):
         if names and query.company is None and query.investor is None:
             # "Which deals did Delta make?" where Delta is a party to no deal in the table: a
@@ -288,14 +290,36 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
             said = _said(d)
             if all(_is_said(n, said, parties) for n in names):
                 found.append((d, _passage(d)))
-        asked = next((kind for kind, pattern in _TYPE_WORDS if pattern.search(question)), None)
         if asked and query.type is None:
-            # "Who bought Twitter?": the takeover, not the stakes its co-investors took.
-            same = [f for f in found if FAMILY.get(f[0].type) == FAMILY[asked]]
-            found = same or found
+            # "Who bought Twitter?": the takeover, not the stakes its co-investors took; "Who
+            # invested in Musk's purchase of Twitter?": the stakes, and the takeover only if
+            # no deal of any named party is of the kind asked for.
+            same = [f for f in found if FAMILY.get(f[0].type) == asked]
+            if not same:
+                fallback = fallback or ((found, query) if found else None)
+                continue
+            found = same
         if found:
             return _answer(found[:MAX_DEALS], query)
+    if fallback:
+        return _answer(fallback[0][:MAX_DEALS], fallback[1])
     return None  # no deal in the table names everyone the question names
+
+
+# The words that ask for one family of deals (`merge.FAMILY`): whichever comes first.
+_FAMILY_WORDS = [
+    ("m&a", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|"
+                       r"merg\w*)\b", re.IGNORECASE)),
+    ("money", re.compile(r"\b(?:invest\w*|fund\w*|rounds?|rais\w*|stakes?|back(?:s|ed|ing)?|"
+                         r"series\s+[a-h])\b", re.IGNORECASE)),
+]  # fmt: skip
+
+
+def asked_family(question: str) -> str | None:
+    """The family of deals the question's first deal word asks for: "m&a" ("Who bought ...?")
+    or "money" ("Who invested in ...?"); None without one."""
+    hits = [(m.start(), family) for family, p in _FAMILY_WORDS if (m := p.search(question))]
+    return min(hits)[1] if hits else None
 
 
 def _is_said(word: str, said: str, parties: Iterable[str]) -> bool:
