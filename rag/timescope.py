@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name and name != "May"}
+_MONTHS["sept"] = 9  # as newsrooms abbreviate it ("Sept. 30"), beside the calendar's "Sep"
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 

@@ -35,6 +35,8 @@ def d(text: str) -> dt.date:
         ("What did Apple launch in March?", "2023-03-01", "2023-03-31", False),
         ("What did Apple launch in March 2021?", "2021-03-01", "2021-03-31", False),
         ("What happened in October?", "2023-10-01", "2023-10-31", False),
+        ("Which deals closed in Sept.?", "2023-09-01", "2023-09-30", False),
+        ("What happened in Oct. 2022?", "2022-10-01", "2022-10-31", False),
         ("Who recently became CEO of OpenAI?", "2023-10-31", "2023-12-01", True),
         ("Which is the latest country to join NATO?", "2023-10-31", "2023-12-01", True),
         ("A new study names which country as the worst for housing?",
