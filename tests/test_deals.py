@@ -1176,6 +1176,18 @@ def test_a_list_of_who_put_in_how_much_gives_each_investors_stake() -> None:
         ("stake", ("Pebble Holding",), 2),
         ("stake", ("Tresser Blvd 402",), 1),
     ]
+    assert {m.stage for m in stakes} == {"announced"}
+    # Where the article says the deal has closed, so has the money put into it.
+    closed = _LIST.replace(
+        "Harlow is paying $12 billion in cash.",
+        "Harlow completed its acquisition of Quintel on Friday.",
+    )
+    fill.script["completed its"] = _form(buyers=["Harlow"], target="Quintel")
+    done = [m for m in extract("q", closed, fill, published=date(2024, 6, 1))
+            if m.type == "stake"]  # fmt: skip
+    assert len(done) == 4 and {(m.stage, m.stage_cue) for m in done} == {("closed", "completed")}
+    again = [refresh_rules(Mention.from_dict(m.to_dict())) for m in done]
+    assert {m.stage for m in again} == {"closed"}
     from rag.deals.render import deal_detail
 
     (pebble,) = [d for d in deals if "Pebble Holding" in d.buyers]

@@ -1930,6 +1930,9 @@ def refresh_rules(m: Mention) -> Mention:
             m.amount_low = m.amount_high = m.amount_usd = None
             m.currency = None
     m.stage, m.stage_cue = stage_of(m.sentence, published)
+    closed_in = next((r["closed_in"] for r in m.refs.values() if r.get("closed_in")), None)
+    if closed_in and m.stage == "announced" and stage_of(closed_in, published)[0] == "closed":
+        m.stage, m.stage_cue = stage_of(closed_in, published)  # a list line: its deal's stage
     if m.type == "funding round":
         m.round = round_of(m.sentence)
     when = event_date(m.sentence, published)
@@ -2095,6 +2098,22 @@ def extract(
         stage, cue = stage_of(text[start:end], published)
         # The line names no deal: it is the one the article states before the list.
         ref = {"text": "", "start": 0, "end": 0, "context": base.sentence, "lead_in": lead_in}
+        done = next(
+            (
+                m
+                for m in mentions
+                if m.end <= start
+                and m.stage == "closed"
+                and m.type == base.type
+                and _same_company(m.target, base.target)
+            ),
+            None,
+        )
+        if done is not None and stage == "announced":
+            # "Musk has finally closed his $44 billion purchase of Twitter": so has the money
+            # each investor put into it.
+            ref["closed_in"] = done.sentence
+            stage, cue = done.stage, done.stage_cue
         fields = {
             "type": "stake",
             "buyers": [who],
