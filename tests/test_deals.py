@@ -825,6 +825,16 @@ def test_a_valued_at_amount_is_a_valuation_not_a_price() -> None:
     (fields,) = verify(_form(type="stake", buyers=["Nordwind Capital"], target="Veldt AI",
                              amount=1), s, find_money(s), None)  # fmt: skip
     assert "amount" not in fields and fields["valuation"] == "$2 billion"
+    # What a thing was assessed at is its worth, not a price: a buyer alone is left, no deal.
+    mall = "The mall was assessed at around $16 million when the Harlow Authority purchased it."
+    form = _form(buyers=["Harlow Authority"], amount=1)
+    assert verify(form, mall, find_money(mall), None) == []
+    from rag.deals.mentions import refresh_rules, states_a_deal
+
+    m = Mention(article_id="a", sentence=mall, start=0, end=len(mall), type="acquisition",
+                buyers=["Harlow Authority"], amount="around $16 million",
+                amount_usd=1.6e7)  # fmt: skip
+    assert not states_a_deal(refresh_rules(m))
 
 
 def test_a_companys_sales_are_no_price_and_a_seller_is_no_party() -> None:

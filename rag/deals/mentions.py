@@ -1726,7 +1726,9 @@ _FIGURE_AFTER = re.compile(
 # "valued at $2 billion", "a valuation of about $1 billion", "funding that valued Daily
 # Harvest at over $1 billion": what the company is worth, not what the deal costs.
 _VALUED = re.compile(
-    r"valu(?:ation|ed|ing)\s+(?:(?:(?-i:[A-Z])[\w&.'’-]*\s+|it\s+|the\s+company\s+){0,4}"
+    # "assessed at around $16 million", "appraised at": what it is worth, too.
+    r"(?:valu(?:ation|ed|ing)|assessed|appraised)\s+"
+    r"(?:(?:(?-i:[A-Z])[\w&.'’-]*\s+|it\s+|the\s+company\s+){0,4}"
     r"(?:of|at)\s+"
     # "its valuation had risen to $127 billion"
     r"|(?:has\s+|had\s+|have\s+)?(?:risen|rose|jumped|climbed|grown|grew|soared|increased|"
