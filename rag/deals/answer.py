@@ -112,19 +112,23 @@ def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | N
     return next(iter(understand_all(question, table, as_of)), None)
 
 
-def understand_all(question: str, table: DealTable, as_of: dt.date) -> list[DealQuery]:
+def understand_all(
+    question: str, table: DealTable, as_of: dt.date, parties: dict[str, str] | None = None
+) -> list[DealQuery]:
     """The table queries a deal question can ask for, the likeliest first: one per company of
     the table the question names (the longest name first), or one for a list of deals.
 
     "How much did Qatar Holding put into Elon Musk's purchase of Twitter?" names three
-    parties; the deal that answers it is Qatar Holding's, not the longest name's.
+    parties; the deal that answers it is Qatar Holding's, not the longest name's. `parties`:
+    the table's `_parties`, when the caller has read them already.
     """
     if not table.path.exists() or not asks_about_deal(question):
         return []
     folded = " " + normalise(question) + " "
     named: list[tuple[str, bool]] = []  # (company, on the investor side)
     taken: list[tuple[int, int]] = []
-    for key, name in sorted(_parties(table).items(), key=lambda kv: -len(kv[0])):
+    known = _parties(table) if parties is None else parties
+    for key, name in sorted(known.items(), key=lambda kv: -len(kv[0])):
         at = folded.find(f" {key} ")
         span = (at, at + len(key) + 2)
         if at < 0 or any(a < span[1] and span[0] < b for a, b in taken):
@@ -273,10 +277,10 @@ def _said(deal: Deal) -> str:
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     names = _names(question) - _TIME_NAMES
-    parties = list(_parties(table)) if table.path.exists() else []
+    parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
     asked = asked_family(question)
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
-    for query in understand_all(question, table, as_of):
+    for query in understand_all(question, table, as_of, parties):
         if names and query.company is None and query.investor is None:
             # "Which deals did Delta make?" where Delta is a party to no deal in the table: a
             # deal whose sentence only names it in passing is not its deal. No answer here.

@@ -1932,9 +1932,11 @@ def refresh_rules(m: Mention) -> Mention:
             m.amount_low = m.amount_high = m.amount_usd = None
             m.currency = None
     m.stage, m.stage_cue = stage_of(m.sentence, published)
-    closed_in = next((r["closed_in"] for r in m.refs.values() if r.get("closed_in")), None)
-    if closed_in and m.stage == "announced" and stage_of(closed_in, published)[0] == "closed":
-        m.stage, m.stage_cue = stage_of(closed_in, published)  # a list line: its deal's stage
+    closed_in = (list_ref(m) or {}).get("closed_in")
+    if closed_in and m.stage == "announced":
+        stage, cue = stage_of(closed_in, published)  # a list line: its deal's stage
+        if stage == "closed":
+            m.stage, m.stage_cue = stage, cue
     if m.type == "funding round":
         m.round = round_of(m.sentence)
     when = event_date(m.sentence, published)
@@ -1991,9 +1993,7 @@ def _contributor(line: str, money: Money) -> str | None:
     words = hit.group("who").split()
     lower = [i for i, w in enumerate(words) if w.islower() and w not in _FIRM_WORDS]
     words = words[lower[-1] + 1 :] if lower else words
-    while words and words[0].lower() == "the":
-        words = words[1:]
-    name = checked_name(" ".join(words).rstrip("."), line)
+    name = checked_name(" ".join(words).rstrip("."), line)  # which drops a leading "the"
     return None if name is None or _no_party(name, line) else name
 
 
@@ -2002,11 +2002,17 @@ def _amount_first(line: str, money: Money) -> bool:
     return not line[: money.start].strip(" \t-•*–—·")
 
 
+def list_ref(m: Mention) -> dict[str, Any] | None:
+    """The reference that makes `m` a line of a list of investors (`list_items`): its target's,
+    with the list's lead-in; None for any other mention."""
+    return next((r for r in m.refs.values() if r.get("lead_in")), None)
+
+
 def is_list_item(m: Mention) -> bool:
     """Tell whether a stored mention is a line of a list of investors that today's rules still
     read as one: its lead-in names investors, and the line gives its buyer and amount."""
-    lead_in = next((r["lead_in"] for r in m.refs.values() if r.get("lead_in")), None)
-    if lead_in is None or not _LIST_LEAD.search(lead_in) or m.type != "stake":
+    ref = list_ref(m)
+    if ref is None or not _LIST_LEAD.search(ref["lead_in"]) or m.type != "stake":
         return False
     money = next(iter(find_money(m.sentence)), None)
     return (
@@ -2033,15 +2039,19 @@ def list_items(
     while n < len(lines):
         start, end = lines[n]
         lead_in = text[start:end].strip()
-        base = next(
-            (
-                m
-                for m in reversed(mentions)
-                if m.end <= start and m.target and m.type in _LISTED_DEALS
-            ),
-            None,
+        base = (
+            next(
+                (
+                    m
+                    for m in reversed(mentions)
+                    if m.end <= start and m.target and m.type in _LISTED_DEALS
+                ),
+                None,
+            )
+            if _LIST_LEAD.search(lead_in)
+            else None
         )
-        if base is None or not _LIST_LEAD.search(lead_in):
+        if base is None:
             n += 1
             continue
         items = []

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from rag.deals.mentions import Mention
+from rag.deals.mentions import Mention, list_ref
 
 # Words that name a company's legal form, not the company: "Alibaba Group Holding Ltd" is Alibaba.
 SUFFIXES = {
@@ -248,14 +248,9 @@ def _clusters(group: list[Mention]) -> list[list[Mention]]:
     return clusters
 
 
-def _listed(m: Mention) -> bool:
-    """Tell whether `m` is a line of a list of investors (`mentions.list_items`): each line is
-    its investor's own stake."""
-    return any(r.get("lead_in") for r in m.refs.values())
-
-
 def _fits(m: Mention, cluster: list[Mention]) -> bool:
-    listed = _listed(m) or any(_listed(c) for c in cluster)
+    # A line of a list of investors (`mentions.list_items`) is its investor's own stake.
+    listed = any(list_ref(x) is not None for x in (m, *cluster))
     if not listed and any(m.article_id == c.article_id for c in cluster):
         return True  # one article describes one deal per target
     mine = _parties(m)
