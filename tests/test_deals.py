@@ -1357,6 +1357,126 @@ def test_mentions_of_one_deal_merge_across_articles() -> None:
     assert d.stage == "closed" and len(d.mentions) == 3 and not d.conflicts
 
 
+def _said(article: str, sentence: str, target: str, buyers: list[str], **kw: Any) -> Mention:
+    """A mention of `sentence` as extraction stores it (one per target)."""
+    return Mention(article_id=article, sentence=sentence, start=kw.pop("start", 0),
+                   end=len(sentence), type=kw.pop("type", "acquisition"), buyers=buyers,
+                   target=target, published="2019-12-29", **kw)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "sentence, targets, joined",
+    [
+        ("The Gap acquired Janie and Jack for $35 million .", ["Janie", "Jack"], "Janie and Jack"),
+        ("Larch bought Gymboree and Crazy 8 for $ 76 million .", ["Gymboree", "Crazy 8"],
+         "Gymboree and Crazy 8"),
+        ("Larch bought Alpha , Beta and Gamma Foods for $ 9 million .",
+         ["Alpha", "Beta", "Gamma Foods"], "Alpha , Beta and Gamma Foods"),
+    ],
+)  # fmt: skip
+def test_one_price_for_targets_bought_together_is_one_deal(
+    sentence: str, targets: list[str], joined: str
+) -> None:
+    amount = sentence[sentence.index("$") : sentence.index("million") + len("million")]
+    told = [_said("a1", sentence, t, ["Larch"], amount=amount, amount_usd=9e6) for t in targets]
+    (deal,) = merge(told)
+    assert deal.target == joined and deal.amount == amount and deal.buyers == ["Larch"]
+
+
+def test_targets_with_a_price_each_or_none_stay_deals_of_their_own(tmp_path: Path) -> None:
+    each = "Larch bought Alpha and Beta for $ 5 million each ."
+    told = [_said("a1", each, t, ["Larch"], amount="$ 5 million") for t in ("Alpha", "Beta")]
+    assert sorted(d.target for d in merge(told)) == ["Alpha", "Beta"]
+    apart = "Alpha and Beta received funding from Larch ."
+    told = [_said("a2", apart, t, ["Larch"], type="funding round") for t in ("Alpha", "Beta")]
+    assert sorted(d.target for d in merge(told)) == ["Alpha", "Beta"]
+    # Different prices in one sentence are different deals.
+    two = "Larch bought Alpha for $ 5 million and Beta for $ 7 million ."
+    told = [_said("a3", two, "Alpha", ["Larch"], amount="$ 5 million"),
+            _said("a3", two, "Beta", ["Larch"], amount="$ 7 million")]  # fmt: skip
+    assert len(merge(told)) == 2
+    # A search for either target finds the deal of both.
+    together = "Larch bought Gymboree and Crazy 8 for $ 76 million ."
+    table = DealTable(tmp_path)
+    table.build([_said("a4", together, t, ["Larch"], amount="$ 76 million", amount_usd=76e6)
+                 for t in ("Gymboree", "Crazy 8")], "g1")  # fmt: skip
+    for name in ("Crazy 8", "gymboree", "Gymboree and Crazy 8"):
+        (found,) = find_deals(table, DealQuery(company=name))
+        assert found.target == "Gymboree and Crazy 8"
+
+
+def test_a_short_name_an_article_gives_a_buyer_is_that_buyer() -> None:
+    s1 = ("United Community Banks , Inc. ( United ) and Aquesta agreed for United to acquire "
+          "Aquesta .")  # fmt: skip
+    s2 = "The acquisition adds to United 's earnings ."
+    (deal,) = merge([_said("a1", s1, "Aquesta", ["United Community Banks"]),
+                     _said("a1", s2, "Aquesta", ["United"], start=100)])  # fmt: skip
+    assert deal.buyers == ["United Community Banks"]
+    # Named by different articles, a first word is no proof: "Amazon" and "Amazon Web
+    # Services" are different buyers.
+    (deal,) = merge([_said("a1", s1, "Quintel", ["Amazon Web Services", "Larch"]),
+                     _said("a2", s2, "Quintel", ["Amazon", "Larch"])])  # fmt: skip
+    assert sorted(deal.buyers) == ["Amazon", "Amazon Web Services", "Larch"]
+
+
+def test_a_target_named_with_the_kind_of_company_it_is_is_one_target() -> None:
+    # "Aquesta" and "Aquesta Financial Holdings", "Virgin" and "Virgin America".
+    told = [
+        _said("a1", "Larch agreed to acquire Aquesta .", "Aquesta", ["Larch"]),
+        _said("a2", "Larch and Aquesta Financial Holdings announce merger .",
+              "Aquesta Financial Holdings", ["Larch"], type="merger"),
+        _said("a3", "The merger of Harlow and Virgin would combine two airlines .", "Virgin",
+              [], type="merger"),
+        _said("a4", "Harlow agreed to buy Virgin America .", "Virgin America", ["Harlow"]),
+    ]  # fmt: skip
+    assert sorted(len(d.mentions) for d in merge(told)) == [2, 2]
+    # Not a name whose next word says more than its kind.
+    told = [_said("a1", "Larch bought Amazon Web Services .", "Amazon Web Services", ["Larch"]),
+            _said("a2", "Larch bought Amazon .", "Amazon", ["Larch"])]  # fmt: skip
+    assert len(merge(told)) == 2
+
+
+def test_a_deal_one_sentence_of_an_article_tells_the_other_way_round_joins_it() -> None:
+    # "0.6386 shares of United common stock being issued in exchange for each share of Aquesta
+    # common stock", read as Aquesta merging with United, beside three sentences of United's
+    # acquisition of Aquesta in the same article.
+    told = [_said("a1", f"United to acquire Aquesta ({i}) .", "Aquesta", ["United"], start=i)
+            for i in range(3)]  # fmt: skip
+    told.append(_said("a1", "shares of United for each share of Aquesta .", "United",
+                      ["Aquesta"], type="merger", start=9))  # fmt: skip
+    (deal,) = merge(told)
+    assert deal.target == "Aquesta" and deal.buyers == ["United"] and len(deal.mentions) == 4
+
+
+@pytest.mark.parametrize(
+    "sentence, given, buyers, target",
+    [
+        # A company of one side given as the target: the other side named second is.
+        ("Harlow Systems , Inc. and Quintel Financial Holdings , Inc. , the parent of Quintel "
+         "Bank , announce merger agreement", "Quintel Bank", ["Harlow Systems"],
+         "Quintel Financial Holdings"),
+        # The company the merger formed is none of its sides.
+        ("Sage Integration was formed in 2019 by merging two regional security powerhouses , "
+         "AYSCO Security Consultants and DTS Security .", "Sage Integration",
+         ["AYSCO Security Consultants"], "DTS Security"),
+        ("Mylan and Upjohn agreed to merge ; the combined company will be called Viatris .",
+         "Viatris", ["Mylan"], "Upjohn"),
+    ],
+)  # fmt: skip
+def test_a_mergers_result_or_a_company_of_one_side_is_not_its_target(
+    sentence: str, given: str, buyers: list[str], target: str
+) -> None:
+    from rag.deals.mentions import refresh_rules
+
+    both = [*buyers, target]
+    (fields,) = verify(_form(type="merger", buyers=both, target=given), sentence, [], None)
+    assert (fields["buyers"], fields["target"]) == (buyers, target)
+    m = Mention(article_id="a", sentence=sentence, start=0, end=len(sentence), type="merger",
+                buyers=both, target=given)  # fmt: skip
+    m = refresh_rules(m)
+    assert (m.buyers, m.target) == (buyers, target)
+
+
 def test_different_buyers_or_distant_rounds_are_different_deals() -> None:
     deals = merge(
         [

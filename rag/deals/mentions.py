@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "24"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "25"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -1624,9 +1624,15 @@ def _verify(
         ):
             target_text, target_by = found[0], "rule"
             refs[found[0]] = _ref_record(hit, found[1])
-    if kind == "merger" and target_text and len(buyers) >= 2 and _among(target_text, buyers):
+    if (
+        kind == "merger"
+        and target_text
+        and len(buyers) >= 2
+        and (_one_of(target_text, buyers) or merger_result(target_text, sentence))
+    ):
         # "Alaska Airlines, Virgin America kick off merger", both given as buyers and one of
-        # them as the target too: the sides are read as when no target is given.
+        # them (or a company of one of them) as the target too: the sides are read as when no
+        # target is given.
         target_text = None
     if kind == "merger" and target_text is None and len(buyers) >= 2:
         last = _second_party(buyers, sentence)
@@ -1811,6 +1817,40 @@ def _among(name: str, names: Iterable[str]) -> bool:
     return name.lower() in {n.lower() for n in names}
 
 
+# The company a merger makes, not one of its sides: "Sage Integration was formed in 2019 by
+# merging AYSCO Security Consultants and DTS Security", "the combined company, to be called
+# Viatris".
+_FORMED = re.compile(
+    r"[\s,]*(?:(?:was|were|is|has been|had been)\s+)?(?:formed|created|born|established)"
+    r"\b[^.;]{0,40}?\b(?:by|through|from|in|out of)\s+(?:the\s+|a\s+)?"
+    r"(?:merg|combin|amalgamat)",
+    re.IGNORECASE,
+)
+_NEW_NAME = re.compile(
+    r"\b(?:combined|merged|new|resulting)\s+(?:company|firm|group|entity|business|bank)\b"
+    r"[^.;]{0,30}?\b(?:named|called|known as|renamed)\s*$",
+    re.IGNORECASE,
+)
+
+
+def merger_result(name: str, sentence: str) -> bool:
+    """Whether `name` is the company a merger forms, which the sentence names apart from the
+    companies merging."""
+    at = sentence.find(name)
+    if at < 0:
+        return False
+    return bool(
+        _FORMED.match(sentence, at + len(name)) or _NEW_NAME.search(sentence[max(0, at - 80) : at])
+    )
+
+
+def _one_of(target: str, buyers: list[str]) -> bool:
+    """Whether a merger's target is one of its buyers, or a company of one of them: "United
+    Community Banks, Inc. and Aquesta Financial Holdings, Inc., the parent of Aquesta Bank,
+    announce merger agreement" with the target "Aquesta Bank"."""
+    return _among(target, buyers) or any(_same_company(target, b) for b in buyers)
+
+
 def _second_party(buyers: list[str], sentence: str) -> str | None:
     """Of a merger's parties given as buyers, the one named second, which is the target as
     annotators of mergers mark it ("Kroger and Albertsons planned to merge"), so that the deal
@@ -1903,6 +1943,13 @@ def refresh_rules(m: Mention) -> Mention:
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
     ):
         m.target = None
+    if (
+        m.type == "merger"
+        and m.target
+        and len(m.buyers) >= 2
+        and (_one_of(m.target, m.buyers) or merger_result(m.target, m.sentence))
+    ):
+        m.target = None  # as `verify` reads a merger whose target is also a side, or its result
     if m.type == "merger" and not m.target and len(m.buyers) >= 2:
         last = _second_party(m.buyers, m.sentence)  # as `verify` reads a merger
         if last:

@@ -13,8 +13,9 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Any
 
 from rag.deals.mentions import Mention, list_ref
 
@@ -48,7 +49,7 @@ SUFFIXES = {
     "kk",
     "com",  # "Amazon.com" is Amazon
 }
-MERGE_VERSION = "4"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "5"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -59,8 +60,9 @@ _STAGE_ORDER = {"rumoured": 0, "announced": 1, "closed": 2, "cancelled": 3}
 # Words that say what kind of company a name is ("Airlines"): too common alone to stand for one
 # party, and a name's first word followed only by them is that name ("Alaska Airlines").
 _GENERIC = {
-    "air", "airlines", "airways", "america", "bank", "brands", "capital", "communications",
-    "energy", "entertainment", "equity", "foods", "fund", "global", "international",
+    "air", "airlines", "airways", "america", "bank", "banks", "brands", "capital",
+    "communications", "energy", "entertainment", "equity", "financial", "foods", "fund",
+    "global", "international",
     "investments", "labs", "lines", "management", "media", "motors", "partners",
     "pharmaceuticals", "systems", "technologies", "ventures",
 }  # fmt: skip
@@ -185,16 +187,68 @@ def _same_price(m: Mention, cluster: list[Mention]) -> bool:
 
 def merge(mentions: Iterable[Mention]) -> list[Deal]:
     """Group mentions into deals, newest deal first."""
-    with_target = [m for m in mentions if m.target]
+    with_target = [m for m in bought_together(mentions) if m.target]
     groups: dict[tuple[str, str], list[Mention]] = {}
     for m in with_target:
-        key = (FAMILY.get(m.type, m.type), normalise(m.target or ""))
+        # "Aquesta" and "Aquesta Financial Holdings" are one target.
+        key = (FAMILY.get(m.type, m.type), _core(normalise(m.target or "")))
         if key[1]:
             groups.setdefault(key, []).append(m)
     clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
     deals = [_deal(c) for c in _fold_reversed(clusters)]
     deals.sort(key=lambda d: (d.last_seen or "", d.id), reverse=True)
     return deals
+
+
+# "for $5 million each", "$2 million apiece": a price per target, not one for all of them.
+_EACH = re.compile(r"^\s*(?:each|apiece|a piece|per (?:company|team|club|brand|chain))\b", re.I)
+
+
+def bought_together(mentions: Iterable[Mention]) -> list[Mention]:
+    """Join the mentions one sentence gives to each of several targets at one price.
+
+    "The Gap acquired Janie and Jack for $35 million" was read as two deals of $35 million
+    each, of "Janie" and of "Jack"; "Children's Place acquired Gymboree and Crazy 8 for $76
+    million" paid $76 million for both, not for each. One price for all the targets the
+    sentence lists is one deal, whose target is the list as the sentence writes it. Without a
+    price ("Zhipu AI and Baichuan AI received funding from Alibaba") or with one for each, the
+    targets stay deals of their own.
+    """
+    out: list[Mention] = []
+    groups: dict[tuple[Any, ...], list[Mention]] = {}
+    for m in mentions:
+        if not (m.target and m.amount) or list_ref(m) is not None:
+            out.append(m)
+            continue
+        key = (m.article_id, m.start, m.end, m.type, m.amount, tuple(sorted(m.buyers)))
+        groups.setdefault(key, []).append(m)
+    for group in groups.values():
+        targets = list(dict.fromkeys(m.target for m in group if m.target))
+        at = group[0].sentence.find(group[0].amount or "")
+        after = group[0].sentence[at + len(group[0].amount or "") :] if at >= 0 else ""
+        if len(targets) < 2 or _EACH.match(after):
+            out.extend(group)
+            continue
+        out.append(replace(group[0], target=joined(targets, group[0].sentence)))
+    return out
+
+
+def joined(names: list[str], sentence: str) -> str:
+    """The names as the sentence lists them ("Gymboree and Crazy 8"), else joined with 'and'."""
+    spans = sorted((sentence.find(n), n) for n in names)
+    if spans[0][0] >= 0:
+        first, last = spans[0], spans[-1]
+        between = [sentence[a + len(n) : b] for (a, n), (b, _) in zip(spans, spans[1:])]
+        if all(re.fullmatch(r"\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)", g) for g in between):
+            return sentence[first[0] : last[0] + len(last[1])]
+    return " and ".join([", ".join(names[:-1]), names[-1]])
+
+
+def target_parts(target: str) -> list[str]:
+    """A deal's target and each name it lists ("Gymboree and Crazy 8"), so that a search for
+    either finds a deal of targets bought together (`bought_together`)."""
+    parts = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p]
+    return [target, *parts] if len(parts) > 1 else [target]
 
 
 def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> list[list[Mention]]:
@@ -207,8 +261,9 @@ def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> lis
     are that deal's (each keeps its own reading, shown with its quote).
     """
 
-    def articles(c: list[Mention]) -> int:
-        return len({m.article_id for m in c})
+    def articles(c: list[Mention]) -> tuple[int, int]:
+        # More articles tell it; of deals told by as many, the one more sentences tell.
+        return len({m.article_id for m in c}), len(c)
 
     folded: set[int] = set()
     by_size = sorted(range(len(clusters)), key=lambda i: articles(clusters[i][1]))
@@ -286,16 +341,28 @@ def _deal(cluster: list[Mention]) -> Deal:
     key = f"{FAMILY.get(first.type, first.type)}|{normalise(first.target or '')}|{first.id}"
     buyers: Counter[str] = Counter()
     shown: dict[str, str] = {}
+    articles: dict[str, set[str]] = {}  # normalised buyer -> the articles that name it
     for m in cluster:
         for b in m.buyers:
             n = normalise(b)
             buyers[n] += 1
             shown.setdefault(n, b)
-    # "Musk" and "Elon Musk" are one buyer, shown by the longer name.
+            articles.setdefault(n, set()).add(m.article_id)
+    # "Musk" and "Elon Musk" are one buyer, shown by the longer name; so are "United" and
+    # "United Community Banks" where one article names both (its short name for the bank).
     for n in sorted(buyers, key=len):
-        longer = next((o for o in buyers if len(o) > len(n) and same_party(n, o)), None)
+        longer = next(
+            (
+                o
+                for o in buyers
+                if len(o) > len(n)
+                and (same_party(n, o) or (o.startswith(n + " ") and articles[n] & articles[o]))
+            ),
+            None,
+        )
         if longer:
             buyers[longer] += buyers.pop(n)
+            articles[longer] |= articles.pop(n)
     target = _most_common(m.target for m in cluster) or first.target or ""
     # A mention read the other way round (`_fold_reversed`) names the target as a buyer.
     target_key = normalise(target)

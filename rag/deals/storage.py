@@ -34,7 +34,7 @@ from rag.deals.mentions import (
     states_a_deal,
     states_kind,
 )
-from rag.deals.merge import MERGE_VERSION, Deal, merge, normalise
+from rag.deals.merge import MERGE_VERSION, Deal, merge, normalise, target_parts
 from rag.store import GENERATION, VectorStore
 
 PAGE = 1000  # records per Chroma read
@@ -219,7 +219,7 @@ class DealTable:
                         d.target,
                         normalise(d.target),
                         json.dumps(d.buyers),
-                        _keys([d.target, *d.buyers]),
+                        _keys([*target_parts(d.target), *d.buyers]),
                         _keys(d.buyers),
                         d.lead,
                         d.amount,
