@@ -453,6 +453,55 @@ def test_a_merger_given_as_two_buyers_has_the_second_named_as_its_target(
     assert (m.buyers, m.target, m.by["target"]) == (["Harlow Air"], "Quintel Air", "rule")
 
 
+@pytest.mark.parametrize(
+    "sentence, kind, buyers, target",
+    [
+        ("It continued to grow , and was acquired by brewing giant Larch ( now Larch Harlow ) "
+         "in 2011 .", "acquisition", ["Larch"], "Larch Harlow"),
+        ("His parents bought a New York mansion once occupied by pop star Ann Lee when he was "
+         "14 , selling it years later for $ 32 million .", "acquisition", [], "Ann Lee"),
+        ("When Oxford University accepted more than $ 100 million from Larch in 2010 to "
+         "establish the Larch School of Government , critics wrote .", "acquisition",
+         ["Oxford University"], "Larch School of Government"),
+        ("He raised $ 30 million with the aid of start-up accelerator Quintel Labs .",
+         "funding round", [], "Quintel Labs"),
+        ("Virgin acquired some of these gates as part of the settlement of the lawsuit "
+         "challenging the 2013 merger of Harlow and Quintel Airways .", "acquisition",
+         ["Virgin"], "Quintel Airways"),
+    ],
+)  # fmt: skip
+def test_words_that_make_a_name_no_target_of_the_sentences_deal(
+    sentence: str, kind: str, buyers: list[str], target: str
+) -> None:
+    from rag.deals.mentions import refresh_rules
+
+    amounts = find_money(sentence)
+    form = _form(type=kind, buyers=buyers, target=target, amount=1 if amounts else 0)
+    assert all(f.get("target") != target for f in verify(form, sentence, amounts, None))
+    m = Mention(article_id="a", sentence=sentence, start=0, end=len(sentence), type=kind,
+                buyers=list(buyers), target=target)  # fmt: skip
+    assert refresh_rules(m).target is None
+
+
+@pytest.mark.parametrize(
+    "sentence, buyers, target",
+    [
+        ("Larch bought Quintel ( now Quintel Harlow ) in 2011 .", ["Larch"], "Quintel"),
+        ("Larch bought the mansion builder Quintel , once occupied by Ann Lee .", ["Larch"],
+         "Quintel"),
+        ("Larch bought Quintel to build a bigger chain .", ["Larch"], "Quintel"),
+        ("Harlow completed its merger with Quintel Airways .", ["Harlow"], "Quintel Airways"),
+        ("Harlow agreed to buy Quintel , years after the merger of Larch and Pexa .", ["Harlow"],
+         "Quintel"),
+    ],
+)  # fmt: skip
+def test_the_same_words_elsewhere_leave_the_target(
+    sentence: str, buyers: list[str], target: str
+) -> None:
+    (fields,) = verify(_form(buyers=buyers, target=target), sentence, [], None)
+    assert fields["target"] == target
+
+
 def test_led_by_alone_is_no_funding_round() -> None:
     from rag.deals.mentions import states_kind
 

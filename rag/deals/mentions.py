@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "25"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "26"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -654,6 +654,45 @@ def _no_party(name: str, sentence: str) -> bool:
         or bool(_GENERIC_PLURAL.search(name))
         or name.strip(" .").lower() in _CALENDAR
         or bool(_ROAD_OR_HOLIDAY.fullmatch(name.strip(" .")))
+        or renamed(name, sentence)
+    )
+
+
+# A name the words put in no deal of the sentence as what is bought:
+# - a company's later or earlier name after it: "acquired by Anheuser-Busch (now Anheuser-Busch
+#   InBev)";
+# - who once lived in or made the thing bought: "bought a New York mansion once occupied by
+#   Michael Jackson";
+# - what the money went on to create: "accepted more than $100 million from Blavatnik to
+#   establish the Blavatnik School of Government";
+# - who helped a raise: "He raised £30 million with the aid of start-up accelerator Y
+#   Combinator".
+_RENAMED_BEFORE = re.compile(r"\(\s*(?:now|formerly|previously|later|then)\s+(?:called\s+)?$", re.I)
+_NOT_BOUGHT_BEFORE = re.compile(
+    r"(?:\b(?:occupied|inhabited|lived in|designed|built|founded|(?:once|formerly|previously)"
+    r"\s+owned)\s+by|\bto\s+(?:establish|found|create|build|launch|set\s+up|start)|"
+    r"\bwith\s+the\s+(?:aid|help|support|backing)\s+of)"
+    r"\s+(?:(?:the|a|an|mega-pop|pop|start-?up|star|accelerator|incubator|[a-z]+-[a-z]+)\s+)*$",
+    re.IGNORECASE,
+)
+
+
+def renamed(name: str, sentence: str) -> bool:
+    """Whether every mention of `name` in the sentence is another name of the party before it,
+    in brackets: "Anheuser-Busch (now Anheuser-Busch InBev)"."""
+    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
+    return bool(hits) and all(_RENAMED_BEFORE.search(sentence[: m.start()]) for m in hits)
+
+
+def not_bought(name: str, sentence: str) -> bool:
+    """Whether the words make `name` no target of the sentence's deal (see `_NOT_BOUGHT_BEFORE`):
+    each time the sentence names it, words that make it the maker, former owner or occupant of
+    what was bought, what the money went on to create, or a helper of a raise, stand before."""
+    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
+    return bool(hits) and all(
+        _NOT_BOUGHT_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()])
+        or renamed(name, sentence)
+        for m in hits
     )
 
 
@@ -1499,6 +1538,33 @@ def _reversed_party(kind: str | None, buyers: list[str], target: str, sentence: 
     return None if re.search(listed, sentence, re.IGNORECASE) else other
 
 
+_CAP_NAME = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*"
+# Two sides of a merger the sentence names: "the 2013 merger of American and US Airways",
+# "Kroger's merger with Albertsons".
+_MERGER_SIDES = re.compile(
+    rf"\bmerger\s+(?:of|between)\s+(?:the\s+)?(?P<a>{_CAP_NAME})\s+(?:and|with)\s+"
+    rf"(?:the\s+)?(?P<b>{_CAP_NAME})|(?P<c>{_CAP_NAME})['’]s\s+(?:\w+\s+)?merger\s+with\s+"
+    rf"(?:the\s+)?(?P<d>{_CAP_NAME})"
+)
+
+
+def in_another_merger(target: str, buyers: Sequence[str], sentence: str) -> bool:
+    """Whether the sentence names `target` as a side of a merger none of `buyers` is the other
+    side of: "Virgin acquired some of these assets ... as part of the settlement of the
+    lawsuit challenging the 2013 merger of American and US Airways" is no purchase of US
+    Airways by Virgin."""
+    if not buyers:
+        return False
+    for hit in _MERGER_SIDES.finditer(sentence):
+        one, other = (hit.group("a"), hit.group("b")) if hit.group("a") else hit.group("c", "d")
+        for side, rest in ((one, other), (other, one)):
+            if _same_company(side, target) and not any(
+                _same_company(b, rest) or _same_company(b, target) for b in buyers
+            ):
+                return True
+    return False
+
+
 def _buyers_of_other_deals(buyers: list[str], targets: Sequence[str], sentence: str) -> list[str]:
     """The buyers that buy something other than `targets` in the same sentence ("Wolverine
     acquired the group, while Blum Capital and Golden Gate acquired Payless": two deals in one
@@ -1542,7 +1608,11 @@ def _verify(
         lead = None  # a seller, dropped with the buyers above
     target_by = "model"
     target_text = checked_name(form.get("target"), sentence)
-    if target_text and (is_source(target_text, sentence) or _no_party(target_text, sentence)):
+    if target_text and (
+        is_source(target_text, sentence)
+        or _no_party(target_text, sentence)
+        or not_bought(target_text, sentence)
+    ):
         target_text = None
     # Two companies joined by a hyphen are both sides, no target ("the Alaska Airlines-Virgin
     # America merger"): the second is the target, the first a buyer, as the words say.
@@ -1651,7 +1721,13 @@ def _verify(
         owner = round_owner(sentence, buyers)
         if owner:
             targets, target_by = [owner], "rule"
-    targets = [t for t in targets if not _among(t, buyers) and not unmarked_target(t, sentence)]
+    targets = [
+        t
+        for t in targets
+        if not _among(t, buyers)
+        and not unmarked_target(t, sentence)
+        and not in_another_merger(t, buyers, sentence)
+    ]
     others = _buyers_of_other_deals(buyers, targets, sentence)
     buyers = [b for b in buyers if b not in others]
     if lead in others:
@@ -1939,6 +2015,8 @@ def refresh_rules(m: Mention) -> Mention:
         m.target = _DEAL_WORD_AFTER.sub("", m.target)
     if m.target and (
         _no_party(m.target, m.sentence)
+        or not_bought(m.target, m.sentence)
+        or in_another_merger(m.target, m.buyers, m.sentence)
         or is_source(m.target, m.sentence)
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
     ):
