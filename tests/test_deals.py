@@ -1485,6 +1485,41 @@ def test_a_target_named_with_the_kind_of_company_it_is_is_one_target() -> None:
     assert len(merge(told)) == 2
 
 
+def test_a_name_with_and_without_its_plural_s_is_one_target() -> None:
+    # "the Kroger-Albertson merger" and Kroger's merger with Albertsons.
+    told = [
+        _said("a1", "Kroger agreed to merge with Albertsons .", "Albertsons", ["Kroger"],
+              type="merger"),
+        _said("a2", "the potential impact of the Kroger-Albertson merger .", "Albertson",
+              ["Kroger"], type="merger", stage="rumoured"),
+    ]  # fmt: skip
+    (deal,) = merge(told)
+    assert deal.target == "Albertsons" and len(deal.mentions) == 2
+    # Not a short name: "Sear" is no "Sears"... nor a different last word.
+    told = [_said("a1", "Larch bought Pebble Foods .", "Pebble Foods", ["Larch"]),
+            _said("a2", "Larch bought Pebble Food Co .", "Pebble Fool", ["Larch"])]  # fmt: skip
+    assert len(merge(told)) == 2
+
+
+def test_a_merger_read_without_its_other_side_takes_who_merged_with_the_target() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = ("Now the nation 's 13th-largest craft beer producer , Dogfish Head merged last year "
+         "with the Boston Beer Co. , though the operations remain separate .")  # fmt: skip
+    (fields,) = verify(_form(type="merger", target="Boston Beer Co"), s, [], None)
+    assert fields["buyers"] == ["Dogfish Head"] and fields["by"]["buyers"] == "rule"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="merger",
+                target="Boston Beer Co")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Dogfish Head"]
+    s2 = "Harlow Foods has agreed to merge with Quintel ."
+    (fields,) = verify(_form(type="merger", target="Quintel"), s2, [], None)
+    assert fields["buyers"] == ["Harlow Foods"]
+    # Not a name that only stands before another verb.
+    s3 = "Shares of Harlow rose after it merged with Quintel ."
+    (fields,) = verify(_form(type="merger", target="Quintel"), s3, [], None)
+    assert fields["buyers"] == []
+
+
 def test_a_deal_one_sentence_of_an_article_tells_the_other_way_round_joins_it() -> None:
     # "0.6386 shares of United common stock being issued in exchange for each share of Aquesta
     # common stock", read as Aquesta merging with United, beside three sentences of United's

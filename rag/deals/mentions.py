@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "26"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "27"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -1704,6 +1704,10 @@ def _verify(
         # them (or a company of one of them) as the target too: the sides are read as when no
         # target is given.
         target_text = None
+    if kind == "merger" and target_text and not buyers:
+        who = merging_with(target_text, sentence)
+        if who:
+            buyers, buyers_by = [who], "rule"
     if kind == "merger" and target_text is None and len(buyers) >= 2:
         last = _second_party(buyers, sentence)
         if last:
@@ -1920,6 +1924,20 @@ def merger_result(name: str, sentence: str) -> bool:
     )
 
 
+def merging_with(target: str, sentence: str) -> str | None:
+    """Who the sentence says merged with `target`, for a merger read without its other side:
+    "Dogfish Head merged last year with the Boston Beer Co." -> "Dogfish Head"."""
+    hit = re.search(
+        rf"{_PROPER}\s+(?:(?:has|had|have|will|would|agreed|to|plans?|planned)\s+){{0,3}}merge[ds]?"
+        rf"(?:\s+[a-z]+){{0,3}}?\s+with\s+(?:the\s+)?(?:[\w-]+-based\s+)?{_name_re(target)}",
+        sentence,
+    )
+    if not hit:
+        return None
+    who = checked_name(hit.group(1), sentence)
+    return who if who and not _no_party(who, sentence) and not is_source(who, sentence) else None
+
+
 def _one_of(target: str, buyers: list[str]) -> bool:
     """Whether a merger's target is one of its buyers, or a company of one of them: "United
     Community Banks, Inc. and Aquesta Financial Holdings, Inc., the parent of Aquesta Bank,
@@ -2028,6 +2046,11 @@ def refresh_rules(m: Mention) -> Mention:
         and (_one_of(m.target, m.buyers) or merger_result(m.target, m.sentence))
     ):
         m.target = None  # as `verify` reads a merger whose target is also a side, or its result
+    if m.type == "merger" and m.target and not m.buyers:
+        who = merging_with(m.target, m.sentence)  # as `verify` reads it
+        if who:
+            m.buyers = [who]
+            m.by["buyers"] = "rule"
     if m.type == "merger" and not m.target and len(m.buyers) >= 2:
         last = _second_party(m.buyers, m.sentence)  # as `verify` reads a merger
         if last:

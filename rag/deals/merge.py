@@ -49,7 +49,7 @@ SUFFIXES = {
     "kk",
     "com",  # "Amazon.com" is Amazon
 }
-MERGE_VERSION = "5"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "6"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -188,10 +188,15 @@ def _same_price(m: Mention, cluster: list[Mention]) -> bool:
 def merge(mentions: Iterable[Mention]) -> list[Deal]:
     """Group mentions into deals, newest deal first."""
     with_target = [m for m in bought_together(mentions) if m.target]
+    # "Aquesta" and "Aquesta Financial Holdings" are one target; so are "Albertson" and
+    # "Albertsons" ("the Kroger-Albertson merger").
+    names = {_core(normalise(m.target or "")) for m in with_target}
     groups: dict[tuple[str, str], list[Mention]] = {}
     for m in with_target:
-        # "Aquesta" and "Aquesta Financial Holdings" are one target.
-        key = (FAMILY.get(m.type, m.type), _core(normalise(m.target or "")))
+        name = _core(normalise(m.target or ""))
+        if len(name) >= 4 and name + "s" in names:
+            name += "s"
+        key = (FAMILY.get(m.type, m.type), name)
         if key[1]:
             groups.setdefault(key, []).append(m)
     clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
