@@ -502,6 +502,29 @@ def test_the_same_words_elsewhere_leave_the_target(
     assert fields["target"] == target
 
 
+@pytest.mark.parametrize(
+    "sentence, kind",
+    [
+        ("Larch began gathering Quintel shares in 2013 when it disclosed the purchase of a 0.6 "
+         "percent stake in Quintel .", "stake"),
+        ("Quintel will fly cargo for Larch under a deal that could give Larch a 15% stake in "
+         "Quintel .", "stake"),
+        ("Larch bought a minority stake in Quintel .", "stake"),
+        # The whole company, or part of it and then the rest: an acquisition.
+        ("Larch bought a 45% stake in Quintel and agreed to acquire the rest .", "acquisition"),
+        ("Larch agreed to acquire Quintel .", "acquisition"),
+    ],
+)  # fmt: skip
+def test_an_acquisition_of_part_of_a_company_is_a_stake(sentence: str, kind: str) -> None:
+    from rag.deals.mentions import refresh_rules
+
+    (fields,) = verify(_form(buyers=["Larch"], target="Quintel"), sentence, [], None)
+    assert fields["type"] == kind
+    m = Mention(article_id="a", sentence=sentence, start=0, end=len(sentence),
+                type="acquisition", buyers=["Larch"], target="Quintel")  # fmt: skip
+    assert refresh_rules(m).type == kind
+
+
 def test_led_by_alone_is_no_funding_round() -> None:
     from rag.deals.mentions import states_kind
 

@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "27"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "28"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -1588,6 +1588,9 @@ def _verify(
         return []  # no word of that kind of deal in the sentence: the model's guess
     if not states_kind(kind, sentence):
         return []  # "GM will invest $7.7 billion in its plants": spending, not a round
+    type_by = "model"
+    if kind == "acquisition" and part_stake(sentence):
+        kind, type_by = "stake", "rule"  # "the purchase of a 0.6 percent stake in the company"
     buyers: list[str] = []
     for name in form.get("buyers") or []:
         checked = checked_name(name, sentence)
@@ -1769,7 +1772,7 @@ def _verify(
             "stage_cue": cue,
             "event_date": when.isoformat() if when else None,
             "event_year": year,
-            "by": {"type": "model", "buyers": buyers_by, "target": target_by, "stage": "rule"},
+            "by": {"type": type_by, "buyers": buyers_by, "target": target_by, "stage": "rule"},
             "refs": {k: v for k, v in refs.items() if k == target or k in buyers},
         }
         if lead:
@@ -1924,6 +1927,27 @@ def merger_result(name: str, sentence: str) -> bool:
     )
 
 
+# Part of a company bought, read as an acquisition: "disclosed the purchase of a 0.6 percent
+# stake in the company", "give Amazon a 15% stake in the airline", "took a minority stake".
+_PART_STAKE = re.compile(
+    r"\b(?:a|an)\s+(?:(?:\d{1,2}(?:\.\d+)?|0?\.\d+)\s*(?:%|percent|per\s+cent)|minority|small|"
+    r"passive|\w+-percent)\s+(?:[\w-]+\s+)?(?:stake|holding|interest)\b",
+    re.IGNORECASE,
+)
+# ... unless the sentence also states the takeover: "bought a 10% stake and agreed to acquire
+# the rest", "a 45% stake ... before buying the whole company".
+_WHOLE = re.compile(
+    r"\b(?:the\s+rest|remaining|whole\s+company|entire\s+company|all\s+of|full\s+control|"
+    r"takeover|buyout|outright)\b",
+    re.IGNORECASE,
+)
+
+
+def part_stake(sentence: str) -> bool:
+    """Whether an acquisition the model read is the purchase of part of a company only."""
+    return bool(_PART_STAKE.search(sentence)) and not _WHOLE.search(sentence)
+
+
 def merging_with(target: str, sentence: str) -> str | None:
     """Who the sentence says merged with `target`, for a merger read without its other side:
     "Dogfish Head merged last year with the Boston Beer Co." -> "Dogfish Head"."""
@@ -1983,6 +2007,9 @@ def refresh_rules(m: Mention) -> Mention:
             published = date.fromisoformat(m.published[:10])
         except ValueError:
             published = None
+    if m.type == "acquisition" and part_stake(m.sentence):
+        m.type = "stake"  # as `verify` reads it
+        m.by["type"] = "rule"
     # "American investor Todd Boehly": the name a stored nationality stands before.
     for i, name in enumerate(m.buyers):
         if (who := described(name, m.sentence)) and not _among(who, m.buyers):
