@@ -149,6 +149,8 @@ def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
         ("The FTC cleared its proposed $13.7 billion acquisition of the grocer.", "announced"),
         ("The company expects to close a deal to merge with Baker Hughes by July.", "rumoured"),
         ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
+        ("Harlow and Quintel announced the completion of Harlow's RSN acquisition.", "closed"),
+        ("Harlow expects the completion of the deal in June.", "announced"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
@@ -1518,7 +1520,11 @@ def test_a_name_with_and_without_its_plural_s_is_one_target() -> None:
     ]  # fmt: skip
     (deal,) = merge(told)
     assert deal.target == "Albertsons" and len(deal.mentions) == 2
-    # Not a short name: "Sear" is no "Sears"... nor a different last word.
+    # Nor "RSN" and "RSNs" ("Sinclair acquires RSNs from Disney", "Sinclair's RSN acquisition").
+    told = [_said("a1", "Sinclair acquires RSNs from Disney", "RSNs", ["Sinclair"]),
+            _said("a2", "Sinclair 's RSN acquisition .", "RSN", ["Sinclair"])]  # fmt: skip
+    assert len(merge(told)) == 1
+    # Not a different last word.
     told = [_said("a1", "Larch bought Pebble Foods .", "Pebble Foods", ["Larch"]),
             _said("a2", "Larch bought Pebble Food Co .", "Pebble Fool", ["Larch"])]  # fmt: skip
     assert len(merge(told)) == 2

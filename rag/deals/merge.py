@@ -194,7 +194,7 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
     groups: dict[tuple[str, str], list[Mention]] = {}
     for m in with_target:
         name = _core(normalise(m.target or ""))
-        if len(name) >= 4 and name + "s" in names:
+        if len(name) >= 3 and name + "s" in names:
             name += "s"
         key = (FAMILY.get(m.type, m.type), name)
         if key[1]:
