@@ -151,6 +151,8 @@ def test_candidates_carry_their_amounts_but_not_share_prices() -> None:
         ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
         ("Harlow and Quintel announced the completion of Harlow's RSN acquisition.", "closed"),
         ("Harlow expects the completion of the deal in June.", "announced"),
+        ("Quintel's brands have since been purchased at auction by Harlow, which plans to "
+         "revamp them.", "closed"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

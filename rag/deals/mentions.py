@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "29"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "30"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -131,7 +131,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "closed",
         re.compile(
             r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
-            r"raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
+            r"purchased|raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
             # "announced the completion of Sinclair's RSN acquisition"
             r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
             re.IGNORECASE,
