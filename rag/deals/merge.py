@@ -257,17 +257,18 @@ def target_parts(target: str) -> list[str]:
 
 
 def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> list[list[Mention]]:
-    """Fold a deal told the other way round into the same deal told by more articles.
+    """Fold a deal told the other way round into the same deal told by more sources.
 
     "something Musk needs following his $44 billion acquisition of the company" read as
     Twitter buying Musk names the two parties of Musk's takeover of Twitter, swapped: when
     another deal of the same kind has the first's buyer as its target and its target among its
-    buyers, at the same price or close in time, and more articles tell it, the first's mentions
-    are that deal's (each keeps its own reading, shown with its quote).
+    buyers, at the same price or close in time, and more articles tell it (or as many, in more
+    sentences: "shares of United common stock ... for each share of Aquesta common stock"
+    beside three sentences of United's takeover of Aquesta), the first's mentions are that
+    deal's (each keeps its own reading, shown with its quote).
     """
 
     def articles(c: list[Mention]) -> tuple[int, int]:
-        # More articles tell it; of deals told by as many, the one more sentences tell.
         return len({m.article_id for m in c}), len(c)
 
     folded: set[int] = set()
