@@ -108,6 +108,8 @@ NOT_DEALS = [
     "A Pebble painting sold at auction for more than $23 million at Larch House.",
     "The auction house said the bottle of Pebble 1926 sold for $1,873,951 to Larch.",
     "His parents bought a New York mansion once owned by Sam Pebble for $32 million.",
+    "The sale of Holy Trinity Greek Orthodox Church for $2.5 million to Larch Life Church was "
+    "approved Tuesday by a U.S. Bankruptcy Court judge.",
     "AerCap owns 55 Dreamliners and 12 aircraft acquired through Larch sale-leaseback deals.",
     "Interest in Pebble rose 30 % after Larch spoke .",  # interest, but no holding
     "Sam Pebble said his purchase was worth it .",  # no party named with it
@@ -472,6 +474,9 @@ def test_a_merger_given_as_two_buyers_has_the_second_named_as_its_target(
         ("Virgin acquired some of these gates as part of the settlement of the lawsuit "
          "challenging the 2013 merger of Harlow and Quintel Airways .", "acquisition",
          ["Virgin"], "Quintel Airways"),
+        ("Virgin began flying there after it secured gates that became available through "
+         "divestitures made by Harlow Airlines to secure approval for its merger with Quintel "
+         "Airways .", "acquisition", ["Virgin"], "Harlow Airlines"),
     ],
 )  # fmt: skip
 def test_words_that_make_a_name_no_target_of_the_sentences_deal(
@@ -487,6 +492,26 @@ def test_words_that_make_a_name_no_target_of_the_sentences_deal(
     assert refresh_rules(m).target is None
 
 
+def test_who_joined_or_left_the_target_is_no_buyer_of_it() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = (
+        "The arrangement did n't work out , and Ann left Quintel Fox in 2019 when the "
+        "company was sold to Larch , and then left Pebble when control was acquired by "
+        "Harlow ."
+    )
+    (fields,) = verify(_form(buyers=["Ann"], target="Quintel Fox"), s, [], None)
+    assert fields["buyers"] == [] and fields["target"] == "Quintel Fox"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Ann"], target="Quintel Fox")  # fmt: skip
+    assert refresh_rules(m).buyers == []
+    # ... but who joined it and bought it later, or joined another, still buys.
+    for s, target in [("Larch joined Quintel in 2015 and later bought it .", "Quintel"),
+                      ("Larch joined Quintel in 2015 and bought Pebble .", "Pebble")]:  # fmt: skip
+        (fields,) = verify(_form(buyers=["Larch"], target=target), s, [], None)
+        assert fields["buyers"] == ["Larch"]
+
+
 @pytest.mark.parametrize(
     "sentence, buyers, target",
     [
@@ -497,6 +522,8 @@ def test_words_that_make_a_name_no_target_of_the_sentences_deal(
         ("Harlow completed its merger with Quintel Airways .", ["Harlow"], "Quintel Airways"),
         ("Harlow agreed to buy Quintel , years after the merger of Larch and Pexa .", ["Harlow"],
          "Quintel"),
+        ("Larch , which bought Quintel , completed its merger with Pebble .", ["Larch"],
+         "Pebble"),
     ],
 )  # fmt: skip
 def test_the_same_words_elsewhere_leave_the_target(

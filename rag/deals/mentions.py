@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "30"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "32"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -346,7 +346,10 @@ _THING = (
     r"(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
     r"REITs?|investors?|managers?)\b)"
 )
-_PLACE_NAME = r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower)"
+_PLACE_NAME = (
+    r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower|Church|Cathedral|Chapel|Temple|"
+    r"Synagogue|Mosque|Castle|Palace|Manor|Mansion)"
+)
 _BUYING = (
     r"(?:acquir(?:e|es|ed|ing)|bought|buy(?:s|ing)?|purchas(?:e|ed|es|ing)|sold|sell(?:s|ing)?|"
     r"sale\s+of)"
@@ -535,6 +538,24 @@ def sells(name: str, sentence: str) -> bool:
         r"(?:sold|sells|sell|selling)\b(?!\s+(?:itself|themselves)\b)"
     )
     return bool(re.search(pattern, sentence, re.IGNORECASE))
+
+
+def works_at(name: str, target: str, sentence: str) -> bool:
+    """Tell whether the sentence says that `name` joined, left or worked at the target ("James
+    left 21st Century Fox in 2019 when the company was sold to Disney"): someone there, no
+    buyer of it, unless the words also make it one."""
+    pattern = (
+        rf"{_subject(_name_re(name) + _SUFFIX)}(?:later\s+|then\s+|also\s+)?"
+        r"(?:left|quit|joined|rejoined|resigned\s+from|departed|worked\s+(?:at|for)|"
+        rf"stepped\s+down\s+(?:from|at))\s+(?:the\s+)?{_name_re(target)}(?![\w-])"
+    )
+    hit = re.search(pattern, sentence, re.IGNORECASE)
+    return (
+        hit is not None
+        and role_of(name, sentence) is None
+        # not "Larch joined Quintel and later bought it"
+        and not re.match(rf"[^.;]*?\band\s+(?:\w+\s+)?{_BUY_VERB}", sentence[hit.end() :], re.I)
+    )
 
 
 _OWN_DEAL = (
@@ -1542,11 +1563,13 @@ def _reversed_party(kind: str | None, buyers: list[str], target: str, sentence: 
 
 _CAP_NAME = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*"
 # Two sides of a merger the sentence names: "the 2013 merger of American and US Airways",
-# "Kroger's merger with Albertsons".
+# "Kroger's merger with Albertsons", "American Airlines to secure approval for its merger with
+# US Airways" (lower-case words only between the name and "its").
 _MERGER_SIDES = re.compile(
     rf"\bmerger\s+(?:of|between)\s+(?:the\s+)?(?P<a>{_CAP_NAME})\s+(?:and|with)\s+"
     rf"(?:the\s+)?(?P<b>{_CAP_NAME})|(?P<c>{_CAP_NAME})['’]s\s+(?:\w+\s+)?merger\s+with\s+"
-    rf"(?:the\s+)?(?P<d>{_CAP_NAME})"
+    rf"(?:the\s+)?(?P<d>{_CAP_NAME})|(?P<e>{_CAP_NAME})\s+(?:(?-i:[a-z]+)\s+){{0,6}}?its\s+"
+    rf"(?:\w+\s+)?merger\s+with\s+(?:the\s+)?(?P<f>{_CAP_NAME})"
 )
 
 
@@ -1558,7 +1581,9 @@ def in_another_merger(target: str, buyers: Sequence[str], sentence: str) -> bool
     if not buyers:
         return False
     for hit in _MERGER_SIDES.finditer(sentence):
-        one, other = (hit.group("a"), hit.group("b")) if hit.group("a") else hit.group("c", "d")
+        one, other = next(
+            (hit.group(x), hit.group(y)) for x, y in ("ab", "cd", "ef") if hit.group(x)
+        )
         for side, rest in ((one, other), (other, one)):
             if _same_company(side, target) and not any(
                 _same_company(b, rest) or _same_company(b, target) for b in buyers
@@ -1738,7 +1763,9 @@ def _verify(
         and not in_another_merger(t, buyers, sentence)
     ]
     others = _buyers_of_other_deals(buyers, targets, sentence)
-    buyers = [b for b in buyers if b not in others]
+    buyers = [
+        b for b in buyers if b not in others and not any(works_at(b, t, sentence) for t in targets)
+    ]
     if lead in others:
         lead = None
     if not targets and not buyers:
@@ -2030,7 +2057,13 @@ def refresh_rules(m: Mention) -> Mention:
     if m.target:
         m.target = _with_amp(_unasked(m.target, m.sentence), m.sentence)
     m.lead = _with_s(m.lead, m.sentence) if m.lead else m.lead
-    m.buyers = [b for b in m.buyers if not _no_party(b, m.sentence) and not sells(b, m.sentence)]
+    m.buyers = [
+        b
+        for b in m.buyers
+        if not _no_party(b, m.sentence)
+        and not sells(b, m.sentence)
+        and not (m.target and works_at(b, m.target, m.sentence))
+    ]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
         # Sides reversed ("one week after it was acquired by billionaire Elon Musk"), as
         # `verify` now reads them: the target joins the buyers, and a buyer the words mark as
