@@ -474,6 +474,8 @@ def test_a_merger_given_as_two_buyers_has_the_second_named_as_its_target(
         ("Virgin acquired some of these gates as part of the settlement of the lawsuit "
          "challenging the 2013 merger of Harlow and Quintel Airways .", "acquisition",
          ["Virgin"], "Quintel Airways"),
+        ("These services include Larch 's Quintel Social and Pebble , which Ann Lee recently "
+         "said he would acquire .", "acquisition", ["Ann Lee"], "Larch 's Quintel Social"),
         ("Virgin began flying there after it secured gates that became available through "
          "divestitures made by Harlow Airlines to secure approval for its merger with Quintel "
          "Airways .", "acquisition", ["Virgin"], "Harlow Airlines"),
@@ -524,6 +526,10 @@ def test_who_joined_or_left_the_target_is_no_buyer_of_it() -> None:
          "Quintel"),
         ("Larch , which bought Quintel , completed its merger with Pebble .", ["Larch"],
          "Pebble"),
+        ("These services include Quintel Social and Pebble , which Larch recently said it would "
+         "acquire .", ["Larch"], "Pebble"),
+        ("Larch bought Quintel and Pebble , which Harlow had acquired in 2010 .", ["Larch"],
+         "Quintel"),
     ],
 )  # fmt: skip
 def test_the_same_words_elsewhere_leave_the_target(

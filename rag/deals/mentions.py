@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "32"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "33"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -538,6 +538,22 @@ def sells(name: str, sentence: str) -> bool:
         r"(?:sold|sells|sell|selling)\b(?!\s+(?:itself|themselves)\b)"
     )
     return bool(re.search(pattern, sentence, re.IGNORECASE))
+
+
+def before_the_one_meant(name: str, sentence: str) -> bool:
+    """Tell whether `name` is listed before the one name a relative clause that states the deal
+    is about: "These services include Trump's Truth Social and Parler, which Kanye West
+    recently said he would acquire" (Parler only; no deal word stands before the list)."""
+    hit = re.search(
+        rf"(?<![\w-]){_name_re(name)}\s*,?\s+and\s+{_LIST_NAME}\s*,\s*(?:which|that)\b"
+        rf"[^.;]*\b{_BUY_VERB}\b",
+        sentence,
+    )
+    return hit is not None and not re.search(
+        rf"\b(?:{_BUY_VERB}|{_DEAL_NOUN}|merg\w*|invest\w*|stakes?)\b",
+        sentence[: hit.start()],
+        re.IGNORECASE,
+    )
 
 
 def works_at(name: str, target: str, sentence: str) -> bool:
@@ -1761,6 +1777,7 @@ def _verify(
         if not _among(t, buyers)
         and not unmarked_target(t, sentence)
         and not in_another_merger(t, buyers, sentence)
+        and not before_the_one_meant(t, sentence)
     ]
     others = _buyers_of_other_deals(buyers, targets, sentence)
     buyers = [
@@ -2097,6 +2114,7 @@ def refresh_rules(m: Mention) -> Mention:
         _no_party(m.target, m.sentence)
         or not_bought(m.target, m.sentence)
         or in_another_merger(m.target, m.buyers, m.sentence)
+        or before_the_one_meant(m.target, m.sentence)
         or is_source(m.target, m.sentence)
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
     ):
