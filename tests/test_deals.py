@@ -476,6 +476,10 @@ def test_a_merger_given_as_two_buyers_has_the_second_named_as_its_target(
          ["Virgin"], "Quintel Airways"),
         ("These services include Larch 's Quintel Social and Pebble , which Ann Lee recently "
          "said he would acquire .", "acquisition", ["Ann Lee"], "Larch 's Quintel Social"),
+        ("Sam Roe said he is walking away from Harlowville after investing nearly $ 1 million "
+         "there ,", "stake", [], "Harlowville"),
+        ("Larch rules prevent team owners from borrowing against their stake in a team , so "
+         "Ann Lee could not use his trust for a loan .", "stake", ["Ann Lee"], "Larch"),
         ("Virgin began flying there after it secured gates that became available through "
          "divestitures made by Harlow Airlines to secure approval for its merger with Quintel "
          "Airways .", "acquisition", ["Virgin"], "Harlow Airlines"),

@@ -24,7 +24,7 @@ from rag.text import split_sentences
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "33"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "34"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
@@ -623,8 +623,11 @@ def _counted(name: str, sentence: str) -> bool:
 _HEAD_AFTER = (
     r"\s+(?:hubs?|harbou?rs?|ports?|airports?|fields?|routes?|plants?|factor(?:y|ies)|"
     r"facilit(?:y|ies)|campus|deals|rights|contracts|licen[cs]es|relief|chassis|data|"
-    r"records|files|footage|units?)\b"
+    r"records|files|footage|units?|rules|regulations|fans|players)\b"
 )
+# Money put into a place, not a company: "walking away from Maryville after investing nearly $1
+# million there".
+_INVESTED_THERE = re.compile(r"\binvest\w*\s+(?:[\w$.,%-]+\s+){0,5}?there\b", re.IGNORECASE)
 
 
 def _modifier(name: str, sentence: str) -> bool:
@@ -726,7 +729,10 @@ def renamed(name: str, sentence: str) -> bool:
 def not_bought(name: str, sentence: str) -> bool:
     """Whether the words make `name` no target of the sentence's deal (see `_NOT_BOUGHT_BEFORE`):
     each time the sentence names it, words that make it the maker, former owner or occupant of
-    what was bought, what the money went on to create, or a helper of a raise, stand before."""
+    what was bought, what the money went on to create, or a helper of a raise, stand before;
+    or the money went "there", to a place (`_INVESTED_THERE`)."""
+    if _INVESTED_THERE.search(sentence):
+        return True
     hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
     return bool(hits) and all(
         _NOT_BOUGHT_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()])
