@@ -90,7 +90,7 @@ def missed(docs: list[dict[str, Any]], found: dict[str, list[Mention]]) -> list[
     """A line for each annotated deal event that no stored mention's sentence holds: whether
     the candidate filter passed its sentence ("filter" or "model/checks": the model or the
     field checks left it out), its type, trigger and arguments, and the sentence."""
-    from rag.deals.mentions import candidates
+    from rag.deals.filter import candidates
     from rag.text import split_sentences
 
     lines = []
@@ -324,8 +324,9 @@ def main() -> None:
         print(f"skipped: {DATA} not found (../shared is not beside the repository)")
         return
     from rag.config import Settings
+    from rag.deals.filter import candidates
     from rag.deals.forms import LocalForms
-    from rag.deals.mentions import candidates, user_prompt
+    from rag.deals.mentions import user_prompt
 
     docs = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     cache: dict[str, Any] = {}

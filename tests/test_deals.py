@@ -16,20 +16,19 @@ from click.testing import CliRunner
 
 from newsrag.cli import main
 from rag.config import Settings
+from rag.deals.cues import event_date, stage_of
+from rag.deals.filter import candidates
 from rag.deals.forms import ScriptedForms
 from rag.deals.mentions import (
     Mention,
     antecedent,
-    candidates,
     checked_name,
-    event_date,
     extract,
     is_source,
     named_target,
     resolver,
     role_of,
     round_owner,
-    stage_of,
     states_a_deal,
     verify,
 )
@@ -567,7 +566,7 @@ def test_an_acquisition_of_part_of_a_company_is_a_stake(sentence: str, kind: str
 
 
 def test_led_by_alone_is_no_funding_round() -> None:
-    from rag.deals.mentions import states_kind
+    from rag.deals.filter import states_kind
 
     s = ("Cowen & Co. estimated that the storm inflicted $ 139 million of third-quarter harm "
          "on the six largest carriers , led by American .")  # fmt: skip
@@ -776,7 +775,8 @@ def test_a_valuation_named_with_its_company_is_no_amount() -> None:
 
 
 def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
-    from rag.deals.mentions import is_authority, refresh_rules, states_kind
+    from rag.deals.filter import states_kind
+    from rag.deals.mentions import is_authority, refresh_rules
 
     for s, target in (
         ("Larch is ramping up routes out of its Harlow hub after the Pebble merger .", "Harlow"),
@@ -825,7 +825,8 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
 
 
 def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:
-    from rag.deals.mentions import is_authority, refresh_rules, states_kind
+    from rag.deals.filter import states_kind
+    from rag.deals.mentions import is_authority, refresh_rules
 
     # Money spent or held with nothing named to hold a stake in is no stake.
     s = "Larch has at least $ 5.3 billion invested in fossil fuel companies ."
@@ -2158,7 +2159,8 @@ def test_a_deal_retold_years_later_says_its_year_and_is_no_deal_of_the_window(
     tmp_path: Path,
 ) -> None:
     from rag.deals.answer import answer_from_table
-    from rag.deals.mentions import event_year, refresh_rules
+    from rag.deals.cues import event_year
+    from rag.deals.mentions import refresh_rules
 
     published = date(2023, 10, 17)
     for sentence, year in (

@@ -2,10 +2,11 @@
 
 The local model is slow to read (about 120 tokens/s on 2 cores) and slower to write (13), so it
 never sees a whole article. A cheap filter picks the sentences that could state a deal (a
-deal word plus an amount or names), the model fills a small JSON form for each one under
-llama.cpp's JSON-schema constraint, and every field is then checked against the sentence:
-a name that is not in it is dropped, an amount is one of the money spans our own parser found
-(the model only picks which one), and the stage comes from cue words, not from the model.
+deal word plus an amount or names: `rag.deals.filter`), the model fills a small JSON form for
+each one under llama.cpp's JSON-schema constraint, and every field is then checked against the
+sentence here: a name that is not in it is dropped, an amount is one of the money spans our
+own parser found (the model only picks which one), and the stage and dates come from cue words
+(`rag.deals.cues`), not from the model.
 """
 
 from __future__ import annotations
@@ -16,9 +17,19 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Protocol
 
+from rag.deals.cues import MONTH_NAMES, WEEKDAYS, event_date, event_year, round_of, stage_of
+from rag.deals.filter import (
+    DEAL_SIZE_USD,
+    KIND_WORDS,
+    MAX_SENTENCE_CHARS,
+    candidates,
+    deal_sized,
+    nothing_else,
+    states_kind,
+)
 from rag.deals.money import Money, find_money, to_usd
 from rag.text import split_sentences
 
@@ -26,134 +37,6 @@ DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
 RULES_VERSION = "34"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
-
-MAX_SENTENCE_CHARS = 600  # longer "sentences" are tables or run-on lists, not deal statements
-
-# Words that state a deal. Kept narrow: every candidate costs the model one to five seconds.
-_MA = (
-    r"acquir(?:e|es|ed|ing)|acquisitions?|buyouts?|takeovers?|"
-    r"merg(?:e|ed|es|er|ers|ing)|combination\s+with"
-)
-_BUY = (
-    r"buy(?:s|ing)?|bought|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
-    r"offer\s+(?:for|to\s+buy)|sale\s+of|sell(?:s|ing)?|sold"
-)
-_INVEST = (
-    r"invest(?:s|ed|ing|ment|ments)?\s+(?:of\s+|about\s+|around\s+|nearly\s+)?(?:in|\$|€|£)|"
-    r"stakes?\s+in|(?:lead|led|leading|anchor)\s+investors?|[\w-]+-backed|backed\s+by"
-)
-_FUND = (
-    r"financing\s+round|round\s+of\s+(?:financing|funding)|funding\s+round|(?:pre-)?seed\s+round|"
-    r"series\s+[a-h]|valu(?:ation|ed\s+at)|led\s+by|injection"
-)
-# Money words that are as often about campaigns, budgets and grants as about deals: they count
-# only next to a word of the venture trade.
-_WEAK = r"rais(?:e|es|ed|ing)|funding|fundrais\w*|seek(?:s|ing)?|financing"
-# "Round" alone is as often "a round of layoffs" or "of talks": it counts next to money words.
-_ROUND = (
-    r"(?:funding|financing|investment|seed|equity|venture|growth|bridge|series\s+[a-h])\s+round|"
-    r"round\s+of\s+(?:[\w-]+\s+)?(?:funding|financing|investment|capital)|round\s+led\s+by|"
-    r"(?:raised?|raising|closed?|closing)\s+(?:a|an|the|its)\s+(?:[\w$.,-]+\s+){0,5}round"
-)
-_VENTURE_WORDS = (
-    rf"{_ROUND}|investors?|venture|valuation|valued|start-?up|series\s+[a-h]|"
-    r"backed|equity|stake|financing|fundraising|unicorn|(?:funding|backing|investment)\s+from"
-)
-_VENTURE = re.compile(rf"\b(?:{_VENTURE_WORDS}|led\s+by)\b", re.IGNORECASE)
-# "Led by" names who leads a round only next to another word of the trade: alone it is as
-# often "losses led by American" or "a team led by".
-_ROUND_WORDS = re.compile(rf"\b(?:{_VENTURE_WORDS})\b", re.IGNORECASE)
-_TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
-# "bought Nest", "bid for Embraer": a buying word right before a name.
-# (Outside STRONG's (?![a-z]), which under IGNORECASE would refuse any letter after it.)
-_BUY_NAME = (
-    r"(?:bought|buys|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
-    r"offer\s+for)\s+(?=(?-i:[A-Z]))"
-    # Not "any purchase Friday", "a bid for Congress": days, months and offices are no targets.
-    r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b)"
-    r"(?!(?:[\w.'’-]+\s+){0,2}(?:Congress|Senate|House|Speaker\w*|[Gg]overnor|[Mm]ayor|"
-    r"[Pp]residen\w*|[Ss]upreme|[Oo]ffice|[Rr]e-?election|[Nn]omination)\b)"
-)
-# "sold Quidsi to Amazon", "sold its stake in GM East Africa to Isuzu": a sale between two
-# names states a deal without an amount.
-_SOLD_TO = (
-    r"(?:sold|sells|sell|selling)\s+(?:(?:its|their|his|her|a|the)\s+)?"
-    r"(?:(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?stake\s+in\s+)?"
-    r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}\s+to\s+(?:the\s+)?(?-i:[A-Z])"
-)
-# "the Time Warner purchase", "Tio Networks, which PayPal bought", "will own a 30% interest
-# in": a purchase or a holding named with its party.
-_NAMED_PURCHASE = (
-    r"(?-i:[A-Z])[\w&.'’-]*\s+purchase(?![a-z])|"
-    r"which\s+(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,2}\s+(?:bought|purchased)\b|"
-    r"\d+(?:\.\d+)?\s*(?:%|percent)\s+(?:interest|ownership\s+interest|holding)\s+in\b"
-)
-# Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
-TRIGGER = re.compile(
-    rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])|{_NAMED_PURCHASE}", re.IGNORECASE
-)
-WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
-STRONG = re.compile(
-    rf"\b(?:{_MA}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
-    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}|{_NAMED_PURCHASE}",
-    re.IGNORECASE,
-)
-# A capitalised word that is not the sentence's first: a company or person name, roughly.
-_NAME = re.compile(r"(?<=[\s(\"“'‘])[A-Z][\w&.'’-]*[A-Za-z0-9]")
-
-
-# Stage cues, strongest first: a called-off deal that was "reportedly" close is cancelled; a
-# deal "people familiar" describe is rumoured even if it was "agreed"; an "announced" deal stays
-# announced when the sentence also says what it "could" lead to. Weak hedges ("could", "may",
-# "plans to") make a deal rumoured only when nothing says it was agreed or done.
-_CUES: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "cancelled",
-        re.compile(
-            r"\b(called\s+off|call\s+off|blocked|block(?:s|ing)?\s+the|abandon(?:ed|s)?|scrapped|"
-            r"terminat(?:ed|es)|walked\s+away|pulled\s+out|collapsed|fell\s+through|"
-            r"rejected|withdr(?:ew|awn))\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "rumoured",
-        re.compile(
-            r"\b(reportedly|(?<!\ba\s)reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
-            r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
-            r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
-            r"considering|weighing|explor(?:es|ing)|is\s+said\s+to|are\s+said\s+to|nearing|"
-            r"close\s+to\s+a\s+deal|yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "closed",
-        re.compile(
-            r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
-            r"purchased|raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
-            # "announced the completion of Sinclair's RSN acquisition"
-            r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "announced",
-        re.compile(
-            r"\b(agreed|agrees|announced|announces|signed|definitive\s+agreement|will\s+acquire|"
-            r"will\s+buy|unveiled|confirmed|cleared|approved|approves)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "rumoured",
-        re.compile(
-            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|(?-i:may)|might|possible|"
-            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to)\b",
-            re.IGNORECASE,
-        ),
-    ),
-]
 
 # Names the model may copy that are not parties: pronouns and generic nouns.
 _NOT_A_PARTY = {
@@ -306,110 +189,6 @@ SYSTEM = INSTRUCTIONS + "".join(
 )
 
 
-# The words a sentence must hold for the model's deal type to stand. "Investors" alone is not
-# one: it is in every other sentence of business news.
-_INVESTED = r"invest(?:s|ed|ing|ment|ments)"
-KIND_WORDS = {
-    "acquisition": re.compile(rf"\b(?:{_MA}|{_BUY}|{_TAKEOVER}|deal)(?![a-z])", re.IGNORECASE),
-    "merger": re.compile(r"\b(?:merg\w*|combin\w*)", re.IGNORECASE),
-    "funding round": re.compile(
-        rf"\b(?:{_FUND}|{_WEAK}|{_INVEST}|{_INVESTED}|round|backed)(?![a-z])", re.IGNORECASE
-    ),
-    "stake": re.compile(
-        rf"\b(?:stakes?|{_INVESTED}|shares?\s+(?:in|of)|holdings?\s+in)\b", re.IGNORECASE
-    ),
-}
-
-
-# Sports pages trade players ("acquired from the Mets at the trade deadline"): not company deals.
-_SPORTS = re.compile(
-    r"\b(?:trade\s+deadline|traded|RBIs?|homers?|home\s+runs?|pitcher|quarterback|"
-    r"touchdowns?|draft\s+pick|free\s+agen(?:t|cy)|roster|ERA|innings?|outfielder|infielder|"
-    r"shortstop|slugger|pitching|bullpen|linebacker|midfielder|goalkeeper|point\s+guard|"
-    r"scouting\s+director|running\s+back|wide\s+receiver|(?-i:RHP|LHP)|"
-    r"makes?\s+(?:his|her)\s+debut|in\s+a\s+(?:blockbuster\s+)?trade(?!\s+(?:deal|war|pact|dispute))|"
-    r"blockbuster\s+trade)\b"
-)
-# Land, buildings and other things bought are no company deals ("The state will acquire a
-# sprawling former farm property", "the county would acquire the park", "Lakeside bought the
-# site in 2016", "27 homes ... the city acquired", "The FDA inspection report, acquired by
-# CNN"): a buying word next to such a thing, or a place named for one ("acquired the Deer
-# Park", "bought Campbell Farms"). Not "intellectual property", and not when a company's name
-# stands between ("acquired Quintel, which owns 3,000 acres"), nor the owners of such things
-# ("acquired by mall owners Simon Property Group").
-_THING = (
-    r"(?-i:(?<!intellectual\s)propert(?:y|ies)|land|lands|acres?|farmland|buildings?|sites?|"
-    r"campus|parks?|farms?|ranch(?:es)?|homes|houses?|mansions?|statues?|headquarters|"
-    r"mall|office\s+(?:building|space|tower)s?|parcels?|real\s+estate|paintings?|artworks?|"
-    r"structures?|"
-    r"bottles?|aircraft|airplanes?|planes|jets|ships|vessels|trucks|vans|vehicles)"
-    r"(?!\s+(?:owners?|operators?|developers?|compan(?:y|ies)|firms?|groups?|chains?|"
-    r"REITs?|investors?|managers?)\b)"
-)
-_PLACE_NAME = (
-    r"(?:Park|Farms?|Ranch|Campus|Estate|Mall|Plaza|Tower|Church|Cathedral|Chapel|Temple|"
-    r"Synagogue|Mosque|Castle|Palace|Manor|Mansion)"
-)
-_BUYING = (
-    r"(?:acquir(?:e|es|ed|ing)|bought|buy(?:s|ing)?|purchas(?:e|ed|es|ing)|sold|sell(?:s|ing)?|"
-    r"sale\s+of)"
-)
-_THING_BOUGHT = re.compile(
-    rf"\b{_BUYING}\s+(?:(?-i:[a-z\d$])[\w$.,'’-]*\s+){{0,4}}?{_THING}\b"
-    # "bought a New York mansion": names after an article, no company with its things
-    rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
-    rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
-    rf"|\b{_BUYING}\s+(?:(?:the|its|their|his|her)\s+)?"
-    rf"(?:(?:former|old|historic|famed|iconic|sprawling|current|new)\s+)?"
-    rf"(?:(?-i:[A-Z])[\w&.'’-]*\s+){{1,4}}(?-i:{_PLACE_NAME})\b"
-    # "to buy the Renaissance Centre in Wilmington, an eight-story office building"
-    rf"|\b{_BUYING}\s+(?:the\s+)?(?:(?-i:[A-Z])[\w&.'’-]*\s+){{0,3}}(?-i:[A-Z])[\w&.'’-]*"
-    rf"(?:\s+in\s+(?:(?-i:[A-Z])[\w.'’-]*\s*){{1,3}})?\s*,\s+(?:an?|the)\s+"
-    rf"(?:(?!(?:of|with|and|that|which)\b)[\w-]+\s+){{0,3}}{_THING}\b"
-    rf"|\b{_THING}\s+(?:(?-i:[a-z\d])[\w.,'’-]*\s+){{0,6}}?(?:was\s+|were\s+|been\s+)?"
-    r"(?:acquired|bought|purchased|sold)\b"
-    r"|\b(?:report|documents?|emails?|records|footage|letters?|memos?)\s*,?\s+"
-    r"(?:(?:was|were)\s+)?(?:acquired|obtained)\s+by\b",
-    re.IGNORECASE,
-)
-# Zoos and aquariums acquire animals ("acquired Avus from the Henry Vilas Zoo").
-_ZOO = re.compile(r"\b(?:[Zz]oos?|[Aa]quariums?)\b")
-# Auctions sell things, not companies ("The auction house announced that the bottle ... sold
-# for $1,873,951", "sold at auction for more than $23 million").
-_AUCTION = re.compile(
-    r"\b(?:auction\s+house|at\s+(?:an?\s+)?auction|auctioneers?|Sotheby['’]?s|Christie['’]s|"
-    r"(?:private|art|wine)\s+collectors?|winning\s+bid(?:der)?)\b",
-    re.IGNORECASE,
-)
-# ... but a bankrupt company's brands and assets sold at auction are a deal.
-_BUSINESS_ASSETS = re.compile(
-    r"\b(?:bankrupt\w*|intellectual\s+propert(?:y|ies)|assets|brands?|subsidiar(?:y|ies))\b",
-    re.IGNORECASE,
-)
-# Election money ("announced $7 million on direct voter outreach", "spent about $2 million
-# there earlier in the campaign") is no deal unless a strong deal word says otherwise.
-_CAMPAIGN = re.compile(
-    r"\b(?:campaigns?|midterms?|voters?|ballots?|super\s+PACs?|PACs?|re-?election|"
-    r"fundraising\s+arm|electoral|caucus(?:es)?)\b",
-    re.IGNORECASE,
-)
-
-
-# A report of how a holding changed ("Berkshire 's stake in Delta declined 8.3 percent",
-# "a holding in Southwest increased 10 percent") or of a stock sale ("Bezos sold nearly $ 1
-# billion of Amazon stock") is portfolio news, not a deal, unless the sentence states one
-# besides ("Cohen, who purchased a nearly 10% stake last March, sold off all his shares").
-_HOLDING_CHANGE = re.compile(
-    r"\b(?:stakes?|holdings?)\s+in\b[^;]{0,80}?\b(?:increased|decreased|declined|grew|fell|"
-    r"rose|dropped|shrank|was\s+(?:reduced|cut|trimmed|increased|raised|lowered))\b",
-    re.IGNORECASE,
-)
-_STOCK_SALE = re.compile(
-    r"\b(?:sold|sells|selling)\s+(?:about\s+|nearly\s+|some\s+|more\s+than\s+)?"
-    r"(?:\$\s?[\d.,]+\s*(?:million|billion|bn|m)?\s+)?(?:(?:of|in|on|worth\s+of)\s+)?"
-    r"(?:[\w.&'’-]+\s+){0,3}?(?:stock|shares)\b(?![^.;]{0,60}\bto\s+(?-i:[A-Z]))",
-    re.IGNORECASE,
-)
 # Regulators and governments decide on deals; they are no party to them.
 _AUTHORITY = re.compile(
     r"(?:the\s+)?(?:FCC|FTC|SEC|DOJ|CFIUS|CMA|EU|U\.?S\.?|United\s+States|Congress|"
@@ -489,46 +268,6 @@ _DIRECTION = (
 )
 
 
-# Debt is no funding round: "$100 million debtor-in-possession financing", "a $2 billion loan".
-_DEBT = re.compile(
-    r"\b(?:loans?|debt|debtor-in-possession|credit\s+(?:facility|line)|line\s+of\s+credit|"
-    r"bonds?|notes\s+offering|mortgages?|lenders?|lending|borrow\w*)\b",
-    re.IGNORECASE,
-)
-# Secured financing is debt whatever else the sentence says ("secured financing, including
-# investors represented by U.S. Bank ($677.1 million)": the banks are lenders' trustees).
-_SECURED = re.compile(r"\bsecured\s+(?:financing|notes|loans?|debt|credit)\b", re.IGNORECASE)
-_EQUITY = re.compile(
-    r"\b(?:equity|stake|shares|valuation|valued|investors?|venture|series\s+[a-h]|seed)\b",
-    re.IGNORECASE,
-)
-
-
-# Gifts and public money are no funding round ("The fundraising goal through the University of
-# Nebraska Foundation is $4.5 million", "$6 million in funds from fees, donations, and funding
-# from Iron County", "The $10.7 million provided to UNI as part of the American Rescue Plan
-# ... is the most recent round of funding"), unless a word only the venture trade uses says
-# otherwise.
-_CHARITY = re.compile(
-    r"\b(?:donations?|donors?|donated|charit(?:y|ies|able)|foundation(?!\s+models?)|"
-    r"endowments?|relief|rescue\s+plan|stimulus|grants?|scholarships?|non-?profits?|"
-    r"fundraiser|fundraising\s+(?:goal|efforts?|campaign|drive|page)|GoFundMe|tuition)\b",
-    re.IGNORECASE,
-)
-_VENTURE_ONLY = re.compile(
-    r"\b(?:series\s+[a-h]|venture|start-?ups?|valuation|valued|investors?|equity|stake|"
-    r"unicorn|seed|pre-?seed)\b",
-    re.IGNORECASE,
-)
-
-
-# Backing by a government is no venture backing: "The government-backed project FirstNet
-# awarded AT&T $6.5 billion" is a contract.
-_STATE_BACKED = re.compile(
-    r"\b(?:government|state|federally|taxpayer|publicly|public)-backed\b", re.IGNORECASE
-)
-
-
 def sells(name: str, sentence: str) -> bool:
     """Tell whether `name` is who sells ("A&P has since sold off 120 of its 300 supermarkets
     ... to three grocery chains", "Valspar sold its wood-coating business to Axalta"): no
@@ -584,22 +323,6 @@ def owns_the_deal(name: str, sentence: str) -> bool:
     acquisition", "Amazon's $3.9 billion purchase"): the buyer, where others named with it
     (the seller announcing it too) are not."""
     return bool(re.search(rf"(?<![\w-]){_name_re(name)}{_SUFFIX}{_OWN_DEAL}", sentence))
-
-
-def states_kind(kind: str, sentence: str) -> bool:
-    """Tell whether the sentence's words can state a deal of this kind: a funding round needs
-    a word of the venture trade besides "led by" or a bare "round" ("GM will invest $7.7
-    billion in its plants" is spending; "$139 million of harm ..., led by American" and "a
-    round of layoffs" are no round), and debt without equity is no round ("$100 million
-    debtor-in-possession financing")."""
-    if kind != "funding round":
-        return True
-    sentence = _STATE_BACKED.sub(" ", sentence)
-    if _SECURED.search(sentence) or (_DEBT.search(sentence) and not _EQUITY.search(sentence)):
-        return False
-    if _CHARITY.search(sentence) and not _VENTURE_ONLY.search(sentence):
-        return False
-    return bool(_ROUND_WORDS.search(sentence))
 
 
 # A count before a name makes it things, not a company: "owns 55 Dreamliners", "bought 20
@@ -739,156 +462,6 @@ def not_bought(name: str, sentence: str) -> bool:
         or renamed(name, sentence)
         for m in hits
     )
-
-
-def _nothing_else(sentence: str, *patterns: re.Pattern[str]) -> bool:
-    """Tell whether one of `patterns` matches and no deal word is left outside their matches."""
-    if not any(p.search(sentence) for p in patterns):
-        return False
-    rest = sentence
-    for p in patterns:
-        rest = p.sub(" ", rest)
-    return not TRIGGER.search(rest)
-
-
-def is_candidate(sentence: str) -> bool:
-    """Tell whether the filter would give this sentence to the model today."""
-    return any(True for _ in candidates(sentence))
-
-
-def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
-    """Yield (start, end, money spans) for each sentence that could state a deal.
-
-    A deal word plus a deal-sized amount and a name, or a strong deal word ("acquire",
-    "merger", "stake", "Series B") plus two names.
-    """
-    spans = split_sentences(text)
-    for n, (start, end) in enumerate(spans):
-        sentence = text[start:end]
-        if len(sentence) > MAX_SENTENCE_CHARS or _SPORTS.search(sentence):
-            continue
-        if _nothing_else(sentence, _HOLDING_CHANGE, _STOCK_SALE):
-            continue  # portfolio news only, no deal besides ("purchased a 10% stake")
-        if not TRIGGER.search(sentence) and not (
-            WEAK.search(sentence) and _VENTURE.search(sentence)
-        ):
-            continue
-        if _CAMPAIGN.search(sentence) and not STRONG.search(sentence):
-            continue
-        if _AUCTION.search(sentence) and not _BUSINESS_ASSETS.search(sentence):
-            continue  # a bottle or a painting sold at auction
-        if _nothing_else(sentence, _THING_BOUGHT):
-            continue  # land or a building bought, and no company deal besides
-        if _ZOO.search(sentence):
-            continue  # "The Topeka Zoo acquired Zuri and sister Asante in 2005": animals
-        amounts = [m for m in find_money(sentence) if not m.per_share]
-        names = len(_NAME.findall(" " + sentence))
-        sized = any(_deal_sized(m) for m in amounts)
-        if not sized and any(_SPORTS.search(text[a:b]) for a, b in spans[max(0, n - 1) : n + 2]):
-            # A player "acquired by the Chiefs during the season" next to a touchdown: a
-            # trade. A team's sale states its price ("purchased the Dodgers for $2.15 billion").
-            continue
-        if (sized and names >= 1) or (STRONG.search(sentence) and names >= 2):
-            yield start, end, amounts
-
-
-DEAL_SIZE_USD = 1e6  # smaller sums are prices, wages and donations, not deals
-
-
-def _deal_sized(money: Money) -> bool:
-    usd = to_usd(money.value, money.currency)
-    return (usd if usd is not None else money.value) >= DEAL_SIZE_USD
-
-
-_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
-# A year the sentence gives the deal: "bought in 2015", "first announced in late 2017", "August
-# 2019: Sinclair acquires RSNs", "in March 2012".
-_YEAR = re.compile(
-    r"\b(?:in\s+(?:(?:early|mid|late)[\s-]+)?|"
-    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+"
-    r"(?:\d{1,2}(?:st|nd|rd|th)?\s*,?\s+)?)"
-    r"((?:19|20)\d\d)\b(?!\s*[-–]\d)",
-    re.IGNORECASE,
-)
-
-
-def event_year(sentence: str, published: date | None) -> int | None:
-    """The year before the article's that the sentence gives the deal ("it bought in 2015",
-    "August 2019: Sinclair acquires RSNs"), or None. `stage_of` reads only "in 2015" this way
-    (as a cue that the deal is done), not the wider forms found here."""
-    if published is None:
-        return None
-    years = [m for m in _YEAR.finditer(sentence) if int(m.group(1)) < published.year]
-    if len(years) > 1:
-        # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
-        # the first year after a word of the deal, if any follows one.
-        deal = [t.start() for t in TRIGGER.finditer(sentence)]
-        after = [m for m in years if any(at < m.start() for at in deal)]
-        if after:
-            years = sorted(
-                after, key=lambda m: min(m.start() - at for at in deal if at < m.start())
-            )
-    return int(years[0].group(1)) if years else None
-
-
-def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | None]:
-    """The deal's stage from cue words in the sentence, and the cue; "announced" by default.
-
-    A year before the article's ("its acquisition of WhatsApp in 2014") makes the deal done,
-    unless a cancel or rumour word says otherwise.
-    """
-    for n, (stage, pattern) in enumerate(_CUES):
-        if n == 2 and published is not None:
-            year = _IN_YEAR.search(sentence)
-            if year and int(year.group(1)) < published.year:
-                return "closed", year.group(0)
-        m = pattern.search(sentence)
-        if m:
-            return stage, m.group(0)
-    return "announced", None
-
-
-def round_of(sentence: str) -> str | None:
-    """The funding round named in the sentence ("Series B", "seed"), normalised."""
-    m = re.search(r"\bseries\s+([a-h])\b", sentence, re.IGNORECASE)
-    if m:
-        return f"Series {m.group(1).upper()}"
-    m = re.search(
-        r"\b(pre-seed|seed|angel|bridge)\s+(?:round|funding|financing)", sentence, re.IGNORECASE
-    )
-    return m.group(1).lower() if m else None
-
-
-_MONTH_NAMES = "january february march april may june july august september october november"
-_MONTHS = {m: i + 1 for i, m in enumerate([*_MONTH_NAMES.split(), "december"])}
-_DAY = re.compile(
-    r"\b(?:on\s+)?(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
-    re.IGNORECASE,
-)
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(_WEEKDAYS) + r")\b", re.IGNORECASE)
-
-
-def event_date(sentence: str, published: date | None) -> date | None:
-    """A date the sentence states ("on March 5", "on Tuesday"), resolved against `published`."""
-    m = _DAY.search(sentence)
-    if m:
-        month, day = _MONTHS[m.group(1).lower()], int(m.group(2))
-        year = int(m.group(3)) if m.group(3) else (published.year if published else None)
-        if year is None:
-            return None
-        try:
-            found = date(year, month, day)
-        except ValueError:
-            return None
-        if not m.group(3) and published and found > published + timedelta(days=1):
-            found = found.replace(year=year - 1)  # "on December 30" in a January article
-        return found
-    m = _WEEKDAY.search(sentence)
-    if m and published:
-        back = (published.weekday() - _WEEKDAYS.index(m.group(1).lower())) % 7
-        return published - timedelta(days=back)
-    return None
 
 
 def _squash(text: str) -> str:
@@ -1313,8 +886,8 @@ _NOT_COMPANY = {
     "canada", "germany", "france", "britain", "british", "washington", "new", "wall", "africa",
     "asia", "australia", "mexico", "russia",
     "nasdaq", "nyse", "s&p", "dow", "zacks", "ceo", "cfo", "chief", "president", "analysts",
-    *(m[:3] for m in _MONTH_NAMES.split()), *_MONTH_NAMES.split(), "december", "dec",
-    *_WEEKDAYS, "today", "yesterday", "tomorrow", "q1", "q2", "q3", "q4", "tv", "ai", "ipo",
+    *(m[:3] for m in MONTH_NAMES.split()), *MONTH_NAMES.split(), "december", "dec",
+    *WEEKDAYS, "today", "yesterday", "tomorrow", "q1", "q2", "q3", "q4", "tv", "ai", "ipo",
     "gdp", "etf",
 }  # fmt: skip
 _NAME_RUN = re.compile(_PROPER.replace(r"\s+", r"[ \t]+"))  # a name does not cross a line
@@ -1486,7 +1059,7 @@ def unmarked_target(target: str, sentence: str) -> bool:
     pay package"), no other deal word is in it, and nothing in the words makes `target`
     what was bought. The model then picks another name of the sentence (Tesla)."""
     hits = list(_OWNED_DEAL.finditer(sentence))
-    if not hits or not _nothing_else(sentence, _OWNED_DEAL):
+    if not hits or not nothing_else(sentence, _OWNED_DEAL):
         return False
     if any(target.lower() in h.group("between").lower() for h in hits):
         return False  # "Sinclair's RSN acquisition"
@@ -1804,7 +1377,7 @@ def _verify(
             amount, valuation = valuation, amount
         else:
             amount, valuation = None, valuation or amount  # "valued at $2 billion" is no price
-    if amount is not None and (not_a_price(sentence, amount.end) or not _deal_sized(amount)):
+    if amount is not None and (not_a_price(sentence, amount.end) or not deal_sized(amount)):
         amount = None  # "a start-up with around $1 billion in sales", "$0.06 a share"
     if not _shows_a_deal(kind, buyers, targets[0] if targets else None, amount):
         return []  # a buyer alone: no deal the table can show
@@ -2296,7 +1869,7 @@ def list_items(
                 money is None
                 or not _amount_first(line, money)
                 or money.per_share
-                or not _deal_sized(money)
+                or not deal_sized(money)
                 or len(line) > MAX_SENTENCE_CHARS
             ):
                 break

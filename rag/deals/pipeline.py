@@ -9,8 +9,9 @@ from datetime import date
 from typing import Any
 
 from rag.config import Settings
+from rag.deals.filter import candidates
 from rag.deals.forms import fill_all, get_form_filler
-from rag.deals.mentions import FormFiller, Mention, candidates, extract, user_prompt
+from rag.deals.mentions import FormFiller, Mention, extract, user_prompt
 from rag.deals.money import Money
 from rag.deals.storage import DealStore, DealTable
 from rag.store import VectorStore

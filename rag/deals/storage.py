@@ -24,15 +24,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from rag.deals.filter import is_candidate, states_kind
 from rag.deals.mentions import (
     EXTRACTOR_VERSION,
     RULES_VERSION,
     Mention,
-    is_candidate,
     is_list_item,
     refresh_rules,
     states_a_deal,
-    states_kind,
 )
 from rag.deals.merge import MERGE_VERSION, Deal, merge, normalise, target_parts
 from rag.store import GENERATION, VectorStore

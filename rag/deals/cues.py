@@ -1,0 +1,153 @@
+"""When a deal stands and happened: its stage from cue words, its round, and the date or year
+a sentence gives it. The stage never comes from the model."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from rag.deals.filter import TRIGGER
+
+# Stage cues, strongest first: a called-off deal that was "reportedly" close is cancelled; a
+# deal "people familiar" describe is rumoured even if it was "agreed"; an "announced" deal stays
+# announced when the sentence also says what it "could" lead to. Weak hedges ("could", "may",
+# "plans to") make a deal rumoured only when nothing says it was agreed or done.
+_CUES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "cancelled",
+        re.compile(
+            r"\b(called\s+off|call\s+off|blocked|block(?:s|ing)?\s+the|abandon(?:ed|s)?|scrapped|"
+            r"terminat(?:ed|es)|walked\s+away|pulled\s+out|collapsed|fell\s+through|"
+            r"rejected|withdr(?:ew|awn))\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "rumoured",
+        re.compile(
+            r"\b(reportedly|(?<!\ba\s)reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
+            r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
+            r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
+            r"considering|weighing|explor(?:es|ing)|is\s+said\s+to|are\s+said\s+to|nearing|"
+            r"close\s+to\s+a\s+deal|yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "closed",
+        re.compile(
+            r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
+            r"purchased|raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
+            # "announced the completion of Sinclair's RSN acquisition"
+            r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "announced",
+        re.compile(
+            r"\b(agreed|agrees|announced|announces|signed|definitive\s+agreement|will\s+acquire|"
+            r"will\s+buy|unveiled|confirmed|cleared|approved|approves)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "rumoured",
+        re.compile(
+            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|(?-i:may)|might|possible|"
+            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to)\b",
+            re.IGNORECASE,
+        ),
+    ),
+]
+
+
+_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+# A year the sentence gives the deal: "bought in 2015", "first announced in late 2017", "August
+# 2019: Sinclair acquires RSNs", "in March 2012".
+_YEAR = re.compile(
+    r"\b(?:in\s+(?:(?:early|mid|late)[\s-]+)?|"
+    r"(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+"
+    r"(?:\d{1,2}(?:st|nd|rd|th)?\s*,?\s+)?)"
+    r"((?:19|20)\d\d)\b(?!\s*[-–]\d)",
+    re.IGNORECASE,
+)
+
+
+def event_year(sentence: str, published: date | None) -> int | None:
+    """The year before the article's that the sentence gives the deal ("it bought in 2015",
+    "August 2019: Sinclair acquires RSNs"), or None. `stage_of` reads only "in 2015" this way
+    (as a cue that the deal is done), not the wider forms found here."""
+    if published is None:
+        return None
+    years = [m for m in _YEAR.finditer(sentence) if int(m.group(1)) < published.year]
+    if len(years) > 1:
+        # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
+        # the first year after a word of the deal, if any follows one.
+        deal = [t.start() for t in TRIGGER.finditer(sentence)]
+        after = [m for m in years if any(at < m.start() for at in deal)]
+        if after:
+            years = sorted(
+                after, key=lambda m: min(m.start() - at for at in deal if at < m.start())
+            )
+    return int(years[0].group(1)) if years else None
+
+
+def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | None]:
+    """The deal's stage from cue words in the sentence, and the cue; "announced" by default.
+
+    A year before the article's ("its acquisition of WhatsApp in 2014") makes the deal done,
+    unless a cancel or rumour word says otherwise.
+    """
+    for n, (stage, pattern) in enumerate(_CUES):
+        if n == 2 and published is not None:
+            year = _IN_YEAR.search(sentence)
+            if year and int(year.group(1)) < published.year:
+                return "closed", year.group(0)
+        m = pattern.search(sentence)
+        if m:
+            return stage, m.group(0)
+    return "announced", None
+
+
+def round_of(sentence: str) -> str | None:
+    """The funding round named in the sentence ("Series B", "seed"), normalised."""
+    m = re.search(r"\bseries\s+([a-h])\b", sentence, re.IGNORECASE)
+    if m:
+        return f"Series {m.group(1).upper()}"
+    m = re.search(
+        r"\b(pre-seed|seed|angel|bridge)\s+(?:round|funding|financing)", sentence, re.IGNORECASE
+    )
+    return m.group(1).lower() if m else None
+
+
+MONTH_NAMES = "january february march april may june july august september october november"
+_MONTHS = {m: i + 1 for i, m in enumerate([*MONTH_NAMES.split(), "december"])}
+_DAY = re.compile(
+    r"\b(?:on\s+)?(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",
+    re.IGNORECASE,
+)
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_WEEKDAY = re.compile(r"\bon\s+(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+def event_date(sentence: str, published: date | None) -> date | None:
+    """A date the sentence states ("on March 5", "on Tuesday"), resolved against `published`."""
+    m = _DAY.search(sentence)
+    if m:
+        month, day = _MONTHS[m.group(1).lower()], int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else (published.year if published else None)
+        if year is None:
+            return None
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if not m.group(3) and published and found > published + timedelta(days=1):
+            found = found.replace(year=year - 1)  # "on December 30" in a January article
+        return found
+    m = _WEEKDAY.search(sentence)
+    if m and published:
+        back = (published.weekday() - WEEKDAYS.index(m.group(1).lower())) % 7
+        return published - timedelta(days=back)
+    return None
