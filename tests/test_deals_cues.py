@@ -1,0 +1,50 @@
+"""Stage, round and date cues of deal sentences (`rag.deals.cues`)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from rag.deals.cues import event_date, stage_of
+
+
+@pytest.mark.parametrize(
+    "sentence, stage",
+    [
+        ("Alibaba is reportedly joining as a lead investor in MiniMax's round.", "rumoured"),
+        ("Harlow is in talks to buy Quintel, people familiar with the matter said.", "rumoured"),
+        ("Harlow agreed to acquire Quintel for $6.8 billion.", "announced"),
+        ("Harlow completed its acquisition of Quintel on Monday.", "closed"),
+        ("Harlow called off its planned takeover of Quintel.", "cancelled"),
+        ("Harlow announced it will acquire Quintel, a potential clash.", "announced"),
+        ("Harlow may buy Quintel for $6.8 billion.", "rumoured"),
+        ("Uber bought it in August 2016 for a reported $680 million.", "closed"),
+        ("Goldman took another step by acquiring Honest Dollar last May.", "announced"),
+        ("The FTC cleared its proposed $13.7 billion acquisition of the grocer.", "announced"),
+        ("The company expects to close a deal to merge with Baker Hughes by July.", "rumoured"),
+        ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
+        ("Harlow and Quintel announced the completion of Harlow's RSN acquisition.", "closed"),
+        ("Harlow expects the completion of the deal in June.", "announced"),
+        ("Quintel's brands have since been purchased at auction by Harlow, which plans to "
+         "revamp them.", "closed"),
+    ],
+)  # fmt: skip
+def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
+    assert stage_of(sentence)[0] == stage
+
+
+def test_a_deal_in_an_earlier_year_is_done() -> None:
+    s = "Facebook's acquisition of WhatsApp in 2014 is under review, it could be undone."
+    assert stage_of(s, date(2018, 5, 1)) == ("closed", "in 2014")
+    assert stage_of(s, date(2014, 5, 1))[0] == "rumoured"  # the same year: the hedge stands
+    assert stage_of(s)[0] == "rumoured"  # no article date: no year rule
+
+
+def test_event_dates_resolve_against_the_article_date() -> None:
+    published = date(2024, 3, 7)  # a Thursday
+    assert event_date("The deal closed on March 5.", published) == date(2024, 3, 5)
+    assert event_date("The deal closed on Tuesday.", published) == date(2024, 3, 5)
+    assert event_date("It was agreed on December 30, 2023.", published) == date(2023, 12, 30)
+    assert event_date("It was agreed on December 30.", date(2024, 1, 3)) == date(2023, 12, 30)
+    assert event_date("No date here.", published) is None
