@@ -353,10 +353,16 @@ _HEAD_AFTER = (
 _INVESTED_THERE = re.compile(r"\binvest\w*\s+(?:[\w$.,%-]+\s+){0,5}?there\b", re.IGNORECASE)
 
 
-def _modifier(name: str, sentence: str) -> bool:
+def _every_mention(name: str, sentence: str, test: Callable[[re.Match[str]], Any]) -> bool:
+    """Tell whether `name` occurs in the sentence as a whole word and `test` holds for each
+    occurrence (its match)."""
     hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
-    return bool(hits) and all(
-        re.match(_HEAD_AFTER, sentence[m.end() :], re.IGNORECASE) for m in hits
+    return bool(hits) and all(test(m) for m in hits)
+
+
+def _modifier(name: str, sentence: str) -> bool:
+    return _every_mention(
+        name, sentence, lambda m: re.match(_HEAD_AFTER, sentence[m.end() :], re.IGNORECASE)
     )
 
 
@@ -383,9 +389,10 @@ _GENERIC_PLURAL = re.compile(
 def _placed(name: str, sentence: str) -> bool:
     """Tell whether every occurrence of `name` is where something is ("300 miles southeast of
     Portland", "a lumber company in Brentwood"): a place."""
-    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
-    return bool(hits) and all(
-        re.search(_PLACE_BEFORE + r"$", sentence[: m.start()], re.IGNORECASE) for m in hits
+    return _every_mention(
+        name,
+        sentence,
+        lambda m: re.search(_PLACE_BEFORE + r"$", sentence[: m.start()], re.IGNORECASE),
     )
 
 
@@ -445,22 +452,21 @@ _NOT_BOUGHT_BEFORE = re.compile(
 def renamed(name: str, sentence: str) -> bool:
     """Whether every mention of `name` in the sentence is another name of the party before it,
     in brackets: "Anheuser-Busch (now Anheuser-Busch InBev)"."""
-    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
-    return bool(hits) and all(_RENAMED_BEFORE.search(sentence[: m.start()]) for m in hits)
+    return _every_mention(name, sentence, lambda m: _RENAMED_BEFORE.search(sentence[: m.start()]))
 
 
 def not_bought(name: str, sentence: str) -> bool:
     """Whether the words make `name` no target of the sentence's deal (see `_NOT_BOUGHT_BEFORE`):
     each time the sentence names it, words that make it the maker, former owner or occupant of
     what was bought, what the money went on to create, or a helper of a raise, stand before;
-    or the money went "there", to a place (`_INVESTED_THERE`)."""
+    or the money went "there", to a place (`_INVESTED_THERE`). A later name in brackets is
+    `renamed`, part of `_no_party`."""
     if _INVESTED_THERE.search(sentence):
         return True
-    hits = list(re.finditer(rf"(?<![\w-]){_name_re(name)}(?![\w-])", sentence))
-    return bool(hits) and all(
-        _NOT_BOUGHT_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()])
-        or renamed(name, sentence)
-        for m in hits
+    return _every_mention(
+        name,
+        sentence,
+        lambda m: _NOT_BOUGHT_BEFORE.search(sentence[max(0, m.start() - 80) : m.start()]),
     )
 
 
@@ -1590,8 +1596,9 @@ def merging_with(target: str, sentence: str) -> str | None:
 def _one_of(target: str, buyers: list[str]) -> bool:
     """Whether a merger's target is one of its buyers, or a company of one of them: "United
     Community Banks, Inc. and Aquesta Financial Holdings, Inc., the parent of Aquesta Bank,
-    announce merger agreement" with the target "Aquesta Bank"."""
-    return _among(target, buyers) or any(_same_company(target, b) for b in buyers)
+    announce merger agreement" with the target "Aquesta Bank". (The same name shares its first
+    word too.)"""
+    return any(_same_company(target, b) for b in buyers)
 
 
 def _second_party(buyers: list[str], sentence: str) -> str | None:
