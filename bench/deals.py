@@ -326,7 +326,7 @@ def main() -> None:
     from rag.config import Settings
     from rag.deals.filter import candidates
     from rag.deals.forms import LocalForms
-    from rag.deals.mentions import user_prompt
+    from rag.deals.prompt import user_prompt
 
     docs = [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
     cache: dict[str, Any] = {}

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from rag.config import Settings  # noqa: E402
 from rag.deals.forms import MAX_FORM_TOKENS, form_schema  # noqa: E402
-from rag.deals.mentions import SYSTEM, user_prompt  # noqa: E402
 from rag.deals.money import find_money  # noqa: E402
+from rag.deals.prompt import SYSTEM, user_prompt  # noqa: E402
 from rag.llms import load_llama, local_model_path  # noqa: E402
 from rag.llms.batch import FormBatch  # noqa: E402
 

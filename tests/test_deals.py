@@ -18,23 +18,14 @@ from newsrag.cli import main
 from rag.config import Settings
 from rag.deals.filter import candidates
 from rag.deals.forms import ScriptedForms
-from rag.deals.mentions import (
-    Mention,
-    antecedent,
-    checked_name,
-    extract,
-    is_source,
-    named_target,
-    resolver,
-    role_of,
-    round_owner,
-    states_a_deal,
-    verify,
-)
+from rag.deals.mentions import Mention, extract, states_a_deal, verify
 from rag.deals.merge import merge, normalise, same_party
 from rag.deals.money import find_money
+from rag.deals.names import checked_name, is_source
 from rag.deals.pipeline import update_deals
 from rag.deals.query import DealQuery, find_deals
+from rag.deals.references import antecedent, resolver
+from rag.deals.roles import named_target, role_of, round_owner
 from rag.deals.storage import DealStore, DealTable
 from rag.ingest import ingest
 from rag.store import VectorStore
@@ -62,7 +53,8 @@ def test_regulators_are_no_party() -> None:
 
 
 def test_places_nationalities_and_pronouns_are_no_party() -> None:
-    from rag.deals.mentions import is_authority, refresh_rules
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.names import is_authority
 
     assert is_authority("China") and is_authority("Alabama") and is_authority("Swiss")
     assert is_authority("the Netherlands")
@@ -520,7 +512,8 @@ def test_a_buyer_alone_is_no_deal_but_a_round_names_whose_it_is() -> None:
 
 
 def test_the_company_raising_the_money_is_the_rounds_target() -> None:
-    from rag.deals.mentions import raises_money, refresh_rules
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.roles import raises_money
 
     # The model swapped the sides: the raiser as investor, a bystander as target. A name
     # ending in an abbreviation ("Inc.") is the subject of "is raising" all the same.
@@ -558,7 +551,8 @@ def test_the_company_raising_the_money_is_the_rounds_target() -> None:
 
 
 def test_who_buys_something_else_in_the_same_sentence_is_no_buyer_of_this_deal() -> None:
-    from rag.deals.mentions import buys_another, refresh_rules
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.roles import buys_another
 
     s = ("After the split , Harlow Group acquired Pebble Labs ' robotics unit , while Quintel "
          "Capital and Larch Partners bought Ferncastle and its patents .")  # fmt: skip
@@ -644,7 +638,8 @@ def test_a_valuation_named_with_its_company_is_no_amount() -> None:
 
 def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
     from rag.deals.filter import states_kind
-    from rag.deals.mentions import is_authority, refresh_rules
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.names import is_authority
 
     for s, target in (
         ("Larch is ramping up routes out of its Harlow hub after the Pebble merger .", "Harlow"),
@@ -694,7 +689,8 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
 
 def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:
     from rag.deals.filter import states_kind
-    from rag.deals.mentions import is_authority, refresh_rules
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.names import is_authority
 
     # Money spent or held with nothing named to hold a stake in is no stake.
     s = "Larch has at least $ 5.3 billion invested in fossil fuel companies ."

@@ -8,8 +8,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rag.config import Settings
-from rag.deals.mentions import DEAL_TYPES, SYSTEM, FormFiller, user_prompt
+from rag.deals.mentions import DEAL_TYPES
 from rag.deals.money import Money
+from rag.deals.prompt import SYSTEM, FormFiller, user_prompt
 from rag.llms import GENERATION_LOCK, LLMError, explain, load_llama, local_model_path
 
 _NO_DEAL: dict[str, Any] = {

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from rag.deals.mentions import Mention, list_ref
+from rag.deals.lists import list_ref
+from rag.deals.mentions import Mention
 
 # Words that name a company's legal form, not the company: "Alibaba Group Holding Ltd" is Alibaba.
 SUFFIXES = {

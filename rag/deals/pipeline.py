@@ -11,8 +11,9 @@ from typing import Any
 from rag.config import Settings
 from rag.deals.filter import candidates
 from rag.deals.forms import fill_all, get_form_filler
-from rag.deals.mentions import FormFiller, Mention, extract, user_prompt
+from rag.deals.mentions import Mention, extract
 from rag.deals.money import Money
+from rag.deals.prompt import FormFiller, user_prompt
 from rag.deals.storage import DealStore, DealTable
 from rag.store import VectorStore
 from rag.types import Article

@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from rag.deals.filter import is_candidate, states_kind
+from rag.deals.lists import is_list_item
 from rag.deals.mentions import (
     EXTRACTOR_VERSION,
     RULES_VERSION,
     Mention,
-    is_list_item,
     refresh_rules,
     states_a_deal,
 )
