@@ -645,6 +645,16 @@ def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
         ("Larch is ramping up routes out of its Harlow hub after the Pebble merger .", "Harlow"),
         ("The deal gives Larch a major stake in the Pebble Bay field .", "Pebble Bay"),
         ("Larch has done well acquiring TV deals and Pebble rights .", "TV"),
+        (
+            "Larch has a 51 % stake in the Pebble project , and said its investment will be "
+            "$ 1.3 billion .",
+            "Pebble",
+        ),
+        (
+            "The end of sports at Orchard College because of Larch 's purchase of the Pebble "
+            "private institution lets the team grow .",
+            "Pebble",
+        ),
     ):
         # The target goes, and a buyer alone is no deal.
         assert verify(_form(buyers=["Larch"], target=target), s, [], None) == [], s
@@ -673,6 +683,9 @@ def test_a_name_that_describes_the_thing_bought_is_no_party() -> None:
 
 
 def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
+    from rag.deals.mentions import refresh_rules
+    from rag.deals.roles import _bought_by
+
     s = "The founder , who previously sold Pebble to Larch , now runs Orchard 's online arm ."
     (fields,) = verify(_form(buyers=["Orchard"], target="Pebble"), s, [], None)
     assert fields["buyers"] == ["Larch"] and fields["by"]["buyers"] == "rule"
@@ -685,6 +698,17 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
     )
     (fields,) = verify(_form(buyers=["Orchard College"], target="Pebble"), s3, [], None)
     assert fields["buyers"] == ["Orchard College"]
+    # A subject set off by commas buys outright: "one of his investment vehicles, Triarc Cos.,
+    # acquired Snapple". Stored mentions are read the same way.
+    s4 = "Ann rose in 1997 when one of her firms , Larch Cos. , acquired Pebble from Orchard ."
+    (fields,) = verify(_form(buyers=["Ann"], target="Pebble"), s4, [], None)
+    assert fields["buyers"] == ["Larch Cos"] and fields["by"]["buyers"] == "rule"
+    m = Mention(article_id="a", sentence=s4, start=0, end=len(s4), type="acquisition",
+                buyers=["Ann"], target="Pebble")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Larch Cos"]
+    # Not a target set off by commas that was bought ("Pebble , acquired last year , ...").
+    s5 = "Larch said its unit , Pebble , acquired last year , grew fast ."
+    assert not _bought_by("Pebble", s5)
 
 
 def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:

@@ -28,6 +28,10 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow expects the completion of the deal in June.", "announced"),
         ("Quintel's brands have since been purchased at auction by Harlow, which plans to "
          "revamp them.", "closed"),
+        ("Orchard subsequently sold Harlow to Larch, a small craft brewer.", "closed"),
+        ("Harlow was sold to Larch in a deal that was never disclosed.", "closed"),
+        ("Harlow will be sold to Larch for $3 billion.", "announced"),
+        ("Harlow will be sold for at least $3 billion, several owners believe.", "rumoured"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

@@ -38,6 +38,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
             r"purchased|raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
+            # "Constellation subsequently sold Ballast Point to ...", not "will be sold"
+            r"(?<!\bbe\s)(?<!\bbeing\s)sold|"
             # "announced the completion of Sinclair's RSN acquisition"
             r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
             re.IGNORECASE,
@@ -55,7 +57,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         "rumoured",
         re.compile(
             r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|(?-i:may)|might|possible|"
-            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to)\b",
+            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to|"
+            # "will be sold for at least $3 billion, ... several MLB owners believe"
+            r"believes?|predicts?|speculat\w+)\b",
             re.IGNORECASE,
         ),
     ),

@@ -81,7 +81,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "34"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "35"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 
@@ -238,6 +238,30 @@ def verify(
     return out
 
 
+def _marked_buyer(kind: str, buyers: list[str], target: str | None, sentence: str) -> str | None:
+    """The one name the words say outright buys ("acquired by PayPal", "his investment vehicle,
+    Triarc Cos., acquired Snapple"), when it should replace buyers of the model's that the
+    words give no side (bystanders): None when there are none to replace, or no such name."""
+    if kind == "funding round" or not buyers or any(role_of(b, sentence) for b in buyers):
+        return None
+    marked = [
+        n
+        for n in _words_names(sentence)
+        if n != target
+        and role_of(n, sentence) == "buyer"
+        and _bought_by(n, sentence)
+        and not is_source(n, sentence)
+        and not _no_party(n, sentence)
+    ]
+    if (
+        len(marked) == 1
+        and not _among(marked[0], buyers)
+        and not (target and _same_company(marked[0], target))
+    ):
+        return marked[0]
+    return None
+
+
 def _target_gives_way(
     target: str | None, by_model: bool, raiser: bool, buyers: list[str], sentence: str
 ) -> bool:
@@ -389,22 +413,8 @@ def _verify(
     )
     # Likewise bystanders the model named as buyers give way to the one name the words mark
     # as buyer ("who previously sold Quidsi to Amazon, now runs Wal-Mart's ...").
-    if kind != "funding round" and buyers and all(role_of(b, sentence) is None for b in buyers):
-        marked_buyers = [
-            n
-            for n in _words_names(sentence)
-            if n != target_text
-            and role_of(n, sentence) == "buyer"
-            and _bought_by(n, sentence)
-            and not is_source(n, sentence)
-            and not _no_party(n, sentence)
-        ]
-        if (
-            len(marked_buyers) == 1
-            and not _among(marked_buyers[0], buyers)
-            and not (target_text and _same_company(marked_buyers[0], target_text))
-        ):
-            buyers, lead, buyers_by = marked_buyers, None, "rule"
+    if marked := _marked_buyer(kind, buyers, target_text, sentence):
+        buyers, lead, buyers_by = [marked], None, "rule"
     refs: dict[str, dict[str, Any]] = {}
     if resolve is not None:
         # "it will acquire Whole Foods": the buyer is the company "it" stands for.
@@ -673,6 +683,9 @@ def refresh_rules(m: Mention) -> Mention:
         m.by["target"] = "rule"
     others = _buyers_of_other_deals(m.buyers, [m.target] if m.target else [], m.sentence)
     m.buyers = [b for b in m.buyers if b not in others]
+    if marked := _marked_buyer(m.type, m.buyers, m.target, m.sentence):
+        m.buyers, m.lead = [marked], None  # bystanders give way, as `verify` reads them
+        m.by["buyers"] = "rule"
     owners = [b for b in m.buyers if owns_the_deal(b, m.sentence)]
     if m.type == "acquisition" and len(owners) == 1 and len(m.buyers) > 1:
         # "Sinclair and the Walt Disney Company announced ... Sinclair's RSN acquisition"

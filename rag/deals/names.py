@@ -152,9 +152,10 @@ def _counted(name: str, sentence: str) -> bool:
 # A name that only describes the thing bought ("its San Francisco hub", "a 25% stake in the
 # Hamburg harbor", "acquiring TV deals", "the Prudhoe Bay field") is no party.
 _HEAD_AFTER = (
-    r"\s+(?:hubs?|harbou?rs?|ports?|airports?|fields?|routes?|plants?|factor(?:y|ies)|"
+    r"\s+(?:(?:private|public|nonprofit|non-profit)\s+)?"  # "the Dover private institution"
+    r"(?:hubs?|harbou?rs?|ports?|airports?|fields?|routes?|plants?|factor(?:y|ies)|"
     r"facilit(?:y|ies)|campus|deals|rights|contracts|licen[cs]es|relief|chassis|data|"
-    r"records|files|footage|units?|rules|regulations|fans|players)\b"
+    r"records|files|footage|units?|rules|regulations|fans|players|projects?|institutions?)\b"
 )
 # Money put into a place, not a company: "walking away from Maryville after investing nearly $1
 # million there".

@@ -203,7 +203,10 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
         # "acquired by billionaire Elon Musk", "bought by private equity firm Larch"
         rf"(?:\b(?:{passive})\s+by\s+{_ADJ}(?:(?-i:[a-z])[\w-]*\s+){{0,3}}?{n}"
         # "sell its campus to the pharmaceutical company Incyte"
-        rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{_DESCRIPTION}{n})(?!\w)"
+        rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{_DESCRIPTION}{n}"
+        # "one of his investment vehicles, Triarc Cos., acquired Snapple": the name in the
+        # commas is the subject, whoever the words before it belong to
+        rf"|(?<=,\s){n}\.?\s*,\s+(?:acquired|bought|purchased|took\s+over)(?=\s+(?-i:[A-Z])))(?!\w)"
     )
 
 
