@@ -12,6 +12,7 @@ DEAL_SENTENCES = [
     "Veldt AI raised $650 million in a Series B round led by Nordwind Capital.",
     "Nordwind Capital took a 10% stake in Veldt AI last year.",
     "Santos last year acquired Oil Search of Papua New Guinea.",
+    "Larch acquired Pebble Staffing and its 3,000 workers for $ 40 million .",  # a company
     "Google scooped up Nest in 2014 for a cost of $ 3.2 billion .",
     "In February , Ford said it was investing $ 1 billion in Argo AI , a startup.",
     "A Tuesday report by Bloomberg said that Shanghai-based MiniMax is seeking at least "
@@ -75,6 +76,8 @@ NOT_DEALS = [
     "AerCap owns 55 Dreamliners and 12 aircraft acquired through Larch sale-leaseback deals.",
     "Interest in Pebble rose 30 % after Larch spoke .",  # interest, but no holding
     "Sam Pebble said his purchase was worth it .",  # no party named with it
+    "As Ann Larch's successors followed him, the Larch law firm acquired more legal partners "
+    "and prowess, which helped Pebble Bank.",  # people hired, not a company bought
 ]
 
 

@@ -138,8 +138,12 @@ _BUYING = (
     r"(?:acquir(?:e|es|ed|ing)|bought|buy(?:s|ing)?|purchas(?:e|ed|es|ing)|sold|sell(?:s|ing)?|"
     r"sale\s+of)"
 )
+# People hired, not companies bought: "the law firm acquired more legal partners".
+_PEOPLE = r"(?:legal|law)\s+partners|talent|employees|workers|staff|lawyers|attorneys|engineers"
 _THING_BOUGHT = re.compile(
     rf"\b{_BUYING}\s+(?:(?-i:[a-z\d$])[\w$.,'’-]*\s+){{0,4}}?{_THING}\b"
+    rf"|\b(?:acquir(?:e|es|ed|ing)|hir(?:e|es|ed|ing))\s+(?:(?-i:[a-z])[\w-]*\s+){{0,3}}?"
+    rf"(?:{_PEOPLE})\b"
     # "bought a New York mansion": names after an article, no company with its things
     rf"|\b{_BUYING}\s+(?:a|an|the)\s+(?:(?!(?:and|its|their|with|which|that)\b)"
     rf"[\w$.'’-]+\s+){{0,3}}?{_THING}\b"
