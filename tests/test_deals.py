@@ -711,6 +711,25 @@ def test_a_bystander_buyer_gives_way_to_the_one_the_words_name() -> None:
     assert not _bought_by("Pebble", s5)
 
 
+def test_the_subject_of_buying_the_target_is_a_buyer() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = "Led by Ann , the partnership Larch Baseball Management purchased the Pebbles in 2012 ."
+    (fields,) = verify(_form(buyers=["Ann"], target="Pebbles"), s, [], None)
+    assert fields["buyers"] == ["Ann", "Larch Baseball Management"]
+    assert fields["by"]["buyers"] == "rule"
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Ann"], target="Pebbles")  # fmt: skip
+    assert refresh_rules(m).buyers == ["Ann", "Larch Baseball Management"]
+    # Not a buyer's longer name, nor who bought something else.
+    for s, buyers in [
+        ("Chicago 's Larch Brewing Company bought Pebble in 2017 .", ["Larch Brewing Company"]),
+        ("Harlow bought Quintel , and Larch bought Pebble .", ["Larch"]),
+    ]:
+        (fields,) = verify(_form(buyers=buyers, target="Pebble"), s, [], None)
+        assert fields["buyers"] == buyers, s
+
+
 def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:
     from rag.deals.filter import states_kind
     from rag.deals.mentions import refresh_rules

@@ -61,6 +61,7 @@ from rag.deals.references import (
     resolver,
 )
 from rag.deals.roles import (
+    _ADJ,
     _SUFFIX,
     _bought_by,
     _no_party,
@@ -259,6 +260,38 @@ def _marked_buyer(kind: str, buyers: list[str], target: str | None, sentence: st
         and not (target and _same_company(marked[0], target))
     ):
         return marked[0]
+    return None
+
+
+def _within(a: str, b: str) -> bool:
+    """Whether name `a` occurs in name `b` as whole words, ignoring case."""
+    return bool(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", b.lower()))
+
+
+def _subject_buyer(kind: str, buyers: list[str], target: str, sentence: str) -> str | None:
+    """The name the words make the subject of buying `target` ("Led by Walter, the private
+    partnership Guggenheim Baseball Management purchased the Dodgers"), when it is none of
+    `buyers` (nor another name of one): a buyer the model left out."""
+    if kind not in ("acquisition", "stake"):
+        return None
+    # A finite verb only: not "paid 13 times Ebitda to acquire Pebble".
+    bought = (
+        r"(?:(?:has|have|had|also|already|recently|previously|finally)\s+)*"
+        r"(?:acquired|bought|purchased|took\s+over)\s+"
+        + _ADJ
+        + _name_as_written(target)
+        + r"(?!\w)"
+    )
+    for n in _words_names(sentence):
+        if any(_same_company(n, b) or _within(n, b) or _within(b, n) for b in [target, *buyers]):
+            continue  # "Chicago's Two Brothers Brewing Company": a buyer's longer name
+        subject = rf"(?<!\w){_name_as_written(n)}{_SUFFIX}(?:\s*,[^,]{{0,80}},)?\s+{bought}"
+        if (
+            re.search(subject, sentence, re.IGNORECASE)
+            and not _no_party(n, sentence)
+            and not is_source(n, sentence)
+        ):
+            return n
     return None
 
 
@@ -487,6 +520,9 @@ def _verify(
     ]
     if lead in others:
         lead = None
+    if len(targets) == 1 and (who := _subject_buyer(kind, buyers, targets[0], sentence)):
+        buyers.append(who)
+        buyers_by = "rule"
     if not targets and not buyers:
         return []
     amount = _pick(amounts, form.get("amount"))
@@ -703,6 +739,9 @@ def refresh_rules(m: Mention) -> Mention:
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
     ):
         m.target = None
+    if m.target and (who := _subject_buyer(m.type, m.buyers, m.target, m.sentence)):
+        m.buyers.append(who)  # as `verify` reads it
+        m.by["buyers"] = "rule"
     if (
         m.type == "merger"
         and m.target
