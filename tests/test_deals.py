@@ -730,6 +730,28 @@ def test_the_subject_of_buying_the_target_is_a_buyer() -> None:
         assert fields["buyers"] == buyers, s
 
 
+def test_who_was_signed_is_no_party_and_a_described_name_bought_is_the_target() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = (
+        "And the streaming provider signed filmmakers Ann and Bo Lee for a western called The "
+        "Ballad of Pebble and acquired comic book publisher Larchworld , home of Orchard ."
+    )
+    (fields,) = verify(_form(buyers=["Ann and Bo Lee", "Larchworld"],
+                             target="Ballad of Pebble"), s, [], None)  # fmt: skip
+    assert fields["target"] == "Larchworld"
+    # Stored and read (as the deal table reads every mention), the filmmakers are no buyers.
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Ann and Bo Lee", "Larchworld"], target="Ballad of Pebble",
+                by={"buyers": "model", "target": "model"})  # fmt: skip
+    m = refresh_rules(m)
+    assert m.target == "Larchworld" and m.buyers == []
+    # Who signs, or a company signed up as well as buying, keeps its side.
+    s2 = "Harlow signed a deal to acquire Pebble , and Larch hired Ann Lee ."
+    (fields,) = verify(_form(buyers=["Harlow"], target="Pebble"), s2, [], None)
+    assert fields["buyers"] == ["Harlow"] and fields["target"] == "Pebble"
+
+
 def test_rules_16_spending_gifts_zoos_buildings_reversed_sides_and_swapped_valuations() -> None:
     from rag.deals.filter import states_kind
     from rag.deals.mentions import refresh_rules

@@ -20,6 +20,7 @@ from rag.deals.names import (
     _PROPER,
     _among,
     _counted,
+    _every_mention,
     _modifier,
     _name_as_written,
     _name_re,
@@ -135,7 +136,18 @@ def _no_party(name: str, sentence: str) -> bool:
         or name.strip(" .").lower() in _CALENDAR
         or bool(_ROAD_OR_HOLIDAY.fullmatch(name.strip(" .")))
         or renamed(name, sentence)
+        or _hired(name, sentence)
     )
+
+
+# Who is signed or hired works for the deal's party, on neither side: "the streaming provider
+# signed filmmakers Joel and Ethan Coen ... and acquired comic book publisher Millarworld".
+_HIRING = r"\b(?:signed|signs|signing|hired|hires|hiring|recruited|appointed|poached)\s+"
+
+
+def _hired(name: str, sentence: str) -> bool:
+    before = re.compile(_HIRING + _DESCRIPTION + "$", re.IGNORECASE)
+    return _every_mention(name, sentence, lambda m: before.search(sentence[: m.start()]))
 
 
 _RAISING = (
@@ -243,6 +255,8 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"\s*,?\s+and\s+(?-i:[A-Z])",
         rf"\b{_BUY_VERB}\s+{_ADJ}(?:(?:a|its|their)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?"
         rf"(?:stake\s+in\s+|shares\s+(?:in|of)\s+)?{_ADJ}{n}(?!\w)",
+        # "acquired comic book publisher Millarworld"
+        rf"\b{_BUY_VERB}\s+{_ADJ}{_DESCRIPTION}{n}(?!\w)",
         rf"\b(?:stakes?|investments?|invest(?:s|ed|ing)?)\s+{_MONEY_WORDS}in\s+{_ADJ}{n}(?!\w)",
         rf"\b(?:the|an?|this|that|his|her|its|their)\s+{_MONEY_WORDS}{n}\s+(?:{_DEAL_NOUN}|deal)\b",
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
