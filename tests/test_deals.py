@@ -730,6 +730,23 @@ def test_the_subject_of_buying_the_target_is_a_buyer() -> None:
         assert fields["buyers"] == buyers, s
 
 
+def test_a_stored_target_no_words_mark_gives_way_to_the_one_they_mark() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    s = (
+        "Larch also is the controlling shareholder of Pebble Group , the company that in "
+        "January announced a hostile takeover effort for Quintel , which owns Orchard ."
+    )
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Larch"], target="Pebble Group")  # fmt: skip
+    assert refresh_rules(m).target == "Quintel"
+    # Not another target of the same list: "acquired Janie and Jack" marks both.
+    s2 = "The Gap acquired Janie and Jack for $ 35 million ."
+    m = Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="acquisition",
+                buyers=["Gap"], target="Jack")  # fmt: skip
+    assert refresh_rules(m).target == "Jack"
+
+
 def test_who_was_signed_is_no_party_and_a_described_name_bought_is_the_target() -> None:
     from rag.deals.mentions import refresh_rules
 

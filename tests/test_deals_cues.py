@@ -45,6 +45,20 @@ def test_a_deal_in_an_earlier_year_is_done() -> None:
     assert stage_of(s)[0] == "rumoured"  # no article date: no year rule
 
 
+def test_a_deal_named_with_an_earlier_year_is_done() -> None:
+    from rag.deals.cues import event_year
+
+    s = "Larch committed to the loans as a condition of its 1994 acquisition of Quintel Bank."
+    assert stage_of(s, date(2019, 9, 5)) == ("closed", "1994")
+    assert event_year(s, date(2019, 9, 5)) == 1994
+    assert stage_of(s, date(1994, 9, 5))[0] == "announced"  # the same year: no cue
+    assert stage_of("Larch agreed to a 2024 acquisition of Quintel.", date(2023, 9, 5)) == (
+        "announced",
+        "agreed",
+    )
+    assert event_year("Larch has 2019 sales of $ 5 billion .", date(2023, 1, 1)) is None
+
+
 def test_event_dates_resolve_against_the_article_date() -> None:
     published = date(2024, 3, 7)  # a Thursday
     assert event_date("The deal closed on March 5.", published) == date(2024, 3, 5)

@@ -66,7 +66,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+# A year as the deal's adjective: "its 1994 acquisition of Liberty Bank".
+_DEAL_YEAR = r"\b((?:19|20)\d\d)\s+(?=(?:(?:acquisition|purchase|takeover|merger|buyout)s?|sale)\b)"
+_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b|" + _DEAL_YEAR)
 # A year the sentence gives the deal: "bought in 2015", "first announced in late 2017", "August
 # 2019: Sinclair acquires RSNs", "in March 2012".
 _YEAR = re.compile(
@@ -84,7 +86,8 @@ def event_year(sentence: str, published: date | None) -> int | None:
     (as a cue that the deal is done), not the wider forms found here."""
     if published is None:
         return None
-    years = [m for m in _YEAR.finditer(sentence) if int(m.group(1)) < published.year]
+    found = [*_YEAR.finditer(sentence), *re.finditer(_DEAL_YEAR, sentence, re.IGNORECASE)]
+    years = sorted((m for m in found if int(m.group(1)) < published.year), key=lambda m: m.start())
     if len(years) > 1:
         # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
         # the first year after a word of the deal, if any follows one.
@@ -106,8 +109,8 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     for n, (stage, pattern) in enumerate(_CUES):
         if n == 2 and published is not None:
             year = _IN_YEAR.search(sentence)
-            if year and int(year.group(1)) < published.year:
-                return "closed", year.group(0)
+            if year and int(year.group(1) or year.group(2)) < published.year:
+                return "closed", year.group(0).strip()
         m = pattern.search(sentence)
         if m:
             return stage, m.group(0)

@@ -268,6 +268,15 @@ def _within(a: str, b: str) -> bool:
     return bool(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", b.lower()))
 
 
+def _listed(first: str, other: str, sentence: str) -> bool:
+    """Whether `other` is `first` or is listed after it ("acquired Janie and Jack"): the words
+    that mark the first as bought mark the list."""
+    between = r"[\s,]+(?:(?:and|&)\s+|(?-i:[A-Z])[\w&'’.-]*[\s,]+)*"
+    return _within(first, other) or bool(
+        re.search(re.escape(first) + between + re.escape(other), sentence)
+    )
+
+
 def _subject_buyer(kind: str, buyers: list[str], target: str, sentence: str) -> str | None:
     """The name the words make the subject of buying `target` ("Led by Walter, the private
     partnership Guggenheim Baseball Management purchased the Dodgers"), when it is none of
@@ -716,6 +725,17 @@ def refresh_rules(m: Mention) -> Mention:
         m.type, m.buyers, m.target, m.by.get("target") == "model", m.sentence
     )
     if replaced:
+        m.by["target"] = "rule"
+    # The one name the words mark as what is bought replaces a target they do not mark ("the
+    # controlling shareholder of MediaNews Group, ... a hostile takeover effort for Gannett").
+    marked = named_target(m.sentence) if m.type != "funding round" else None
+    if (
+        marked
+        and (m.target is None or role_of(m.target, m.sentence) != "target")
+        and not _among(marked, m.buyers)
+        and not (m.target and (m.target in m.refs or _listed(marked, m.target, m.sentence)))
+    ):
+        m.target = marked
         m.by["target"] = "rule"
     others = _buyers_of_other_deals(m.buyers, [m.target] if m.target else [], m.sentence)
     m.buyers = [b for b in m.buyers if b not in others]

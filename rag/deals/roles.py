@@ -247,7 +247,9 @@ def role_of(name: str, sentence: str) -> str | None:
     (or say both)."""
     n = _name_as_written(name) + _SUFFIX
     target = (
-        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
+        # "a hostile takeover effort for Gannett"
+        rf"\b(?:{_DEAL_NOUN}|sale|bid|offer)(?:\s+(?:efforts?|attempts?|bids?|offers?|proposals?))?"
+        rf"\s+(?:of|for)\s+{_ADJ}{_MONEY_WORDS}{n}(?!\w)",
         # Every name of a list "A, B and C" after "the acquisitions of" (not "the acquisition
         # of Whole Foods, Amazon has ...": no "and", no list).
         rf"{_LIST_OF}{_ADJ}(?:{_LIST_NAME}\s*,\s*){{0,6}}{_LIST_NAME}\s*,?\s+and\s+{n}(?!\w)",
@@ -302,7 +304,8 @@ def role_of(name: str, sentence: str) -> str | None:
 
 
 _TARGET_AFTER = re.compile(
-    rf"\b(?:{_DEAL_NOUN}\s+of|{_BUY_VERB}|bid\s+for|offer\s+for|stakes?\s+in)\s+"
+    rf"\b(?:{_DEAL_NOUN}\s+of|{_BUY_VERB}|bid\s+for|offer\s+for|stakes?\s+in|"
+    rf"{_DEAL_NOUN}\s+(?:efforts?|attempts?|bids?|offers?|proposals?)\s+for)\s+"
     rf"{_ADJ}{_MONEY_WORDS}{_PROPER}",
     re.IGNORECASE,
 )
