@@ -2079,6 +2079,28 @@ def test_deal_questions_are_answered_from_the_table(deal_index: Settings) -> Non
     assert nothing.llm != "deal table"
 
 
+def test_a_question_asking_who_took_over_a_company_is_a_deal_question(tmp_path: Path) -> None:
+    from rag.deals.answer import answer_from_table
+    from rag.deals.mentions import refresh_rules
+
+    s = "Since Harlow Group acquired Pebble City in 2008 , the club has been transformed ."
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                buyers=["Harlow Group"], target="Pebble City", stage="closed",
+                published="2023-06-05", title="Pebble City's rise")  # fmt: skip
+    m = refresh_rules(m)  # the year it was done, 2008, as the table reads stored mentions
+    assert m.event_year == 2008
+    table = DealTable(tmp_path)
+    table.build([m], "test")
+    for q in ("Which company took over Pebble City in 2008?", "Who has taken over Pebble City?"):
+        found = answer_from_table(q, table, date(2023, 6, 6))
+        assert found is not None and "Harlow Group" in found.text, q
+    # The year asked is the year the deal was done, though it was told years later; not
+    # another year, nor a week of it.
+    assert answer_from_table("Who bought Pebble City in 2009?", table, date(2023, 6, 6)) is None
+    june = date(2008, 6, 6)
+    assert answer_from_table("Who bought Pebble City this week?", table, june) is None
+
+
 def test_a_listing_question_naming_no_party_is_not_answered_from_the_table(
     tmp_path: Path,
 ) -> None:

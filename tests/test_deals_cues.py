@@ -52,6 +52,8 @@ def test_a_deal_named_with_an_earlier_year_is_done() -> None:
     assert stage_of(s, date(2019, 9, 5)) == ("closed", "1994")
     assert event_year(s, date(2019, 9, 5)) == 1994
     assert stage_of(s, date(1994, 9, 5))[0] == "announced"  # the same year: no cue
+    s2 = "In 2012 , Larch joined Pebble in buying Quintel for $ 2 billion ."
+    assert stage_of(s2, date(2019, 4, 29)) == ("closed", "In 2012")
     assert stage_of("Larch agreed to a 2024 acquisition of Quintel.", date(2023, 9, 5)) == (
         "announced",
         "agreed",

@@ -35,7 +35,8 @@ _LIST = re.compile(
 # investment?" names a deal but asks about something else, and goes to the usual chain.
 _DEAL_VERB = (
     r"(?:invest\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
-    r"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover)"
+    r"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
+    r"t(?:ake|akes|ook|aking|aken)\s+over)"
 )
 _ASKS_ABOUT_DEAL = re.compile(
     rf"\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will|\s+has|\s+have)?\b.{{0,60}}\b{_DEAL_VERB}\b|"
@@ -65,7 +66,14 @@ _STAGE_WORDS = [
 ]
 _TYPE_WORDS = [
     ("funding round", re.compile(r"\b(?:funding|rounds?|raised?|raising|series\s+[a-h])\b", re.I)),
-    ("acquisition", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy)\b", re.I)),
+    (
+        "acquisition",
+        re.compile(
+            r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy|"
+            r"t(?:ake|akes|ook|aking|aken)\s+over)\b",
+            re.I,
+        ),
+    ),
     ("merger", re.compile(r"\bmerg\w*", re.I)),
     ("stake", re.compile(r"\bstakes?\b", re.I)),
 ]
@@ -274,6 +282,29 @@ def _said(deal: Deal) -> str:
     return " ".join(q for m in deal.mentions for q in _quotes(m)).lower()
 
 
+def _in_window(table: DealTable, query: DealQuery, as_of: dt.date) -> list[Deal]:
+    """The deals `query` finds, and those a source says were done in its window though
+    reported later ("Which company took over Man City in 2008?": told in 2023, done in 2008),
+    as long as they were reported by `as_of`."""
+    deals = find_deals(table, DealQuery(**{**vars(query), "limit": None}))
+    whole_years = (
+        query.since is not None
+        and query.until is not None
+        and (query.since.month, query.since.day) == (1, 1)
+        and (query.until.month, query.until.day) == (12, 31)
+    )  # a source gives the year a deal was done, not its day: "this week" can't be told
+    if not whole_years or query.since is None or query.until is None:
+        return deals
+    since, until = query.since.year, query.until.year
+    seen = {d.id for d in deals}
+    done_then = DealQuery(**{**vars(query), "limit": None, "since": None, "until": as_of})
+    return deals + [
+        d
+        for d in find_deals(table, done_then)
+        if d.id not in seen and d.year is not None and since <= d.year <= until
+    ]
+
+
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     names = _names(question) - _TIME_NAMES
@@ -286,7 +317,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
             # deal whose sentence only names it in passing is not its deal. No answer here.
             return None
         found = []
-        for d in find_deals(table, DealQuery(**{**vars(query), "limit": None})):
+        for d in _in_window(table, query, as_of):
             if not d.mentions:
                 continue
             if query.since and d.year and d.year < query.since.year:
@@ -313,7 +344,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
 # The words that ask for one family of deals (`merge.FAMILY`): whichever comes first.
 _FAMILY_WORDS = [
     ("m&a", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|"
-                       r"merg\w*)\b", re.IGNORECASE)),
+                       r"merg\w*|t(?:ake|akes|ook|aking|aken)\s+over)\b", re.IGNORECASE)),
     ("money", re.compile(r"\b(?:invest\w*|fund\w*|rounds?|rais\w*|stakes?|back(?:s|ed|ing)?|"
                          r"series\s+[a-h])\b", re.IGNORECASE)),
 ]  # fmt: skip
