@@ -2101,6 +2101,31 @@ def test_a_question_asking_who_took_over_a_company_is_a_deal_question(tmp_path: 
     assert answer_from_table("Who bought Pebble City this week?", table, june) is None
 
 
+def test_asking_whether_a_deal_is_done_is_answered_when_it_is_not(tmp_path: Path) -> None:
+    from rag.deals.answer import answer_from_table
+
+    rows = [
+        ("Harlow Air reportedly is in talks to purchase Quintel Air .", "Harlow Air",
+         "Quintel Air", "rumoured"),
+        ("Larch completed its purchase of Pebble Foods .", "Larch", "Pebble Foods", "closed"),
+    ]  # fmt: skip
+    table = DealTable(tmp_path)
+    table.build(
+        [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type="acquisition",
+                 buyers=[b], target=t, stage=stage, published="2023-10-12")
+         for n, (s, b, t, stage) in enumerate(rows)],
+        "test",
+    )  # fmt: skip
+    as_of = date(2023, 12, 31)
+    found = answer_from_table("Has Harlow Air's purchase of Quintel Air closed?", table, as_of)
+    assert found is not None and "Quintel Air" in found.text and "not confirmed" in found.text
+    # Asking for the deals at a stage still lists only those.
+    listing = answer_from_table("Which deals are still rumoured?", table, as_of)
+    assert listing is not None and "Quintel" in listing.text and "Pebble" not in listing.text
+    done = answer_from_table("Which deals were completed?", table, as_of)
+    assert done is not None and "Pebble" in done.text and "Quintel" not in done.text
+
+
 def test_a_listing_question_naming_no_party_is_not_answered_from_the_table(
     tmp_path: Path,
 ) -> None:

@@ -54,6 +54,8 @@ def test_a_deal_named_with_an_earlier_year_is_done() -> None:
     assert stage_of(s, date(1994, 9, 5))[0] == "announced"  # the same year: no cue
     s2 = "In 2012 , Larch joined Pebble in buying Quintel for $ 2 billion ."
     assert stage_of(s2, date(2019, 4, 29)) == ("closed", "In 2012")
+    s3 = "In late 2016 , Larch invested $ 158 million in Pebble Inc. , a retailer ."
+    assert stage_of(s3, date(2019, 4, 29)) == ("closed", "In late 2016")
     assert stage_of("Larch agreed to a 2024 acquisition of Quintel.", date(2023, 9, 5)) == (
         "announced",
         "agreed",

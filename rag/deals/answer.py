@@ -43,12 +43,14 @@ _ASKS_ABOUT_DEAL = re.compile(
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
-    r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale)\b.{0,30}"
+    r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale|purchase|"
+    r"buyout|investment|stake)\b.{0,30}"
     r"\b(?:done|closed|final\w*|completed|confirmed|official|rumou?red|reported)\b|"
     r"\bstill\s+rumou?red|"
     r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
 )
+_YES_NO = re.compile(r"\s*(?:is|was|has|have|had|did|does|do|are|were)\b", re.IGNORECASE)
 _LARGEST = re.compile(r"\b(?:largest|biggest|top|major|most\s+expensive)\b", re.IGNORECASE)
 _STAGE_WORDS = [
     (
@@ -149,7 +151,9 @@ def understand_all(
         return []
     base = DealQuery(sort="amount" if _LARGEST.search(question) else "date", limit=MAX_DEALS)
     for stage, pattern in _STAGE_WORDS:
-        if pattern.search(question):
+        # "Which deals are still rumoured?" asks for rumoured deals; "Has JetBlue's purchase of
+        # Spirit closed?" asks whether, and its answer may be no.
+        if pattern.search(question) and not (named and _YES_NO.match(question)):
             base.stage = stage
             break
     if not named or _LIST.search(question):

@@ -68,7 +68,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 
 # A year as the deal's adjective: "its 1994 acquisition of Liberty Bank".
 _DEAL_YEAR = r"\b((?:19|20)\d\d)\s+(?=(?:(?:acquisition|purchase|takeover|merger|buyout)s?|sale)\b)"
-_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b|" + _DEAL_YEAR, re.IGNORECASE)
+_IN_YEAR = re.compile(
+    r"\bin\s+(?:(?:early|mid|late)[\s-]+)?((?:19|20)\d\d)\b|" + _DEAL_YEAR, re.IGNORECASE
+)
 # A year the sentence gives the deal: "bought in 2015", "first announced in late 2017", "August
 # 2019: Sinclair acquires RSNs", "in March 2012".
 _YEAR = re.compile(
