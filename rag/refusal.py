@@ -71,6 +71,11 @@ _HAS_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w'’-]+")
 _HAS_DATE = re.compile(r"\b(1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August"
                        r"|September|October|November|December|Monday|Tuesday|Wednesday|Thursday"
                        r"|Friday|Saturday|Sunday|yesterday|today|week|month|year)\b")  # fmt: skip
+_MONEY = re.compile(
+    r"(?:[$€£¥]\s?|\b(?:US|HK|A|C)\$\s?)[\d.,]+(?:\s*(?:million|billion|trillion|bn|m|k)\b)?"
+    r"|\b[\d.,]+\s*(?:million|billion|trillion|percent\b|%)",
+    re.IGNORECASE,
+)
 _MARKER = re.compile(r"\s*\[\d+(?:[^\]]*)\]")
 
 
@@ -90,7 +95,9 @@ def answer_type_ok(question: str, answer: str) -> bool:
     if _NUMBER_Q.search(question):
         return bool(_HAS_NUMBER.search(body))
     if _DATE_Q.search(question):
-        return bool(_HAS_DATE.search(body) or _HAS_NUMBER.search(body))
+        # A sum is no date: "When did Disney buy Marvel?" is not answered by "for $4 billion".
+        undated = _MONEY.sub(" ", body)
+        return bool(_HAS_DATE.search(undated) or _HAS_NUMBER.search(undated))
     if _NAME_Q.search(question):
         # A name: a capitalised word that does not only start the sentence.
         first_words = {body[s:e].split()[0] for s, e in split_sentences(body) if body[s:e].split()}

@@ -2117,13 +2117,49 @@ def test_asking_whether_a_deal_is_done_is_answered_when_it_is_not(tmp_path: Path
         "test",
     )  # fmt: skip
     as_of = date(2023, 12, 31)
-    found = answer_from_table("Has Harlow Air's purchase of Quintel Air closed?", table, as_of)
-    assert found is not None and "Quintel Air" in found.text and "not confirmed" in found.text
+    for q in (
+        "Has Harlow Air's purchase of Quintel Air closed?",
+        "Did Harlow Air complete its purchase of Quintel Air?",
+    ):
+        found = answer_from_table(q, table, as_of)
+        assert found is not None and "Quintel Air" in found.text, q
+        assert "not confirmed" in found.text, q
     # Asking for the deals at a stage still lists only those.
     listing = answer_from_table("Which deals are still rumoured?", table, as_of)
     assert listing is not None and "Quintel" in listing.text and "Pebble" not in listing.text
     done = answer_from_table("Which deals were completed?", table, as_of)
     assert done is not None and "Pebble" in done.text and "Quintel" not in done.text
+
+
+def test_what_someone_is_paid_is_no_deal_question() -> None:
+    from rag.deals.answer import asks_about_deal
+
+    assert not asks_about_deal("How much was Ann Lee's contract worth?")
+    assert not asks_about_deal("How much did Larch pay in its settlement with regulators?")
+    assert asks_about_deal("How much did Larch pay for Pebble?")
+    assert asks_about_deal("How much did Larch pay in the deal for Pebble's contracts?")
+
+
+def test_a_price_the_question_names_picks_the_deal_of_that_price(tmp_path: Path) -> None:
+    from rag.deals.answer import answer_from_table
+
+    rows = [("Larch bought Pebble for $ 4 billion .", "Pebble", 4e9, "$ 4 billion"),
+            ("Larch bought Quintel for $ 71 billion .", "Quintel", 71e9, "$ 71 billion"),
+            ("Larch bought Orchard .", "Orchard", None, None)]  # fmt: skip
+    table = DealTable(tmp_path)
+    table.build(
+        [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type="acquisition",
+                 buyers=["Larch"], target=t, amount=a, amount_usd=usd, stage="closed",
+                 published="2019-07-22")
+         for n, (s, t, usd, a) in enumerate(rows)],
+        "test",
+    )  # fmt: skip
+    as_of = date(2019, 7, 23)
+    found = answer_from_table("Which company did Larch buy for $4 billion?", table, as_of)
+    assert found is not None and "Pebble" in found.text and "Quintel" not in found.text
+    # A price no deal has leaves every deal of the company.
+    found = answer_from_table("Which company did Larch buy for $9 billion?", table, as_of)
+    assert found is not None and "Pebble" in found.text and "Quintel" in found.text
 
 
 def test_a_listing_question_naming_no_party_is_not_answered_from_the_table(

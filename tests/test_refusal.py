@@ -162,6 +162,12 @@ def test_answer_types():
     assert not answer_type_ok("Which country did Biden visit?", "a country in the region [1].")
     assert answer_type_ok("When did it open?", "It opened in May 2019 [1].")
     assert not answer_type_ok("When did it open?", "It opened after the vote [1].")
+    # A sum or a share is no date; a day of the month is.
+    assert not answer_type_ok(
+        "When did Larch buy Pebble?", "Larch bought Pebble for $4 billion [1]."
+    )
+    assert not answer_type_ok("What year did it open?", "Sales rose 40% [1].")
+    assert answer_type_ok("When does it end?", "It ends Nov. 5 at 2 a.m. [1].")
     assert answer_type_ok("Why did she resign?", "because she moved [1].")  # no type to check
 
 

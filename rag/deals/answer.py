@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.deals.mentions import Mention
-from rag.deals.merge import FAMILY, SUFFIXES, Deal, normalise
+from rag.deals.merge import FAMILY, SUFFIXES, Deal, _close, normalise
+from rag.deals.money import find_money, to_usd
 from rag.deals.query import DealQuery, find_deals
 from rag.deals.storage import DealTable
 from rag.timescope import time_scope
@@ -46,6 +47,9 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale|purchase|"
     r"buyout|investment|stake)\b.{0,30}"
     r"\b(?:done|closed|final\w*|completed|confirmed|official|rumou?red|reported)\b|"
+    # "Did Walgreens complete its merger with Rite Aid?"
+    r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)\b.{0,40}"
+    r"\b(?:deal|acquisition|merger|takeover|sale|purchase|buyout)\b|"
     r"\bstill\s+rumou?red|"
     r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
@@ -99,8 +103,23 @@ class DealAnswer:
     query: DealQuery
 
 
+# What someone is paid or owes is no deal: "How much was Bryce Harper's contract worth?".
+_PAY = re.compile(
+    r"\b(?:contracts?|salar(?:y|ies)|wages?|payroll|pay\s+package|bonus(?:es)?|prize|fines?|"
+    r"settlements?|ransom|bail)\b",
+    re.IGNORECASE,
+)
+_DEAL_NOUN = re.compile(
+    r"\b(?:deals?|acquisitions?|mergers?|takeovers?|buyouts?|stakes?|rounds?|investments?|"
+    r"purchases?|funding)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_deal(question: str) -> bool:
     """Tell whether the question asks for a part of a deal (a cheap test before the table)."""
+    if _PAY.search(question) and not _DEAL_NOUN.search(question):
+        return False
     return bool(_ASKS_ABOUT_DEAL.search(question))
 
 
@@ -309,6 +328,15 @@ def _in_window(table: DealTable, query: DealQuery, as_of: dt.date) -> list[Deal]
     ]
 
 
+def _priced(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal, Passage]]:
+    """The deals of the price the question names, when it names one and some have it: "Which
+    company did Disney buy for $4 billion?" is Marvel, not every deal of Disney's."""
+    asked = [to_usd(m.value, m.currency) for m in find_money(question) if not m.per_share]
+    usd = [a for a in asked if a]
+    priced = [f for f in found if f[0].amount_usd and any(_close(f[0].amount_usd, a) for a in usd)]
+    return priced or found
+
+
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     names = _names(question) - _TIME_NAMES
@@ -339,7 +367,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 continue
             found = same
         if found:
-            return _answer(found[:MAX_DEALS], query)
+            return _answer(_priced(found, question)[:MAX_DEALS], query)
     if fallback:
         return _answer(fallback[0][:MAX_DEALS], fallback[1])
     return None  # no deal in the table names everyone the question names
