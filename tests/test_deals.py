@@ -2120,6 +2120,7 @@ def test_asking_whether_a_deal_is_done_is_answered_when_it_is_not(tmp_path: Path
     for q in (
         "Has Harlow Air's purchase of Quintel Air closed?",
         "Did Harlow Air complete its purchase of Quintel Air?",
+        "Is the Harlow Air-Quintel Air purchase finished?",
     ):
         found = answer_from_table(q, table, as_of)
         assert found is not None and "Quintel Air" in found.text, q

@@ -46,7 +46,8 @@ _ASKS_ABOUT_DEAL = re.compile(
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
     r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale|purchase|"
     r"buyout|investment|stake)\b.{0,30}"
-    r"\b(?:done|closed|final\w*|completed|confirmed|official|rumou?red|reported)\b|"
+    r"\b(?:done|closed|final\w*|completed?|finished|sealed|through|confirmed|official|"
+    r"rumou?red|reported)\b|"
     # "Did Walgreens complete its merger with Rite Aid?"
     r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)\b.{0,40}"
     r"\b(?:deal|acquisition|merger|takeover|sale|purchase|buyout)\b|"
@@ -216,9 +217,12 @@ def _names(question: str) -> set[str]:
     """The capitalised words of the question, lower-cased: "Alden", "fred" for "Fred's"."""
     out = set()
     for m in re.finditer(r"(?<![\w'’])[A-Z][\w&.-]*", question):
-        word = re.sub(r"['’]s$", "", m.group()).rstrip(".").lower()
-        if word and word not in _QUESTION_WORDS | SUFFIXES and m.start() > 0:
-            out.add(word)
+        word = re.sub(r"['’]s$", "", m.group()).rstrip(".")
+        # "the Kroger-Albertsons merger" names two companies, each said on its own.
+        parts = word.split("-") if re.fullmatch(r"[A-Z][\w&.]*(?:-[A-Z][\w&.]*)+", word) else [word]
+        for part in (p.lower() for p in parts):
+            if part and part not in _QUESTION_WORDS | SUFFIXES and m.start() > 0:
+                out.add(part)
     return out
 
 
