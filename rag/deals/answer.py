@@ -34,23 +34,24 @@ _LIST = re.compile(
 # What the question asks for must be a deal's part: who invested or bought, how much, which
 # company did the deal, whether it is done. "Which CEO did OpenAI fire after Microsoft's
 # investment?" names a deal but asks about something else, and goes to the usual chain.
+_TAKE_OVER = r"t(?:ake|akes|ook|aking|aken)\s+over"
+_ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
 _DEAL_VERB = (
     r"(?:invest\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
-    r"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
-    r"t(?:ake|akes|ook|aking|aken)\s+over)"
+    rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
+    rf"{_TAKE_OVER})"
 )
 _ASKS_ABOUT_DEAL = re.compile(
     rf"\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will|\s+has|\s+have)?\b.{{0,60}}\b{_DEAL_VERB}\b|"
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
-    r"\b(?:is|was|has)\b.{0,60}\b(?:it|round|deal|acquisition|merger|takeover|sale|purchase|"
-    r"buyout|investment|stake)\b.{0,30}"
+    rf"\b(?:is|was|has)\b.{{0,60}}\b(?:it|round|{_ONE_DEAL}|investment|stake)\b.{{0,30}}"
     r"\b(?:done|closed|final\w*|completed?|finished|sealed|through|confirmed|official|"
     r"rumou?red|reported)\b|"
     # "Did Walgreens complete its merger with Rite Aid?"
     r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)\b.{0,40}"
-    r"\b(?:deal|acquisition|merger|takeover|sale|purchase|buyout)\b|"
+    rf"\b{_ONE_DEAL}\b|"
     r"\bstill\s+rumou?red|"
     r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
@@ -76,8 +77,7 @@ _TYPE_WORDS = [
     (
         "acquisition",
         re.compile(
-            r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy|"
-            r"t(?:ake|akes|ook|aking|aken)\s+over)\b",
+            rf"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy|{_TAKE_OVER})\b",
             re.I,
         ),
     ),
@@ -110,7 +110,7 @@ _PAY = re.compile(
     r"settlements?|ransom|bail)\b",
     re.IGNORECASE,
 )
-_DEAL_NOUN = re.compile(
+_DEAL_NOUNS = re.compile(
     r"\b(?:deals?|acquisitions?|mergers?|takeovers?|buyouts?|stakes?|rounds?|investments?|"
     r"purchases?|funding)\b",
     re.IGNORECASE,
@@ -119,7 +119,7 @@ _DEAL_NOUN = re.compile(
 
 def asks_about_deal(question: str) -> bool:
     """Tell whether the question asks for a part of a deal (a cheap test before the table)."""
-    if _PAY.search(question) and not _DEAL_NOUN.search(question):
+    if _PAY.search(question) and not _DEAL_NOUNS.search(question):
         return False
     return bool(_ASKS_ABOUT_DEAL.search(question))
 
@@ -314,15 +314,14 @@ def _in_window(table: DealTable, query: DealQuery, as_of: dt.date) -> list[Deal]
     reported later ("Which company took over Man City in 2008?": told in 2023, done in 2008),
     as long as they were reported by `as_of`."""
     deals = find_deals(table, DealQuery(**{**vars(query), "limit": None}))
-    whole_years = (
-        query.since is not None
-        and query.until is not None
-        and (query.since.month, query.since.day) == (1, 1)
-        and (query.until.month, query.until.day) == (12, 31)
-    )  # a source gives the year a deal was done, not its day: "this week" can't be told
-    if not whole_years or query.since is None or query.until is None:
-        return deals
-    since, until = query.since.year, query.until.year
+    start, end = query.since, query.until
+    if (
+        start is None
+        or end is None
+        or (start.month, start.day, end.month, end.day) != (1, 1, 12, 31)
+    ):
+        return deals  # a source gives the year a deal was done, not its day: not "this week"
+    since, until = start.year, end.year
     seen = {d.id for d in deals}
     done_then = DealQuery(**{**vars(query), "limit": None, "since": None, "until": as_of})
     return deals + [
@@ -380,7 +379,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
 # The words that ask for one family of deals (`merge.FAMILY`): whichever comes first.
 _FAMILY_WORDS = [
     ("m&a", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|"
-                       r"merg\w*|t(?:ake|akes|ook|aking|aken)\s+over)\b", re.IGNORECASE)),
+                       rf"merg\w*|{_TAKE_OVER})\b", re.IGNORECASE)),
     ("money", re.compile(r"\b(?:invest\w*|fund\w*|rounds?|rais\w*|stakes?|back(?:s|ed|ing)?|"
                          r"series\s+[a-h])\b", re.IGNORECASE)),
 ]  # fmt: skip

@@ -43,6 +43,7 @@ from rag.deals.names import (
     _unasked,
     _with_amp,
     _with_s,
+    _within,
     checked_name,
     described,
     is_authority,
@@ -261,11 +262,6 @@ def _marked_buyer(kind: str, buyers: list[str], target: str | None, sentence: st
     ):
         return marked[0]
     return None
-
-
-def _within(a: str, b: str) -> bool:
-    """Whether name `a` occurs in name `b` as whole words, ignoring case."""
-    return bool(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", b.lower()))
 
 
 def _listed(first: str, other: str, sentence: str) -> bool:
@@ -728,14 +724,14 @@ def refresh_rules(m: Mention) -> Mention:
         m.by["target"] = "rule"
     # The one name the words mark as what is bought replaces a target they do not mark ("the
     # controlling shareholder of MediaNews Group, ... a hostile takeover effort for Gannett").
-    marked = named_target(m.sentence) if m.type != "funding round" else None
+    named = named_target(m.sentence) if m.type != "funding round" else None
     if (
-        marked
+        named
         and (m.target is None or role_of(m.target, m.sentence) != "target")
-        and not _among(marked, m.buyers)
-        and not (m.target and (m.target in m.refs or _listed(marked, m.target, m.sentence)))
+        and not _among(named, m.buyers)
+        and not (m.target and (m.target in m.refs or _listed(named, m.target, m.sentence)))
     ):
-        m.target = marked
+        m.target = named
         m.by["target"] = "rule"
     others = _buyers_of_other_deals(m.buyers, [m.target] if m.target else [], m.sentence)
     m.buyers = [b for b in m.buyers if b not in others]

@@ -464,3 +464,8 @@ def _same_company(a: str | None, b: str | None) -> bool:
 def _among(name: str, names: Iterable[str]) -> bool:
     """Whether `name` is one of `names`, ignoring case."""
     return name.lower() in {n.lower() for n in names}
+
+
+def _within(a: str, b: str) -> bool:
+    """Whether name `a` occurs in name `b` as whole words, ignoring case."""
+    return bool(re.search(rf"(?<!\w){re.escape(a.lower())}(?!\w)", b.lower()))

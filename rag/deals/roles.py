@@ -140,16 +140,6 @@ def _no_party(name: str, sentence: str) -> bool:
     )
 
 
-# Who is signed or hired works for the deal's party, on neither side: "the streaming provider
-# signed filmmakers Joel and Ethan Coen ... and acquired comic book publisher Millarworld".
-_HIRING = r"\b(?:signed|signs|signing|hired|hires|hiring|recruited|appointed|poached)\s+"
-
-
-def _hired(name: str, sentence: str) -> bool:
-    before = re.compile(_HIRING + _DESCRIPTION + "$", re.IGNORECASE)
-    return _every_mention(name, sentence, lambda m: before.search(sentence[: m.start()]))
-
-
 _RAISING = (
     r"(?:is\s+|was\s+|has\s+|had\s+|have\s+)?(?:seek(?:s|ing)?|sought|rais(?:es|ed|ing)|"
     r"secur(?:es|ed|ing)|clos(?:es|ed)\s+an?)\b"
@@ -206,6 +196,20 @@ _DESCRIPTION = (
     r"(?:(?!(?:to|for|and|or|in|of|on|at|with|from|by|the|a|an|its|their|it|be|is|was)\b)"
     r"(?-i:[a-z])[\w-]*\s+){0,3}?"
 )
+
+
+# Who is signed or hired works for the deal's party, on neither side: "the streaming provider
+# signed filmmakers Joel and Ethan Coen ... and acquired comic book publisher Millarworld".
+_HIRED_BEFORE = re.compile(
+    r"\b(?:signed|signs|signing|hired|hires|hiring|recruited|appointed|poached)\s+"
+    + _DESCRIPTION
+    + "$",
+    re.IGNORECASE,
+)
+
+
+def _hired(name: str, sentence: str) -> bool:
+    return _every_mention(name, sentence, lambda m: _HIRED_BEFORE.search(sentence[: m.start()]))
 
 
 def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
