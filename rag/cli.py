@@ -373,7 +373,9 @@ def ask(question: str, as_json: bool, **values: Any) -> None:
               help="acquisition, merger, 'funding round' or stake.")  # fmt: skip
 @click.option("--stage", metavar="STAGE", help="rumoured, announced, closed or cancelled.")
 @click.option("--from", "date_from", metavar="DATE", help="Reported on or after this date.")
-@click.option("--to", "date_to", metavar="DATE", help="First reported on or before this date.")
+@click.option("--to", "date_to", metavar="DATE",
+              help="First reported on or before this date; with --from, reported between "
+                   "the two.")  # fmt: skip
 @click.option("--min-usd", type=float, metavar="AMOUNT",
               help="Only deals of at least this many US dollars (e.g. 1e8).")  # fmt: skip
 @click.option("--sort", type=click.Choice(["date", "amount"]), default="date", show_default=True)

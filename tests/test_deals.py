@@ -1814,6 +1814,12 @@ def test_a_deals_source_quotes_one_article_the_one_that_states_its_figures() -> 
     assert (source.url, source.published, source.title) == (
         "https://two.example/b", "2024-02-01", "Harlow closes its Quintel deal")  # fmt: skip
     assert source.text == late.sentence
+    # Asked about January, the source is January's report, though it states less.
+    january = DealQuery(since=date(2024, 1, 1), until=date(2024, 1, 31))
+    assert _passage(d, january).url == "https://one.example/a"
+    assert _passage(d, DealQuery(since=date(2024, 2, 1), until=date(2024, 2, 29))).url == (
+        "https://two.example/b"
+    )
 
 
 # -- storage, the ingest step, the CLI and the chat route -------------------------------------
@@ -1888,6 +1894,20 @@ def test_the_deal_table_merges_and_flags_conflicts(deal_index: Settings) -> None
     assert len(find_deals(table, DealQuery(min_usd=1e9))) == 1
     assert len(find_deals(table, DealQuery(since=date(2024, 3, 1)))) == 1
     assert len(find_deals(table, DealQuery(type="acquisition", stage="announced"))) == 1
+
+
+def test_a_period_holds_the_deals_with_a_source_dated_in_it(deal_index: Settings) -> None:
+    """Veldt AI was reported on March 5 and 7: a deal of both days, and not one of March 6,
+    though its first and last reports bracket it."""
+    table = DealTable(deal_index.index)
+
+    def targets(since: date, until: date, limit: int | None = None) -> list[str]:
+        return [d.target for d in find_deals(table, DealQuery(since=since, until=until, limit=limit))]
+
+    assert targets(date(2024, 3, 6), date(2024, 3, 6)) == []
+    assert targets(date(2024, 3, 7), date(2024, 3, 31)) == ["Veldt AI"]
+    assert targets(date(2024, 1, 1), date(2024, 3, 5)) == ["Veldt AI", "Quintel Games"]
+    assert targets(date(2024, 1, 1), date(2024, 3, 5), limit=1) == ["Veldt AI"]
 
 
 def test_unchanged_articles_are_not_read_again(deal_index: Settings) -> None:

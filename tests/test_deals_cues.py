@@ -32,6 +32,19 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow was sold to Larch in a deal that was never disclosed.", "closed"),
         ("Harlow will be sold to Larch for $3 billion.", "announced"),
         ("Harlow will be sold for at least $3 billion, several owners believe.", "rumoured"),
+        # A modal or "possible" hedges the deal where it governs a deal word, not elsewhere.
+        ("Harlow said it would acquire Quintel.", "rumoured"),
+        ("Quintel could eventually be sold to Harlow.", "rumoured"),
+        ("Harlow disclosed a possible $2 billion sale of its Quintel unit.", "rumoured"),
+        ("The lawsuit targets Harlow and Quintel over their proposal to merge.", "rumoured"),
+        ("Regulators sued to stop Harlow from merging with Quintel, alleging that the merger "
+         "would limit choices.", "announced"),
+        ("Shortly after acquiring Quintel, Harlow said it would create a review board.",
+         "announced"),
+        ("Senators will scrutinize the potential impact of the Harlow-Quintel merger.",
+         "announced"),
+        ("Quintel will fly cargo for Harlow under a deal that could eventually give Harlow a "
+         "15% stake in the airline.", "announced"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
@@ -39,7 +52,7 @@ def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
 
 
 def test_a_deal_in_an_earlier_year_is_done() -> None:
-    s = "Facebook's acquisition of WhatsApp in 2014 is under review, it could be undone."
+    s = "Facebook's acquisition of WhatsApp in 2014 is under review; Meta could sell it."
     assert stage_of(s, date(2018, 5, 1)) == ("closed", "in 2014")
     assert stage_of(s, date(2014, 5, 1))[0] == "rumoured"  # the same year: the hedge stands
     assert stage_of(s)[0] == "rumoured"  # no article date: no year rule

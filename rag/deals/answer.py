@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from rag.deals.mentions import Mention
 from rag.deals.merge import FAMILY, SUFFIXES, Deal, _close, normalise
 from rag.deals.money import find_money, to_usd
-from rag.deals.query import DealQuery, find_deals
+from rag.deals.query import DealQuery, dated_within, find_deals
 from rag.deals.storage import DealTable
 from rag.timescope import time_scope
 from rag.types import Passage
@@ -262,16 +262,20 @@ def _sentence(deal: Deal, n: int) -> str:
     return f"{text}: {STAGE_TEXT.get(deal.stage, deal.stage)}{conflict} [{n}]."
 
 
-def _passage(deal: Deal) -> Passage:
+def _passage(deal: Deal, query: DealQuery | None = None) -> Passage:
     """The deal as a source: the sentences of one article its fields were read from.
 
-    The article is the one whose mention states most of what the deal's line says (its
-    amount and its stage); only that article's sentences are quoted, under its title, outlet
-    and date, so that no quote is shown in another article's name.
+    The article is one the question's period holds, if it asks for one ("deals in November
+    2023" cites November's report, not last year's), and among those the one whose mention
+    states most of what the deal's line says (its amount and its stage); only that article's
+    sentences are quoted, under its title, outlet and date, so that no quote is shown in
+    another article's name.
     """
+    since, until = (query.since, query.until) if query else (None, None)
     main = max(
         deal.mentions,
         key=lambda m: (
+            dated_within(m.published, since, until),
             bool(m.amount) and m.amount == deal.amount,
             m.stage == deal.stage,
             bool(m.amount),
@@ -359,7 +363,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 continue  # retold in the window, done years before it: not one of its deals
             said = _said(d)
             if all(_is_said(n, said, parties) for n in names):
-                found.append((d, _passage(d)))
+                found.append((d, _passage(d, query)))
         if asked and query.type is None:
             # "Who bought Twitter?": the takeover, not the stakes its co-investors took; "Who
             # invested in Musk's purchase of Twitter?": the stakes, and the takeover only if

@@ -8,6 +8,25 @@ from datetime import date, timedelta
 
 from rag.deals.filter import TRIGGER
 
+# What a modal or a "possible" must govern to hedge a deal (the last group of `_CUES`).
+_ADVERBS = (
+    r"(?:(?:also|eventually|likely|soon|then|still|now|not|ultimately|potentially|probably|"
+    r"instead|(?:seek|try|look|need|want|have)\s+to|consider|agree\s+to)\s+)*"
+)
+_DEAL_VERB = (
+    r"(?:buy|sell|acquire|purchase|merge|invest|raise|bid|pay|take\s+over|"
+    r"snap\s+up|fetch|value|own|spin\s+off|go\s+private|team\s+up|join\s+forces)"
+)
+_DEAL_PARTICIPLE = (
+    r"(?:be|been|have|have\s+been)\s+(?:sold|bought|acquired|purchased|merged|combined|valued|"
+    r"taken\s+over|worth|raised|invested|spun\s+off|snapped\s+up|part\s+of)"
+)
+_DEAL_NOUN = (
+    r"(?:acquisitions?|mergers?|sales?|deals?|takeovers?|buyouts?|purchases?|bids?|investments?|"
+    r"stakes?|combinations?|buyers?|suitors?|acquirers?|investors?|offers?|transactions?|"
+    r"tie-ups?|spin-?offs?|funding|financing|rounds?|IPO)"
+)
+
 # Stage cues, strongest first: a called-off deal that was "reportedly" close is cancelled; a
 # deal "people familiar" describe is rumoured even if it was "agreed"; an "announced" deal stays
 # announced when the sentence also says what it "could" lead to. Weak hedges ("could", "may",
@@ -56,10 +75,19 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "rumoured",
         re.compile(
-            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|could|(?-i:may)|might|possible|"
-            r"potential|proposed|would|bid|expects?\s+to|anticipated|intends?\s+to|aims?\s+to|"
+            r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|bid|expects?\s+to|anticipated|"
+            r"intends?\s+to|aims?\s+to|"
             # "will be sold for at least $3 billion, ... several MLB owners believe"
-            r"believes?|predicts?|speculat\w+)\b",
+            r"believes?|predicts?|speculat\w+)\b"
+            # A modal or a "possible" hedges the deal only where it governs a deal word: "Harlow
+            # may buy Quintel", "a possible $2 billion sale", not what the deal "would" do ("the
+            # merger would limit choices") nor what is done after it ("Shortly after acquiring
+            # Twitter, Musk said he would create a council").
+            rf"|\b(?:could|(?-i:may)|might|would)\s+{_ADVERBS}(?:{_DEAL_VERB}|{_DEAL_PARTICIPLE})\b"
+            rf"|\bpropos(?:al|als|ed|es|ing)\s+to\s+{_DEAL_VERB}\b"
+            rf"|\b(?:possible|potential|proposed)\s+(?:(?:an?|the)\s+)?"
+            rf"(?:(?:[$\d][\w$.,%]*|(?-i:[A-Z])[\w&.'’-]*|[a-z]+-[a-z-]+|million|billion)\s+){{0,3}}"
+            rf"{_DEAL_NOUN}\b",
             re.IGNORECASE,
         ),
     ),

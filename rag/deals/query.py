@@ -25,8 +25,10 @@ class DealQuery:
     investor: str | None = None  # as a buyer/investor only
     type: str | None = None
     stage: str | None = None
-    since: date | None = None  # last seen on or after
-    until: date | None = None  # first seen on or before
+    # Reported between these dates: a source of the deal dated on or after `since` and on or
+    # before `until` (undated sources count as either).
+    since: date | None = None
+    until: date | None = None
     min_usd: float | None = None
     sort: str = "date"
     limit: int | None = None
@@ -89,10 +91,36 @@ def find_deals(table: DealTable, query: DealQuery) -> list[Deal]:
     if where:
         sql += " WHERE " + " AND ".join(where)
     sql += f" ORDER BY {order}, id"
-    if query.limit:
+    # With both ends of a period, the first and last reports bracketing it are not enough
+    # (JetBlue-Spirit, told in November 2022 and December 2023, was not news in November
+    # 2023): a source must fall inside it, which the rows' columns do not tell, so the limit
+    # is applied after that test.
+    between = query.since is not None and query.until is not None
+    if query.limit and not between:
         sql += f" LIMIT {int(query.limit)}"
     with table.connect() as db:
-        return [deal_from_json(row[0]) for row in db.execute(sql, args)]
+        deals = [deal_from_json(row[0]) for row in db.execute(sql, args)]
+    if between:
+        deals = [d for d in deals if reported_between(d, query.since, query.until)]
+        deals = deals[: query.limit] if query.limit else deals
+    return deals
+
+
+def reported_between(deal: Deal, since: date | None, until: date | None) -> bool:
+    """Tell whether one of the deal's sources is dated within [since, until] (an undated one
+    is, since nothing places it outside)."""
+    return any(dated_within(m.published, since, until) for m in deal.mentions)
+
+
+def dated_within(published: str | None, since: date | None, until: date | None) -> bool:
+    """Tell whether an ISO date lies within [since, until] (an open end holds any; no date
+    lies anywhere)."""
+    if not published:
+        return True
+    day = published[:10]
+    return (since is None or day >= since.isoformat()) and (
+        until is None or day <= until.isoformat()
+    )
 
 
 def get_deal(table: DealTable, deal_id: str) -> Deal | None:
