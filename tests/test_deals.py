@@ -1902,7 +1902,8 @@ def test_a_period_holds_the_deals_with_a_source_dated_in_it(deal_index: Settings
     table = DealTable(deal_index.index)
 
     def targets(since: date, until: date, limit: int | None = None) -> list[str]:
-        return [d.target for d in find_deals(table, DealQuery(since=since, until=until, limit=limit))]
+        query = DealQuery(since=since, until=until, limit=limit)
+        return [d.target for d in find_deals(table, query)]
 
     assert targets(date(2024, 3, 6), date(2024, 3, 6)) == []
     assert targets(date(2024, 3, 7), date(2024, 3, 31)) == ["Veldt AI"]
