@@ -1719,6 +1719,33 @@ def test_a_name_its_last_word_or_its_core_are_one_party(a: str, b: str, same: bo
     assert same_party(a, b) is same
 
 
+def test_a_deal_closed_before_a_period_is_not_one_of_its_deals() -> None:
+    from rag.deals.answer import _ended_before
+
+    acq = {"type": "acquisition"}
+    closed_then_retold = merge(
+        [mention("a1", "Quintel", ["Harlow"], "2022-10-27", stage="closed", **acq),
+         mention("a2", "Quintel", ["Harlow"], "2023-09-20", **acq)]
+    )[0]  # fmt: skip
+    closed_in_it = merge(
+        [mention("b1", "Pebble", ["Larch"], "2022-10-27", **acq),
+         mention("b2", "Pebble", ["Larch"], "2023-03-01", stage="closed", **acq)]
+    )[0]  # fmt: skip
+    assert _ended_before(closed_then_retold, date(2023, 1, 1))
+    assert not _ended_before(closed_then_retold, date(2022, 10, 1))
+    assert not _ended_before(closed_in_it, date(2023, 1, 1))
+
+
+def test_a_first_name_is_said_by_a_last_name_no_other_party_shares() -> None:
+    from rag.deals.answer import _is_said, _last_names
+
+    parties = ["elon musk", "alaska airlines", "hawaiian airlines", "spirit airlines"]
+    said = "alaska airlines will acquire virgin america; musk bought twitter."
+    assert _is_said("elon", said, _last_names(parties, "elon"))
+    assert not _is_said("hawaiian", said, _last_names(parties, "hawaiian"))
+    assert _is_said("alaska", said, _last_names(parties, "alaska"))  # said outright
+
+
 def test_buyers_named_by_surname_and_full_name_are_one_buyer() -> None:
     acq = {"type": "acquisition"}
     (d,) = merge(

@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -307,6 +308,15 @@ def _quotes(m: Mention) -> list[str]:
     return [*before, m.sentence]
 
 
+def _ended_before(deal: Deal, since: dt.date) -> bool:
+    """Tell whether a source dated before `since` reports the deal closed or called off: it
+    ended before the period, whatever a later source retells."""
+    return any(
+        m.stage in ("closed", "cancelled") and m.published and m.published[:10] < since.isoformat()
+        for m in deal.mentions
+    )
+
+
 def _said(deal: Deal) -> str:
     """What any of the deal's sources says, lower-cased: a question is matched against all of
     it, not only the one article cited."""
@@ -348,6 +358,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     names = _names(question) - _TIME_NAMES
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
+    known = {n: _last_names(parties, n) for n in names}
     asked = asked_family(question)
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
     for query in understand_all(question, table, as_of, parties):
@@ -361,8 +372,10 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 continue
             if query.since and d.year and d.year < query.since.year:
                 continue  # retold in the window, done years before it: not one of its deals
+            if query.since and _ended_before(d, query.since):
+                continue  # "the largest deals this year": not Twitter, closed last year
             said = _said(d)
-            if all(_is_said(n, said, parties) for n in names):
+            if all(_is_said(n, said, known[n]) for n in names):
                 found.append((d, _passage(d, query)))
         if asked and query.type is None:
             # "Who bought Twitter?": the takeover, not the stakes its co-investors took; "Who
@@ -396,17 +409,22 @@ def asked_family(question: str) -> str | None:
     return min(hits)[1] if hits else None
 
 
-def _is_said(word: str, said: str, parties: Iterable[str]) -> bool:
+def _is_said(word: str, said: str, last_names: Iterable[str] = ()) -> bool:
     """Tell whether a capitalised word of the question is in what a deal's sources say, or is
-    the first name of a party of the table whose last name they say ("Elon" of "Elon Musk"
-    where the sentence says "Musk")."""
+    the first name of a party whose last name they say ("Elon" of "Elon Musk" where the
+    sentence says "Musk"; `last_names` from `_last_names`)."""
     if word in said:
         return True
-    for party in parties:
-        words = party.split()
-        if len(words) > 1 and words[0] == word and re.search(rf"\b{re.escape(words[-1])}\b", said):
-            return True
-    return False
+    return any(re.search(rf"\b{re.escape(last)}\b", said) for last in last_names)
+
+
+def _last_names(parties: Iterable[str], first: str) -> list[str]:
+    """The last names of the table's parties named `first` first, where no other party shares
+    them: "Musk" for "elon", but not "Airlines" for "hawaiian" ("Alaska Airlines" is not
+    "Hawaiian Airlines")."""
+    names = [p.split() for p in parties]
+    shared = Counter(words[-1] for words in names if len(words) > 1)
+    return [w[-1] for w in names if len(w) > 1 and w[0] == first and shared[w[-1]] == 1]
 
 
 def _answer(found: list[tuple[Deal, Passage]], query: DealQuery) -> DealAnswer:
