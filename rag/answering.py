@@ -238,7 +238,7 @@ class Answerer:
             answer_tokens=usage["output_tokens"] if usage else None,
         )
         yield Answer(
-            text=REFUSAL if refused else dated(checked.text, stale_since),
+            text=REFUSAL if refused else dated(checked.text, stale_since, standalone, texts),
             refused=refused,
             citations=() if refused else tuple(checked.citations),
             passages=tuple(used),
@@ -512,6 +512,7 @@ def _scope_dict(scope: TimeScope | None) -> dict[str, Any] | None:
 _LOWER_FIRST = {
     "The", "A", "An", "It", "Its", "They", "He", "She", "This", "There", "These", "About",
     "Around", "Nearly", "Almost", "Over", "Some", "More", "Most", "Many", "All", "Up", "In", "On",
+    "Last", "Earlier", "Yesterday", "Today", "Recently", "At", "Only", "Just", "Several",
 }  # fmt: skip
 
 
@@ -529,17 +530,52 @@ def predates_window(published: Sequence[str | None], scope: TimeScope | None) ->
     return newest if newest < scope.start else None
 
 
-def dated(text: str, newest: dt.date | None) -> str:
+def dated(
+    text: str, newest: dt.date | None, question: str = "", sources: Sequence[str] = ()
+) -> str:
     """Say when the sources are from, given the newest cited source's date when every cited one
     predates the question's window (`predates_window`; None leaves the text as it is).
 
     "Which company announced this week..." answered from a 2014 article becomes "According to
-    a May 2014 article, HP said ... [1]." rather than passing old news off as this week's.
+    a May 2014 article, HP said ... [1]." rather than passing old news off as this week's. A
+    time word the answer repeats from the `question` and no source says ("decided on interest
+    rates this week" from a 2022 article) is dropped: it would date old news to the question's
+    week.
     """
     if newest is None:
         return text
+    text = _drop_repeated_time_words(text, question, sources)
     first, _, rest = text.partition(" ")
     if first in _LOWER_FIRST:
         text = f"{first.lower()} {rest}"
     when = month_year(newest)
     return f"According to {'an' if when[0] in 'AEIOU' else 'a'} {when} article, {text}"
+
+
+# Words that date a thing relative to the question's day: "this week", "earlier this month".
+_RELATIVE = re.compile(
+    r"\b(?:(?:over|in|during|within|for)\s+the\s+)?(?:(?:earlier|later)\s+)?"
+    r"((?:this|last|past)\s+(?:week|weekend|month|year)|today|tonight"
+    r"|yesterday|recently)\b",
+    re.IGNORECASE,
+)
+
+
+def _drop_repeated_time_words(text: str, question: str, sources: Sequence[str]) -> str:
+    """`text` without the time words ("this week") it repeats from `question` that none of
+    `sources` says, with the commas that set them off."""
+    asked, said = question.lower(), " ".join(sources).lower()
+    for m in reversed(list(_RELATIVE.finditer(text))):
+        word = m.group(1).lower()
+        if word not in asked or word in said:
+            continue
+        start, end = m.span()
+        if text[end : end + 1] == ",":
+            if start == 0:  # "This week, HP announced ..."
+                start, end = 0, end + 1
+            elif text[start - 2 : start] == ", ":  # "HP, this week, announced ..."
+                start, end = start - 2, end + 1
+        text = text[:start].rstrip() + " " + text[end:].lstrip() if start else text[end:].lstrip()
+    return re.sub(r" +([.,;:!?])", r"\1", text)
+
+

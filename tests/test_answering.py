@@ -289,6 +289,14 @@ def test_an_answer_cited_only_to_sources_before_the_window_says_when(settings: S
         "According to a February 2024 article, Moonshot AI raised over $1 billion [2]."
     )
     assert answer.evidence["stale"]  # and it needs more support (tests/test_refusal.py)
+    # The question's "this week", repeated by the model and said by no source, is dropped:
+    # it would date February's news to the question's week.
+    c, _ = answerer(settings, "This week, Moonshot AI raised over $1 billion [2].")
+    c.fresh_first = False
+    repeated = c.ask("Which startup raised over $1 billion this week?", filters=AS_OF)
+    assert repeated.text == (
+        "According to a February 2024 article, Moonshot AI raised over $1 billion [2]."
+    )
     # Inside the window (or with no time words) the answer is left as the model gave it.
     b, _ = answerer(settings, "MiniMax is seeking at least $600 million [1].")
     inside = b.ask("What is MiniMax seeking this week?", filters=AS_OF)
@@ -445,3 +453,25 @@ def test_the_pool_of_witnesses_is_what_eval_stores_as_retrieved():
 
     # bench/recheck.py replays the corroboration check on a run's `retrieved` passages.
     assert WITNESS_K == RETRIEVE_K
+
+
+@pytest.mark.parametrize(
+    "answer, dropped",
+    [
+        ("This week, HP announced cuts [1].", "HP announced cuts [1]."),
+        ("HP, this week, announced cuts [1].", "HP announced cuts [1]."),
+        ("HP announced earlier this week that it would cut jobs [1].",
+         "HP announced that it would cut jobs [1]."),
+        ("HP announced cuts recently, citing costs [1].", "HP announced cuts, citing costs [1]."),
+        ("HP's shares rose 20% over the past week [1].", "HP's shares rose 20% [1]."),
+        # Not asked about: the source's own time words, left in its voice.
+        ("Last week HP announced cuts [1].", "Last week HP announced cuts [1]."),
+    ],
+)  # fmt: skip
+def test_time_words_repeated_from_the_question_are_dropped(answer: str, dropped: str) -> None:
+    from rag.answering import _drop_repeated_time_words
+
+    question = "Which company recently announced this week, or in the past week, a cut?"
+    assert _drop_repeated_time_words(answer, question, ["HP said it would cut"]) == dropped
+    # A source that says it keeps it.
+    assert _drop_repeated_time_words(answer, question, [answer]) == answer
