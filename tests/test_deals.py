@@ -2178,6 +2178,12 @@ def test_asking_whether_a_deal_is_done_is_answered_when_it_is_not(tmp_path: Path
     assert listing is not None and "Quintel" in listing.text and "Pebble" not in listing.text
     done = answer_from_table("Which deals were completed?", table, as_of)
     assert done is not None and "Pebble" in done.text and "Quintel" not in done.text
+    for q in ("Which deals are only reported?", "Which deals were reported, not confirmed?"):
+        only = answer_from_table(q, table, as_of)
+        assert only is not None and "Quintel" in only.text and "Pebble" not in only.text, q
+    # Reported in a period: the news of it, at any stage.
+    told = answer_from_table("Which deals were reported in October 2023?", table, as_of)
+    assert told is not None and "Quintel" in told.text and "Pebble" in told.text
 
 
 def test_what_someone_is_paid_is_no_deal_question() -> None:

@@ -63,7 +63,10 @@ _STAGE_WORDS = [
     (
         "rumoured",
         re.compile(
-            r"\brumou?red|\breported(?:ly)?\b|\bnot\s+(?:yet\s+)?(?:done|final|closed|confirmed)",
+            r"\brumou?red|\breportedly\b|\bnot\s+(?:yet\s+)?(?:done|final|closed|confirmed)|"
+            # "Which deals are only reported?", not "Which deals were reported in December?"
+            r"\breported\b(?!\s+(?:in|on|during|this|last|since|by|between|from|over|earlier|"
+            r"yesterday|today)\b)",
             re.IGNORECASE,
         ),
     ),
