@@ -577,5 +577,3 @@ def _drop_repeated_time_words(text: str, question: str, sources: Sequence[str]) 
                 start, end = start - 2, end + 1
         text = text[:start].rstrip() + " " + text[end:].lstrip() if start else text[end:].lstrip()
     return re.sub(r" +([.,;:!?])", r"\1", text)
-
-
