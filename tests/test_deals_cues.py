@@ -32,6 +32,8 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow was sold to Larch in a deal that was never disclosed.", "closed"),
         ("Harlow will be sold to Larch for $3 billion.", "announced"),
         ("Harlow will be sold for at least $3 billion, several owners believe.", "rumoured"),
+        ("Harlow's backers will pay a big price when the inevitable merger with Quintel comes.",
+         "rumoured"),
         # A modal or "possible" hedges the deal where it governs a deal word, not elsewhere.
         ("Harlow said it would acquire Quintel.", "rumoured"),
         ("Quintel could eventually be sold to Harlow.", "rumoured"),

@@ -78,7 +78,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(seek(?:s|ing)|looking\s+to|plans?\s+to|planning|bid|expects?\s+to|anticipated|"
             r"intends?\s+to|aims?\s+to|"
             # "will be sold for at least $3 billion, ... several MLB owners believe"
-            r"believes?|predicts?|speculat\w+)\b"
+            r"believes?|predicts?|speculat\w+|inevitabl[ey])\b"
             # A modal or a "possible" hedges the deal only where it governs a deal word: "Harlow
             # may buy Quintel", "a possible $2 billion sale", not what the deal "would" do ("the
             # merger would limit choices") nor what is done after it ("Shortly after acquiring
