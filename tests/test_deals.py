@@ -2090,6 +2090,10 @@ def test_cli_lists_filters_and_exports(deal_index: Settings) -> None:
     assert "No deals match" in _deals(deal_index, "--stage", "cancelled").output
     bad = _deals(deal_index, "--type", "fusion")
     assert bad.exit_code == 2 and "--type 'fusion'" in bad.output
+    backwards = _deals(deal_index, "--from", "2024-03-07", "--to", "2024-03-05")
+    assert backwards.exit_code == 2 and "--from 2024-03-07 is after --to 2024-03-05" in (
+        backwards.output
+    )
 
 
 def test_cli_show_gives_quotes_offsets_and_conflicts(deal_index: Settings) -> None:

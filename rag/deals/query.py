@@ -40,6 +40,11 @@ class DealQuery:
             )
         if self.stage and self.stage not in STAGES:
             raise DealQueryError(f"--stage {self.stage!r}: choose one of {', '.join(STAGES)}.")
+        if self.since and self.until and self.since > self.until:
+            raise DealQueryError(
+                f"--from {self.since.isoformat()} is after --to {self.until.isoformat()}: "
+                "no day is in that period."
+            )
         if self.sort not in SORTS:
             raise DealQueryError(f"--sort {self.sort!r}: choose one of {', '.join(SORTS)}.")
 
