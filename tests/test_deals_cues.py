@@ -34,6 +34,12 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow will be sold for at least $3 billion, several owners believe.", "rumoured"),
         ("Harlow's backers will pay a big price when the inevitable merger with Quintel comes.",
          "rumoured"),
+        # Money put in and a holding are done; not when a clause tells of another company.
+        ("Harlow has invested $13 billion in Quintel.", "closed"),
+        ("Harlow and Larch owned major stakes in Quintel.", "closed"),
+        ("Harlow announced a takeover of Quintel, which owns Pebble.", "announced"),
+        ("Harlow, who already owned nearly 10% of Quintel, is putting $27 billion into the deal.",
+         "announced"),
         # A modal or "possible" hedges the deal where it governs a deal word, not elsewhere.
         ("Harlow said it would acquire Quintel.", "rumoured"),
         ("Quintel could eventually be sold to Harlow.", "rumoured"),
