@@ -61,8 +61,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"(?<!\bwhich\s)(?<!\bwho\s)(?<!\bthat\s)(?<!\balso\s)invested|"
             # a holding: "owned major stakes in Rusal", not "which owns USA TODAY" nor "Musk, who
             # already owned nearly 10% of Twitter, is contributing $27 billion for the deal"
-            r"(?<!\bwhich\s)(?<!\bwho\s)(?<!\bthat\s)(?<!\balready\s)(?:owns|owned)\s+(?:(?:a|an|major|minority|majority|controlling|nearly|about|almost|"
-            r"roughly|more\s+than)\s+)*(?:[\d.]+\s*(?:%|percent)\s+(?:of|stake|interest)|stakes?)|"
+            r"(?<!\bwhich\s)(?<!\bwho\s)(?<!\bthat\s)(?<!\balready\s)(?:owns|owned)\s+"
+            r"(?:(?:a|an|major|minority|majority|controlling|nearly|about|almost|roughly|"
+            r"more\s+than)\s+)*(?:[\d.]+\s*(?:%|percent)\s+(?:of|stake|interest)|stakes?)|"
             # "Constellation subsequently sold Ballast Point to ...", not "will be sold"
             r"(?<!\bbe\s)(?<!\bbeing\s)sold|"
             # "announced the completion of Sinclair's RSN acquisition"
