@@ -428,20 +428,22 @@ class Answerer:
         t_retrieve: float,
         announce: bool,
     ) -> Iterator[str | Retrieved | Answer]:
-        """The table's answer, through the same citation check as the model's."""
+        """The table's answer, through the same citation check as the model's; a refusal
+        (`DealAnswer.declined`: the deals are found, not what was asked of them) as it is."""
         retrieval = time.perf_counter() - t_retrieve
         shown = tuple(p.text for p in found.passages)
         if announce:
             yield Retrieved(tuple(found.passages), shown, retrieval)
-        checked = check(found.text, found.passages)
-        yield checked.text
+        checked = check(found.text, found.passages, by_line=True)
+        text = found.text if found.declined else checked.text
+        yield text
         yield Answer(
-            text=checked.text,
-            refused=False,
-            citations=tuple(checked.citations),
+            text=text,
+            refused=found.declined,
+            citations=() if found.declined else tuple(checked.citations),
             passages=tuple(found.passages),
             shown=shown,
-            unsupported=tuple(checked.unsupported),
+            unsupported=() if found.declined else tuple(checked.unsupported),
             timings=Timings(
                 retrieval=retrieval, first_token=retrieval, total=time.perf_counter() - t0
             ),

@@ -257,8 +257,13 @@ def _holds(wanted: tuple[set[str], set[str], list[list[str]]], source: str) -> b
     return supports(numbers, names, source) and groups_supported(groups, source)
 
 
-def check(text: str, passages: Sequence[Passage], question: str | None = None) -> Checked:
+def check(
+    text: str, passages: Sequence[Passage], question: str | None = None, by_line: bool = False
+) -> Checked:
     """Check an answer's citations against the passages it was given (numbered from 1).
+
+    `by_line`: each line of the text is one claim, kept on its own line (the deal table's
+    lines, whose names may hold full stops: "A.M. Management & Consulting's stake ...").
 
     With the `question`, names the answer repeats from it are checked more loosely than the
     answer's own: a source need hold only half of each such name ("Xi Jinping met with Joe
@@ -269,7 +274,12 @@ def check(text: str, passages: Sequence[Passage], question: str | None = None) -
     quotes: dict[int, tuple[int, str, int, int]] = {}  # number -> (score, quote, start, end)
     flagged: set[int] = set()
     rewritten = []
-    for sentence, cited in _sentences(text):
+    parts = (
+        [(line, cited_numbers(line)) for line in text.splitlines() if line.strip()]
+        if by_line
+        else _sentences(text)
+    )
+    for sentence, cited in parts:
         valid = [n for n in cited if 1 <= n <= len(passages)]
         numbers, names = claims(sentence)
         repeated: set[str] = set()
@@ -300,7 +310,7 @@ def check(text: str, passages: Sequence[Passage], question: str | None = None) -
         elif has_claims:
             result.unsupported.append(_MARKER.sub("", sentence).strip())
         rewritten.append(_with_markers(sentence, valid))
-    result.text = " ".join(rewritten).strip()
+    result.text = ("\n" if by_line else " ").join(rewritten).strip()
     for n in sorted(quotes):
         p = passages[n - 1]
         _, quote, start, end = quotes[n]

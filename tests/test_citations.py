@@ -179,3 +179,19 @@ def test_a_possessive_name_in_the_question_is_a_repeated_name_in_the_answer():
     # The answer's own possessive names still need the source.
     own = "Qatar's emir is backing the bid for the Telegraph [1]."
     assert check(own, [bid], question).unsupported
+
+
+def test_a_deal_answer_is_checked_line_by_line() -> None:
+    """Each line of the deal table's answer is one claim, kept on its line, though its names
+    hold full stops ("A.M. Management"), which split sentences elsewhere."""
+    passages = [
+        passage(1, "$25 million from active investment firm A.M. Management & Consulting"),
+        passage(2, "$25 million from consumer investment company Litani Ventures"),
+    ]
+    text = (
+        "- A.M. Management & Consulting's stake in Twitter for $25 million: completed [1].\n"
+        "- Litani Ventures' stake in Twitter for $25 million: completed [2]."
+    )
+    checked = check(text, passages, by_line=True)
+    assert checked.text == text
+    assert [c.number for c in checked.citations] == [1, 2]

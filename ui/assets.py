@@ -36,6 +36,7 @@ a.nr-title { text-decoration: underline; text-underline-offset: 2px; }
 a.nr-cite { text-decoration: none; font-weight: 700; font-size: .8em; vertical-align: super;
             padding: 0 1px; cursor: pointer; }
 a.nr-cite:hover { text-decoration: underline; }
+.nr-answer { white-space: pre-line; }  /* a deal answer lists one deal a line */
 .nr-refusal { font-style: italic; }
 .nr-muted { color: var(--body-text-color-subdued); font-size: .88em; }
 .nr-error { color: var(--error-text-color, #b91c1c); }

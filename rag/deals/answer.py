@@ -47,6 +47,8 @@ _ASKS_ABOUT_DEAL = re.compile(
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
+    # "Did Albertsons buy Safeway?"
+    r"^\s*(?:did|does|has|have)\s+.{0,60}\b(?:buy|acquire|purchase|merge|invest|take\s+over)\b|"
     rf"\b(?:is|was|has)\b.{{0,60}}\b(?:it|round|{_ONE_DEAL}|investment|stake)\b.{{0,30}}"
     r"\b(?:done|closed|final\w*|completed?|finished|sealed|through|confirmed|official|"
     r"rumou?red|reported)\b|"
@@ -106,6 +108,9 @@ class DealAnswer:
     passages: list[Passage]
     deals: list[Deal]
     query: DealQuery
+    # The deals are found but not what was asked of them ("How much did Heineken pay for
+    # Lagunitas?", where no source gives a price): the text says so, and it is a refusal.
+    declined: bool = False
 
 
 # What someone is paid or owes is no deal: "How much was Bryce Harper's contract worth?".
@@ -164,7 +169,7 @@ def understand_all(
     known = _parties(table) if parties is None else parties
     for key, name in sorted(known.items(), key=lambda kv: -len(kv[0])):
         at = folded.find(f" {key} ")
-        span = (at, at + len(key) + 2)
+        span = (at + 1, at + 1 + len(key))  # the name alone: "Elon Musk's Twitter" names two
         if at < 0 or any(a < span[1] and span[0] < b for a, b in taken):
             continue  # not named, or inside a longer name ("Amazon" of "Amazon Web Services")
         taken.append(span)
@@ -232,6 +237,17 @@ def _names(question: str) -> set[str]:
 
 def _sentence(deal: Deal, n: int) -> str:
     """One line about the deal, every name and figure in it taken from its sources."""
+    conflict = (
+        f"; sources disagree on the {', '.join(c.field for c in deal.conflicts)}"
+        if deal.conflicts
+        else ""
+    )
+    # No date here: the chat and `ask` print each cited source's date and age beside the answer.
+    return f"{_describe(deal)}: {STAGE_TEXT.get(deal.stage, deal.stage)}{conflict} [{n}]."
+
+
+def _describe(deal: Deal) -> str:
+    """The deal in words: its parties, type, amount, year and valuation as its sources give."""
     others = [b for b in deal.buyers if b != deal.lead]
     amount = deal.amount or ""
     if deal.type == "funding round":
@@ -257,13 +273,7 @@ def _sentence(deal: Deal, n: int) -> str:
         text += f" in {deal.year}"  # a deal retold years later says when it was done
     if deal.valuation:
         text += f" at a valuation of {deal.valuation}"
-    conflict = (
-        f"; sources disagree on the {', '.join(c.field for c in deal.conflicts)}"
-        if deal.conflicts
-        else ""
-    )
-    # No date here: the chat and `ask` print each cited source's date and age beside the answer.
-    return f"{text}: {STAGE_TEXT.get(deal.stage, deal.stage)}{conflict} [{n}]."
+    return text
 
 
 def _passage(deal: Deal, query: DealQuery | None = None) -> Passage:
@@ -390,9 +400,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 continue
             found = same
         if found:
-            return _answer(_priced(found, question)[:MAX_DEALS], query)
+            return _answer(_priced(found, question)[:MAX_DEALS], query, question)
     if fallback:
-        return _answer(fallback[0][:MAX_DEALS], fallback[1])
+        return _answer(fallback[0][:MAX_DEALS], fallback[1], question)
     return None  # no deal in the table names everyone the question names
 
 
@@ -430,8 +440,25 @@ def _last_names(parties: Iterable[str], first: str) -> list[str]:
     return [w[-1] for w in names if len(w) > 1 and w[0] == first and shared[w[-1]] == 1]
 
 
-def _answer(found: list[tuple[Deal, Passage]], query: DealQuery) -> DealAnswer:
+# A question that asks for a sum: "How much did ...", "What did Gap pay for ...", "the price".
+_ASKS_AMOUNT = re.compile(
+    r"\bhow\s+much\b|\bwhat\s+did\b.{0,60}\bpa(?:y|id)\b|"
+    r"\b(?:what|which)\s+(?:was|is|were)\s+(?:the\s+)?(?:price|amount|value|cost)\b",
+    re.IGNORECASE,
+)
+
+
+def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str = "") -> DealAnswer:
     deals = [d for d, _ in found]
+    if _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
+        told = "; ".join(_describe(d) for d in deals)
+        return DealAnswer(
+            text=f"The articles don't say how much. They report {told}, with no amount.",
+            passages=[p for _, p in found],
+            deals=deals,
+            query=query,
+            declined=True,
+        )
     lines = [_sentence(d, n) for n, d in enumerate(deals, 1)]
     return DealAnswer(
         text="\n".join(f"- {line}" for line in lines) if len(lines) > 1 else lines[0],

@@ -357,6 +357,8 @@ def checked_name(name: Any, sentence: str) -> str | None:
     if not found:
         found = _short_name(name, sentence)
     if not found:
+        found = _misspelt(name, sentence)
+    if not found:
         return None
     surface = _with_s(_unasked(sentence[found.start() : found.end()], sentence), sentence)
     surface = _with_amp(surface, sentence)
@@ -364,6 +366,31 @@ def checked_name(name: Any, sentence: str) -> str | None:
         return None  # a dateline ("Denver: Marijuana sales..."), not a party
     # A proper name as written: capitalised ("Alibaba", "3M") or camel-cased ("eBay").
     return surface if re.match(r"[A-Z0-9]|[a-z]+[A-Z]", surface) else None
+
+
+def _misspelt(name: str, sentence: str) -> re.Match[str] | None:
+    """The one capitalised word of the sentence that `name`, a single word, misspells by one
+    letter ("Bohly" for "Boehly Owns stakes ..."): the small model copies names imperfectly."""
+    if " " in name or len(name) < 5:
+        return None
+    words = [
+        m
+        for m in re.finditer(r"(?<![\w'’])[A-Z][\w'’-]{3,}", sentence)
+        if m.group()[0] == name[0] and _one_edit(name.lower(), m.group().lower())
+    ]
+    return words[0] if len(words) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Tell whether `a` and `b` differ by exactly one inserted, deleted or changed letter."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 # First words that name no company alone: "General" of General Motors, "United" of United
