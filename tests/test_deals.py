@@ -1736,6 +1736,23 @@ def test_a_deal_closed_before_a_period_is_not_one_of_its_deals() -> None:
     assert not _ended_before(closed_in_it, date(2023, 1, 1))
 
 
+def test_who_is_given_a_stake_holds_it_and_is_no_target() -> None:
+    from rag.deals.mentions import refresh_rules, verify
+
+    s = "The purchase gave Larch an ownership stake of nearly 25%."
+    form = {"deal": True, "type": "stake", "buyers": ["Larch"], "target": "Larch's company"}
+    assert verify(form, s, find_money(s), None) == []  # no company it is a stake in: no row
+    stored = Mention(article_id="a1", sentence=s, start=0, end=len(s), type="stake",
+                     target="Larch", published="2019-04-29")  # fmt: skip
+    refreshed = refresh_rules(stored)
+    assert refreshed.target is None and refreshed.buyers == ["Larch"]
+    # A stake given in a company keeps the company as the target.
+    s2 = "The deal gave Larch a 25% stake in Pebble Foods."
+    form2 = {"deal": True, "type": "stake", "buyers": ["Larch"], "target": "Pebble Foods"}
+    (fields,) = verify(form2, s2, find_money(s2), None)
+    assert fields["target"] == "Pebble Foods" and fields["buyers"] == ["Larch"]
+
+
 def test_a_name_the_model_misspells_by_one_letter_is_the_sentences() -> None:
     from rag.deals.names import checked_name
 

@@ -83,7 +83,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "37"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "38"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 
@@ -431,6 +431,12 @@ def _verify(
         target_by = "rule"
     if lead in turned:
         lead = None
+    # Who is given a stake holds it: "The purchase gave Alden an ownership stake" names no
+    # company bought, and Alden is on the buying side.
+    if target_text and _given_a_stake(target_text, sentence):
+        if not _among(target_text, buyers):
+            buyers.append(target_text)
+        target_text = None
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
     if target_text and target_role == "buyer":
@@ -629,6 +635,18 @@ def not_a_price(sentence: str, end: int) -> bool:
     return bool(_FIGURE_AFTER.match(sentence, end))
 
 
+def _given_a_stake(name: str, sentence: str) -> bool:
+    """Tell whether the sentence gives `name` a stake ("gave Alden an ownership stake of
+    nearly 25%"): the one who holds it, not the company it is in."""
+    return bool(
+        re.search(
+            rf"\bg(?:ave|ive|ives|iving|iven)\s+{re.escape(name)}\s+(?:a|an|the|its)\s+"
+            r"(?:[\w%.,-]+\s+){0,4}?(?:stake|holding|interest|share)s?\b",
+            sentence,
+        )
+    )
+
+
 def _one_of(target: str, buyers: list[str]) -> bool:
     """Whether a merger's target is one of its buyers, or a company of one of them: "United
     Community Banks, Inc. and Aquesta Financial Holdings, Inc., the parent of Aquesta Bank,
@@ -813,6 +831,11 @@ def refresh_rules(m: Mention) -> Mention:
         m.by.pop("event_year", None)
     else:
         m.by["event_year"] = "rule"
+    if m.target and _given_a_stake(m.target, m.sentence):  # as `verify` reads it
+        if not _among(m.target, m.buyers):
+            m.buyers.append(m.target)
+        m.target = None
+        m.by["target"] = "rule"
     return m
 
 
