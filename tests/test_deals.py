@@ -2228,12 +2228,10 @@ def test_what_someone_is_paid_is_no_deal_question() -> None:
     assert asks_about_deal("How much did Larch pay in the deal for Pebble's contracts?")
 
 
-def test_a_price_the_question_names_picks_the_deal_of_that_price(tmp_path: Path) -> None:
-    from rag.deals.answer import answer_from_table
-
-    rows = [("Larch bought Pebble for $ 4 billion .", "Pebble", 4e9, "$ 4 billion"),
-            ("Larch bought Quintel for $ 71 billion .", "Quintel", 71e9, "$ 71 billion"),
-            ("Larch bought Orchard .", "Orchard", None, None)]  # fmt: skip
+def _larch_table(
+    tmp_path: Path, rows: list[tuple[str, str, float | None, str | None]]
+) -> DealTable:
+    """A deal table of Larch's closed purchases: (sentence, target, USD, amount as written)."""
     table = DealTable(tmp_path)
     table.build(
         [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type="acquisition",
@@ -2242,6 +2240,16 @@ def test_a_price_the_question_names_picks_the_deal_of_that_price(tmp_path: Path)
          for n, (s, t, usd, a) in enumerate(rows)],
         "test",
     )  # fmt: skip
+    return table
+
+
+def test_a_price_the_question_names_picks_the_deal_of_that_price(tmp_path: Path) -> None:
+    from rag.deals.answer import answer_from_table
+
+    rows = [("Larch bought Pebble for $ 4 billion .", "Pebble", 4e9, "$ 4 billion"),
+            ("Larch bought Quintel for $ 71 billion .", "Quintel", 71e9, "$ 71 billion"),
+            ("Larch bought Orchard .", "Orchard", None, None)]  # fmt: skip
+    table = _larch_table(tmp_path, rows)
     as_of = date(2019, 7, 23)
     found = answer_from_table("Which company did Larch buy for $4 billion?", table, as_of)
     assert found is not None and "Pebble" in found.text and "Quintel" not in found.text
@@ -2256,14 +2264,7 @@ def test_a_price_asked_of_a_deal_no_source_prices_is_declined(tmp_path: Path) ->
     rows = [("Larch bought Pebble in 2017 .", "Pebble", None, None),
             ("Larch bought Quintel for $ 71 billion .", "Quintel", 71e9,
              "$ 71 billion")]  # fmt: skip
-    table = DealTable(tmp_path)
-    table.build(
-        [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type="acquisition",
-                 buyers=["Larch"], target=t, amount=a, amount_usd=usd, stage="closed",
-                 published="2019-07-22")
-         for n, (s, t, usd, a) in enumerate(rows)],
-        "test",
-    )  # fmt: skip
+    table = _larch_table(tmp_path, rows)
     as_of = date(2019, 7, 23)
     for q in ("How much did Larch pay for Pebble?", "How much was Larch's Pebble deal worth?"):
         found = answer_from_table(q, table, as_of)
