@@ -129,3 +129,14 @@ def test_a_deal_question_in_the_chat_is_answered_from_the_table(
     sources = page.locator("#nr-sources").inner_text()
     assert "Harlow Systems agreed to acquire Quintel Games" in sources
     page.close()
+    # A list of deals keeps one deal a line.
+    page = chromium.new_page()
+    page.goto(deal_server)
+    box = page.locator("#nr-question textarea")
+    box.fill("What are the largest deals?")
+    box.press("Enter")
+    answer = page.locator("#nr-chat .nr-answer:not(.nr-streaming)")
+    answer.first.wait_for(timeout=60_000)
+    lines = [line for line in answer.first.inner_text().splitlines() if line.strip()]
+    assert len(lines) >= 2 and all(line.startswith("- ") for line in lines), lines
+    page.close()
