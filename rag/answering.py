@@ -434,16 +434,16 @@ class Answerer:
         shown = tuple(p.text for p in found.passages)
         if announce:
             yield Retrieved(tuple(found.passages), shown, retrieval)
-        checked = check(found.text, found.passages, by_line=True)
-        text = found.text if found.declined else checked.text
+        checked = None if found.declined else check(found.text, found.passages, by_line=True)
+        text = checked.text if checked else found.text
         yield text
         yield Answer(
             text=text,
             refused=found.declined,
-            citations=() if found.declined else tuple(checked.citations),
+            citations=tuple(checked.citations) if checked else (),
             passages=tuple(found.passages),
             shown=shown,
-            unsupported=() if found.declined else tuple(checked.unsupported),
+            unsupported=tuple(checked.unsupported) if checked else (),
             timings=Timings(
                 retrieval=retrieval, first_token=retrieval, total=time.perf_counter() - t0
             ),

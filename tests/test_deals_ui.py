@@ -113,30 +113,29 @@ def test_deal_text_is_shown_as_text(deal_server: str, chromium: Any) -> None:
     page.close()
 
 
+def _ask(chromium: Any, url: str, question: str) -> tuple[Any, str]:
+    """A new chat page with `question` asked, and the text of its answer once whole."""
+    page = chromium.new_page()
+    page.goto(url)
+    box = page.locator("#nr-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    answer = page.locator("#nr-chat .nr-answer:not(.nr-streaming)")
+    answer.first.wait_for(timeout=60_000)
+    return page, answer.first.inner_text()
+
+
 @pytest.mark.slow
 def test_a_deal_question_in_the_chat_is_answered_from_the_table(
     deal_server: str, chromium: Any
 ) -> None:
-    page = chromium.new_page()
-    page.goto(deal_server)
-    box = page.locator("#nr-question textarea")
-    box.fill("Who bought Quintel Games, and for how much?")
-    box.press("Enter")
-    answer = page.locator("#nr-chat .nr-answer:not(.nr-streaming)")
-    answer.first.wait_for(timeout=60_000)
-    text = answer.first.inner_text()
+    page, text = _ask(chromium, deal_server, "Who bought Quintel Games, and for how much?")
     assert "Harlow Systems" in text and "$6.8 billion" in text and "[1]" in text
     sources = page.locator("#nr-sources").inner_text()
     assert "Harlow Systems agreed to acquire Quintel Games" in sources
     page.close()
     # A list of deals keeps one deal a line.
-    page = chromium.new_page()
-    page.goto(deal_server)
-    box = page.locator("#nr-question textarea")
-    box.fill("What are the largest deals?")
-    box.press("Enter")
-    answer = page.locator("#nr-chat .nr-answer:not(.nr-streaming)")
-    answer.first.wait_for(timeout=60_000)
-    lines = [line for line in answer.first.inner_text().splitlines() if line.strip()]
+    page, text = _ask(chromium, deal_server, "What are the largest deals?")
+    lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines) >= 2 and all(line.startswith("- ") for line in lines), lines
     page.close()

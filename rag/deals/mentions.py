@@ -433,9 +433,7 @@ def _verify(
         lead = None
     # Who is given a stake holds it: "The purchase gave Alden an ownership stake" names no
     # company bought, and Alden is on the buying side.
-    if target_text and _given_a_stake(target_text, sentence):
-        if not _among(target_text, buyers):
-            buyers.append(target_text)
+    if target_text and _holds_the_stake(target_text, buyers, sentence):
         target_text = None
     # ... and a target the words mark as a buyer ("Boeing's bid for Embraer") joins the buyers.
     target_role = role_of(target_text, sentence) if target_text else None
@@ -635,16 +633,17 @@ def not_a_price(sentence: str, end: int) -> bool:
     return bool(_FIGURE_AFTER.match(sentence, end))
 
 
-def _given_a_stake(name: str, sentence: str) -> bool:
-    """Tell whether the sentence gives `name` a stake ("gave Alden an ownership stake of
-    nearly 25%"): the one who holds it, not the company it is in."""
-    return bool(
-        re.search(
-            rf"\bg(?:ave|ive|ives|iving|iven)\s+{re.escape(name)}\s+(?:a|an|the|its)\s+"
-            r"(?:[\w%.,-]+\s+){0,4}?(?:stake|holding|interest|share)s?\b",
-            sentence,
-        )
+def _holds_the_stake(target: str, buyers: list[str], sentence: str) -> bool:
+    """Tell whether the sentence gives `target` a stake ("gave Alden an ownership stake of
+    nearly 25%"): the one who holds it, not the company it is in. If so it joins `buyers`."""
+    given = re.search(
+        rf"\bg(?:ave|ive|ives|iving|iven)\s+{re.escape(target)}\s+(?:a|an|the|its)\s+"
+        r"(?:[\w%.,-]+\s+){0,4}?(?:stake|holding|interest|share)s?\b",
+        sentence,
     )
+    if given and not _among(target, buyers):
+        buyers.append(target)
+    return bool(given)
 
 
 def _one_of(target: str, buyers: list[str]) -> bool:
@@ -831,9 +830,7 @@ def refresh_rules(m: Mention) -> Mention:
         m.by.pop("event_year", None)
     else:
         m.by["event_year"] = "rule"
-    if m.target and _given_a_stake(m.target, m.sentence):  # as `verify` reads it
-        if not _among(m.target, m.buyers):
-            m.buyers.append(m.target)
+    if m.target and _holds_the_stake(m.target, m.buyers, m.sentence):  # as `verify` reads it
         m.target = None
         m.by["target"] = "rule"
     return m
