@@ -53,6 +53,10 @@ from rag.deals.cues import event_date, stage_of
          "announced"),
         ("Quintel will fly cargo for Harlow under a deal that could eventually give Harlow a "
          "15% stake in the airline.", "announced"),
+        # Agreeing to be bought is no purchase done.
+        ("Quintel agreed to be bought by Harlow for $3 billion.", "announced"),
+        ("Quintel has been acquired by Harlow.", "closed"),
+        ("The retailer emerged from bankruptcy after being acquired by Harlow.", "closed"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:
@@ -91,3 +95,21 @@ def test_event_dates_resolve_against_the_article_date() -> None:
     assert event_date("It was agreed on December 30, 2023.", published) == date(2023, 12, 30)
     assert event_date("It was agreed on December 30.", date(2024, 1, 3)) == date(2023, 12, 30)
     assert event_date("No date here.", published) is None
+
+
+def test_a_year_of_another_event_is_not_the_deals() -> None:
+    """ "Since launching in 2015, Pebble ..." dates the launch, not Larch's stake."""
+    from rag.deals.cues import event_year
+
+    s = "Since launching in 2015, Pebble has grown fast, so Larch invested $ 2 billion in it."
+    assert event_year(s, date(2019, 7, 14)) is None
+    assert stage_of(s, date(2019, 7, 14)) == ("closed", "invested")
+    founded = "Pebble, founded in 1998, agreed to be bought by Larch."
+    assert event_year(founded, date(2019, 7, 14)) is None
+    assert stage_of(founded, date(2019, 7, 14)) == ("announced", "agreed")
+    # A company formed by the merger is dated by it.
+    formed = "Larch was formed in 2019 by merging two firms, Pebble and Quintel."
+    assert event_year(formed, date(2021, 6, 2)) == 2019
+    # With another event's year beside it, the deal's year is still read.
+    both = "Pebble opened in 1998 and was acquired by Larch in 2001."
+    assert event_year(both, date(2019, 7, 14)) == 2001

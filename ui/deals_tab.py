@@ -169,6 +169,7 @@ def deal_html(deal: Deal, contexts: dict[str, str]) -> str:
         ("Amount", amount),
         ("Round", deal.round or ""),
         ("Valuation", deal.valuation or ""),
+        ("Stake size", deal.share or ""),
         ("Stage", deal.stage),
         ("Reported", reported),
         ("Year, as a source states it", str(deal.year) if deal.year else ""),

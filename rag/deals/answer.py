@@ -42,6 +42,16 @@ _DEAL_VERB = (
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
     rf"{_TAKE_OVER})"
 )
+# Asking how much of a company a stake holds.
+_OWNS = r"\b(?:own|hold|bought|buy|acquir|purchas|took|take|sold|sell|invest)\w*\b"
+_SHARE_ASKED = (
+    r"\b(?:what|how\s+(?:big|large)\s+(?:a|an|the))\s+(?:size\s+of\s+)?"
+    r"(?:stake|interest|holding)s?\b|"
+    rf"\b(?:what|which)\s+(?:share|percentage|portion|part)\s+of\b.{{0,60}}{_OWNS}|"
+    r"\bhow\s+(?:big|large)\s+(?:is|was|are|were)\b.{0,60}\bstakes?\b|"
+    rf"\bhow\s+much\s+of\b.{{0,60}}{_OWNS}"
+)
+_ASKS_SHARE = re.compile(_SHARE_ASKED, re.IGNORECASE)
 _ASKS_ABOUT_DEAL = re.compile(
     rf"\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will|\s+has|\s+have)?\b.{{0,60}}\b{_DEAL_VERB}\b|"
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
@@ -56,6 +66,8 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)\b.{0,40}"
     rf"\b{_ONE_DEAL}\b|"
     r"\bstill\s+rumou?red|"
+    # "What stake did Cohen buy in Bed Bath & Beyond?", "How much of Juul does Altria own?"
+    rf"{_SHARE_ASKED}|\bwhich\s+stakes?\b|"
     r"\bdeals\b|\bacquisitions\b|\bmergers\b|\bfunding\s+rounds\b|\btakeovers\b",
     re.IGNORECASE,
 )
@@ -258,12 +270,16 @@ def _describe(deal: Deal) -> str:
             text += (", also " if deal.lead else " with ") + ", ".join(others)
         if amount:
             text += f", {amount}"
+        if deal.share:
+            text += f", for a {deal.share} stake"
     elif deal.type == "merger":
         text = " and ".join([*deal.buyers, deal.target]) + " merger"
         if amount:
             text += f", {amount}"
     else:
-        verb = "stake in" if deal.type == "stake" else "acquisition of"
+        verb = "acquisition of"
+        if deal.type == "stake":
+            verb = f"{deal.share} stake in" if deal.share else "stake in"
         who = " and ".join(deal.buyers) if deal.buyers else "An undisclosed buyer"
         owner = who + ("'" if who.lower().endswith("s") else "'s")  # "Harlow Systems'"
         text = f"{owner} {verb} {deal.target}"
@@ -450,7 +466,17 @@ _ASKS_AMOUNT = re.compile(
 
 def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str = "") -> DealAnswer:
     deals = [d for d, _ in found]
-    if _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
+    if _ASKS_SHARE.search(question):
+        if not any(d.share for d in deals):
+            told = "; ".join(_describe(d) for d in deals)
+            return DealAnswer(
+                text=f"The articles don't say how large a stake. They report {told}.",
+                passages=[p for _, p in found],
+                deals=deals,
+                query=query,
+                declined=True,
+            )
+    elif _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
         told = "; ".join(_describe(d) for d in deals)
         return DealAnswer(
             text=f"The articles don't say how much. They report {told}, with no amount.",

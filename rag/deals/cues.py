@@ -55,8 +55,10 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "closed",
         re.compile(
-            r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|acquired|bought|"
-            r"purchased|raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
+            r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|"
+            # not "agreed to be bought", "will be acquired"
+            r"(?<!\bbe\s)(?:acquired|bought|purchased)|"
+            r"raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
             # "Microsoft has invested $13 billion", not "VyCapital, which also invested in ..."
             r"(?<!\bwhich\s)(?<!\bwho\s)(?<!\bthat\s)(?<!\balso\s)invested|"
             # a holding: "owned major stakes in Rusal", not "which owns USA TODAY" nor "Musk, who
@@ -117,6 +119,23 @@ _YEAR = re.compile(
 )
 
 
+# A year that dates another event than the deal: "Since launching in 2015, Juul ...", "founded
+# in 1998", "went public in 2019".
+_OTHER_EVENT = re.compile(
+    r"\b(?:launch(?:ed|ing)?|found(?:ed|ing)|start(?:ed|ing)|open(?:ed|ing)|establish(?:ed|ing)|"
+    r"incorporated|debut(?:ed|ing)?|born|went\s+public|go(?:ing)?\s+public|listed|"
+    # not "formed in 2019 by merging two security firms": a merger forms a company
+    r"retir(?:ed|ing)|elected|hired|joined|died)\s+"
+    r"(?:(?:the\s+)?(?:company|firm|business|brand|startup|start-up)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _of_another_event(year: re.Match[str], sentence: str) -> bool:
+    """Tell whether the words just before a year's match make it the date of something else."""
+    return bool(_OTHER_EVENT.search(sentence[max(0, year.start() - 40) : year.start()]))
+
+
 def event_year(sentence: str, published: date | None) -> int | None:
     """The year before the article's that the sentence gives the deal ("it bought in 2015",
     "August 2019: Sinclair acquires RSNs"), or None. `stage_of` reads only "in 2015" this way
@@ -124,7 +143,14 @@ def event_year(sentence: str, published: date | None) -> int | None:
     if published is None:
         return None
     found = [*_YEAR.finditer(sentence), *re.finditer(_DEAL_YEAR, sentence, re.IGNORECASE)]
-    years = sorted((m for m in found if int(m.group(1)) < published.year), key=lambda m: m.start())
+    years = sorted(
+        (
+            m
+            for m in found
+            if int(m.group(1)) < published.year and not _of_another_event(m, sentence)
+        ),
+        key=lambda m: m.start(),
+    )
     if len(years) > 1:
         # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
         # the first year after a word of the deal, if any follows one.
@@ -145,7 +171,9 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     """
     for n, (stage, pattern) in enumerate(_CUES):
         if n == 2 and published is not None:
-            year = _IN_YEAR.search(sentence)
+            year = next(
+                (y for y in _IN_YEAR.finditer(sentence) if not _of_another_event(y, sentence)), None
+            )
             if year and int(year.group(1) or year.group(2)) < published.year:
                 return "closed", year.group(0).strip()
         m = pattern.search(sentence)

@@ -78,12 +78,13 @@ from rag.deals.roles import (
     role_of,
     round_owner,
     sells,
+    stake_share,
     works_at,
 )
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "38"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "39"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
 
 
@@ -107,6 +108,7 @@ class Mention:
     round: str | None = None
     valuation: str | None = None
     valuation_usd: float | None = None
+    share: str | None = None  # how much of the target a stake holds, as written: "nearly 10%"
     stage: str = "announced"
     stage_cue: str | None = None
     published: str | None = None  # the article's date, ISO
@@ -238,6 +240,16 @@ def verify(
     for fields in out:
         fields["by"] = {k: "rule" for k in fields["by"]}
     return out
+
+
+# The kinds of deal that buy part of a company, whose size a sentence may give ("a 35% stake").
+# Not an acquisition: "Musk, who already owned nearly 10% of Twitter, is contributing $27
+# billion for the deal" tells of a holding before the takeover.
+_SHARED = ("stake", "funding round")
+
+# A stake taken, in a sentence with no acquisition word: "invested $12.8 billion for a 35% stake
+# in the start-up".
+_STAKE_BOUGHT = re.compile(r"\bstakes?\s+(?:in|of)\b", re.IGNORECASE)
 
 
 def _marked_buyer(kind: str, buyers: list[str], target: str | None, sentence: str) -> str | None:
@@ -381,11 +393,19 @@ def _verify(
     if not isinstance(form, dict) or form.get("deal") is not True:
         return []
     kind = form.get("type") if form.get("type") in DEAL_TYPES else None
+    type_by = "model"
+    if (
+        kind == "acquisition"
+        and not KIND_WORDS[kind].search(sentence)
+        and _STAKE_BOUGHT.search(sentence)
+    ):
+        # "Altria ... invested $12.8 billion for a 35% stake in the start-up": a stake the
+        # model called an acquisition, whose words say which.
+        kind, type_by = "stake", "rule"
     if kind is None or not KIND_WORDS[kind].search(sentence):
         return []  # no word of that kind of deal in the sentence: the model's guess
     if not states_kind(kind, sentence):
         return []  # "GM will invest $7.7 billion in its plants": spending, not a round
-    type_by = "model"
     if kind == "acquisition" and part_stake(sentence):
         kind, type_by = "stake", "rule"  # "the purchase of a 0.6 percent stake in the company"
     buyers: list[str] = []
@@ -584,6 +604,9 @@ def _verify(
         if valuation is not None:
             fields.update(valuation=valuation.text, valuation_usd=_usd(valuation, published))
             fields["by"]["valuation"] = "rule+model"
+        if kind in _SHARED and (share := stake_share(sentence, target)):
+            fields.update(share=share)
+            fields["by"]["share"] = "rule"
         if fields["round"]:
             fields["by"]["round"] = "rule"
         if when:
@@ -833,6 +856,11 @@ def refresh_rules(m: Mention) -> Mention:
     if m.target and _holds_the_stake(m.target, m.buyers, m.sentence):  # as `verify` reads it
         m.target = None
         m.by["target"] = "rule"
+    m.share = stake_share(m.sentence, m.target) if m.type in _SHARED else None
+    if m.share:
+        m.by["share"] = "rule"
+    else:
+        m.by.pop("share", None)
     return m
 
 

@@ -112,6 +112,8 @@ class Deal:
     conflicts: list[Conflict] = field(default_factory=list)
     # The year a source gives the deal, before its own ("it bought in 2015"): the earliest.
     year: int | None = None
+    # How much of the target a stake holds ("35%"): the newest report of it.
+    share: str | None = None
 
     @property
     def conflicted(self) -> bool:
@@ -403,6 +405,9 @@ def _deal(cluster: list[Mention]) -> Deal:
         mentions=cluster,
         conflicts=_conflicts(cluster),
         year=min((m.event_year for m in cluster if m.event_year), default=None),
+        share=max(
+            ((_when(m) or date.min, m.share) for m in cluster if m.share), default=(None, None)
+        )[1],
     )
 
 

@@ -124,6 +124,14 @@ _REF_TARGET = (
         r"\s+(?:bought|acquired|purchased|sold|taken\s+over)\b",
         re.IGNORECASE,
     ),
+    # "The retailer, which emerged from bankruptcy this month after being acquired by mall
+    # owners Simon Property Group and Brookfield"
+    re.compile(
+        rf"\b(?P<ref>{_REF_TARGET_NOUN})\s*,\s*(?:which|that)\s+[^,;]{{0,100}}?\b(?:after|when|"
+        r"since|before)\s+(?:it\s+was\s+|being\s+)(?:bought|acquired|purchased|sold|taken\s+over)"
+        r"\s+by\b",
+        re.IGNORECASE,
+    ),
 )
 
 

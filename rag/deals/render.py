@@ -70,6 +70,7 @@ def deals_json(deals: list[Deal], mentions: bool = False) -> str:
         item["amount_usd"] = deal.amount_usd
         item["buyers"] = deal.buyers
         item["valuation"] = deal.valuation
+        item["share"] = deal.share
         item["first_seen"] = deal.first_seen
         item["year"] = deal.year
         item["conflicts"] = [asdict(c) for c in deal.conflicts]
@@ -128,6 +129,8 @@ def deal_detail(deal: Deal) -> str:
         lines.append(f"  round: {deal.round}")
     if deal.valuation:
         lines.append(f"  valuation: {deal.valuation}")
+    if deal.share:
+        lines.append(f"  stake size: {deal.share}")
     lines.append(f"  stage: {deal.stage}")
     span = deal.first_seen or "undated"
     if deal.last_seen and deal.last_seen != deal.first_seen:

@@ -137,6 +137,8 @@ def _no_party(name: str, sentence: str) -> bool:
         or bool(_ROAD_OR_HOLIDAY.fullmatch(name.strip(" .")))
         or renamed(name, sentence)
         or _hired(name, sentence)
+        # "the San Francisco-based start-up": where a company is, not which
+        or bool(re.search(r"-(?:based|headquartered)$", name.strip(" .,"), re.IGNORECASE))
     )
 
 
@@ -437,6 +439,41 @@ _WHOLE = re.compile(
 def part_stake(sentence: str) -> bool:
     """Whether an acquisition the model read is the purchase of part of a company only."""
     return bool(_PART_STAKE.search(sentence)) and not _WHOLE.search(sentence)
+
+
+# The size of a stake as the sentence gives it: "a 35% stake", "a nearly 10% stake", "will own
+# nearly 30 % interest", "bought 49 percent of Twitter". Not "40% of the market".
+_SHARE = re.compile(
+    r"(?<![\w.])(?P<share>(?:(?:about|around|roughly|nearly|almost|approximately|some|"
+    r"(?:just\s+)?(?:more|less)\s+than|(?:just\s+)?(?:over|under))\s+)?"
+    r"\d{1,3}(?:\.\d+)?\s*(?:%|percent|per\s+cent))"
+    r"(?:\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership|ownership\s+stake)s?\b"
+    r"|\s+of\s+(?:the\s+)?(?:company|firm|business|group|startup|start-up|(?:its\s+)?shares|"
+    r"(?:its\s+)?stock|(?-i:[A-Z])))",
+    re.IGNORECASE,
+)
+
+
+def stake_share(sentence: str, target: str | None = None) -> str | None:
+    """How much of the target a stake holds, as the sentence writes it ("nearly 10%"), or None.
+
+    One size, or the one next to the target's name when the sentence gives several ("a 30%
+    interest in Kinder Morgan Canada, with the remaining 70% owned by..."): none when it cannot
+    tell which."""
+    hits = list(_SHARE.finditer(sentence))
+    if target and len(hits) > 1:
+        # "a 5% stake in Foo and a 7% stake in Bar": the one followed by the target's name
+        name = re.escape(target.split()[0])
+        hits = [
+            h
+            for h in hits
+            if re.match(
+                rf"\s+(?:in|of)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}{name}", sentence[h.end() :]
+            )
+            or re.search(rf"\b{name}\S*\s*$", sentence[: h.start()].rstrip(" ,"))
+        ] or hits
+    sizes = {re.sub(r"\s*%", "%", re.sub(r"\s+", " ", h.group("share"))) for h in hits}
+    return sizes.pop() if len(sizes) == 1 else None
 
 
 def merging_with(target: str, sentence: str) -> str | None:
