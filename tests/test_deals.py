@@ -1206,6 +1206,25 @@ def test_the_retailer_bought_after_a_clause_is_the_one_the_title_names() -> None
     assert m.refs["Pebble Stores"]["text"] == "The retailer" and m.stage == "closed"
 
 
+def test_names_in_another_clause_of_the_buyer_are_no_buyers() -> None:
+    """ "the streaming provider signed filmmakers ... and acquired Millarworld": the company the
+    reference stands for bought it, not the filmmakers it signed."""
+    text = ("Larch adds 5 million subscribers\n"
+            "Larch signed Ann Lee to a production deal. Larch shows no signs of slowing. "
+            "And the streaming provider signed filmmakers Joel and Ethan Coen for a western "
+            "anthology and acquired comic book publisher Quintel, home of franchises.")  # fmt: skip
+    form = _form(buyers=["Joel and Ethan Coen"], lead=None, target="Quintel", amount=None)
+    fill = ScriptedForms({"acquired comic book publisher": form})
+    (m,) = extract("larch", text, fill, title=text.split("\n")[0])
+    assert m.buyers == ["Larch"] and m.target == "Quintel" and m.by["buyers"] == "rule"
+    assert m.refs["Larch"]["text"] == "the streaming provider"
+    # Without such a clause, a buyer the model names stays.
+    plain = "Larch adds subscribers\nLarch grew. Larch said Ann Lee acquired Quintel."
+    fill2 = ScriptedForms({"acquired Quintel": _form(buyers=["Ann Lee"], target="Quintel")})
+    (m2,) = extract("larch2", plain, fill2, title="Larch adds subscribers")
+    assert m2.buyers == ["Ann Lee"]
+
+
 _LIST = (
     "Harlow closes its takeover of Quintel\n"
     "Harlow Systems agreed to buy Quintel for $20 billion in May.\n"

@@ -242,6 +242,12 @@ def verify(
     return out
 
 
+def _only_within(name: str, sentence: str, start: int, end: int) -> bool:
+    """Tell whether every occurrence of `name` in the sentence lies in [start, end)."""
+    spans = [m.span() for m in re.finditer(re.escape(name), sentence)]
+    return bool(spans) and all(start <= a and b <= end for a, b in spans)
+
+
 # The kinds of deal that buy part of a company, whose size a sentence may give ("a 35% stake").
 # Not an acquisition: "Musk, who already owned nearly 10% of Twitter, is contributing $27
 # billion for the deal" tells of a holding before the takeover.
@@ -484,6 +490,13 @@ def _verify(
         if hit and _SELLING.search(sentence[: hit.start()]):
             hit = None  # "agreed to sell its stake in GM East Africa": the seller
         found = resolve(hit.start("ref")) if hit else None
+        also = hit.groupdict().get("also") if hit else None
+        if hit and found and also and not _same_company(found[0], target_text):
+            # Names in the clause between the reference and its buying verb are what it did
+            # something else to ("signed filmmakers Joel and Ethan Coen ... and acquired
+            # Millarworld"): no buyers.
+            a, b = hit.span("also")
+            buyers = [n for n in buyers if not _only_within(n, sentence, a, b)]
         if hit and found and not _same_company(found[0], target_text):
             known = next((b for b in buyers if _same_company(b, found[0])), None)
             if known or not buyers:

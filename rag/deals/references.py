@@ -24,11 +24,17 @@ from rag.text import split_sentences
 # most named company there is Google (tried on SENTiVENT: the one such target came out wrong).
 _REF_NOUN = (
     r"the\s+(?:company|firm|group|retailer|carrier|airline|bank|lender|insurer|drugmaker|"
-    r"automaker|carmaker|chipmaker|conglomerate|startup|start-up)"
+    r"automaker|carmaker|chipmaker|conglomerate|startup|start-up|"
+    # "the streaming provider", "the search giant", "the social media company"
+    r"(?:[\w-]+\s+){1,2}(?:giant|provider|streamer|service|platform|company|firm|maker))"
 )
+# A clause the reference is the subject of before the buying verb: "the streaming provider
+# signed filmmakers Joel and Ethan Coen for a western anthology and acquired comic book
+# publisher Millarworld".
+_AND_ALSO = r"(?P<also>\s+(?-i:[a-z])\w+(?:s|ed)\s+[^.;:]{0,120}?,?\s+and)?"
 _REF_BUYER = (
     re.compile(
-        rf"\b(?P<ref>it|{_REF_NOUN})(?:\s*,[^,]{{0,80}},)?\s+{_AUX}"
+        rf"\b(?P<ref>it|{_REF_NOUN})(?:\s*,[^,]{{0,80}},)?{_AND_ALSO}\s+{_AUX}"
         rf"(?:{_BUY_VERB}|invest(?:s|ed|ing)?)\b(?!\s+by\b)",
         re.IGNORECASE,
     ),
