@@ -115,6 +115,22 @@ def test_answer_made_only_of_unsupported_claims_is_refused(settings: Settings):
     assert answer.unsupported == ("MiniMax earned $90 million in revenue in 2023.",)
 
 
+def test_a_deal_question_answered_from_a_sentence_of_no_deal_is_refused(settings: Settings):
+    """ "Who bought MiniMax?" answered with its founder, from a sentence that tells of no
+    purchase: a name tied to the company, not to the deal asked about."""
+    a, _ = answerer(settings, "Yan Junjie [1].")
+    answer = a.ask("Who bought MiniMax?", filters=AS_OF)
+    assert answer.refused and answer.text == REFUSAL and answer.evidence["deal_unsaid"]
+    # A sentence that tells of the kind of deal asked about stands.
+    b, _ = answerer(settings, "Alibaba is joining as a lead investor in MiniMax's round [1].")
+    kept = b.ask("Who is investing in MiniMax?", filters=AS_OF)
+    assert not kept.refused and not kept.evidence["deal_unsaid"]
+    # Other questions are not judged this way.
+    c, _ = answerer(settings, "Yan Junjie founded MiniMax [1].")
+    founder = c.ask("Who founded MiniMax?", filters=AS_OF)
+    assert not founder.refused and not founder.evidence["deal_unsaid"]
+
+
 def test_nothing_relevant_is_refused_without_calling_the_model(settings: Settings):
     strict = Settings.load(index=settings.index, embedding_model="fake", min_similarity=0.99)
     a, llm = answerer(strict, "should not be used")

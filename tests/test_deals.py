@@ -2561,3 +2561,18 @@ def test_a_takeover_has_no_stake_size() -> None:
             "amount": 1}  # fmt: skip
     (fields,) = verify(form, s, find_money(s), None)
     assert fields["type"] == "acquisition" and fields.get("share") is None
+
+
+def test_a_deal_is_unsaid_when_no_cited_sentence_tells_of_one() -> None:
+    from rag.deals.answer import deal_unsaid
+
+    founder = "The legal ramifications for Quintel and its founder, Ann Lee, remain unclear."
+    assert deal_unsaid("Who bought Quintel?", [founder])
+    assert not deal_unsaid("Who bought Quintel?", ["Larch acquired Quintel in May."])
+    sued = "Quintel investor Larch Fund sues the company for $96.1 million."
+    assert deal_unsaid("Which company did Quintel acquire?", [sued])  # an investor, no purchase
+    assert not deal_unsaid("Who invested in Quintel?", [sued])
+    assert not deal_unsaid("Who founded Quintel?", [founder])  # no deal asked about
+    assert not deal_unsaid("Who bought Quintel?", [])  # nothing cited: judged elsewhere
+    # A sum or a size asked: the sentence that holds it need not name the deal.
+    assert not deal_unsaid("How much is Quintel seeking?", ["Quintel wants at least $6 billion."])

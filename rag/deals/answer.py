@@ -431,6 +431,41 @@ _FAMILY_WORDS = [
 ]  # fmt: skip
 
 
+# The words a cited sentence holds when it tells of a deal of a family (`asked_family`).
+_FAMILY_SAID = {
+    "m&a": re.compile(
+        r"\b(?:acquir\w*|acquisitions?|bought|buy\w*|purchas\w*|merg\w*|takeovers?|"
+        rf"{_TAKE_OVER}|sold|sells?|selling|sale|deals?|owns?|owned|owners?)\b",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        r"\b(?:invest\w*|fund\w*|stakes?|back(?:s|ed|ing|ers?)|rais\w*|rounds?|valu\w*|"
+        r"financ\w*|shares?|owns?|owned|put|seek\w*|sought|led|lead\w*)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+# A question that asks for a party: "Who bought ...?", "Which company did ... acquire?".
+_ASKS_PARTY = re.compile(r"\s*(?:who|whom|which|what)\b", re.IGNORECASE)
+
+
+def deal_unsaid(question: str, quotes: Iterable[str]) -> bool:
+    """Tell whether a deal question answered from the articles (not the table) cites no
+    sentence that tells of a deal of the kind it asks about: "Who bought FTX?" answered
+    "Sam Bankman-Fried" from "The legal ramifications for FTX and its founder, Sam
+    Bankman-Fried, remain unclear." The answer ties a name to the company, not to a deal, and
+    is refused. False when nothing is cited (other checks judge that) or the question asks
+    for no family of deals."""
+    quotes = [q for q in quotes if q]
+    if not quotes or not asks_about_deal(question) or not _ASKS_PARTY.match(question):
+        return False
+    if _ASKS_AMOUNT.search(question) or _ASKS_SHARE.search(question):
+        return False  # a sum or a size is asked: the sentence holding it may not name the deal
+    family = asked_family(question)
+    return family is not None and not any(_FAMILY_SAID[family].search(q) for q in quotes)
+
+
 def asked_family(question: str) -> str | None:
     """The family of deals the question's first deal word asks for: "m&a" ("Who bought ...?")
     or "money" ("Who invested in ...?"); None without one."""
