@@ -56,7 +56,8 @@ from rag.types import Passage
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’-]*")
 _NUMBER_Q = re.compile(r"\bhow (many|much|long|old|far|big|tall|large)\b|\bwhat (percentage|"
-                       r"number|amount|share|age)\b", re.IGNORECASE)  # fmt: skip
+                       r"number|amount|share|age|stake|size of (a |the |its )?stake)\b",
+                       re.IGNORECASE)  # fmt: skip
 _DATE_Q = re.compile(r"^\s*when\b|\bwhat (year|date|day|month)\b", re.IGNORECASE)
 _NAME_Q = re.compile(
     r"\b(who|whom|whose)\b|\b(which|what) (country|city|state|company|team|nation|person|firm"

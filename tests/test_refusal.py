@@ -182,6 +182,10 @@ def test_an_answer_of_the_wrong_kind_is_asked_again_with_what_the_question_wants
     assert retry_hint("How much did Moonshot AI raise?", "Over $1 billion [1].") is None
     assert retry_hint("Why did Alibaba invest?", title) is None
     assert retry_hint("How much did Moonshot AI raise?", "The sources do not say.") is None
+    # A stake asked for is its size: "owns a stake" without one is asked again.
+    owns = "Ann Lee owns a stake in Quintel [1]."
+    assert "number" in (retry_hint("What stake does Ann Lee own in Quintel?", owns) or "")
+    assert retry_hint("What stake does Ann Lee own in Quintel?", "A 50% stake [1].") is None
 
 
 def test_a_wrong_type_halves_support():
