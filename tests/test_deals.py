@@ -2576,3 +2576,11 @@ def test_a_deal_is_unsaid_when_no_cited_sentence_tells_of_one() -> None:
     assert not deal_unsaid("Who bought Quintel?", [])  # nothing cited: judged elsewhere
     # A sum or a size asked: the sentence that holds it need not name the deal.
     assert not deal_unsaid("How much is Quintel seeking?", ["Quintel wants at least $6 billion."])
+
+
+def test_investigating_is_no_investing() -> None:
+    from rag.deals.answer import asked_family, asks_about_deal
+
+    assert not asks_about_deal("Which company is investigating a hack involving Quintel?")
+    assert asked_family("Who is investigating Larch's purchase of Quintel?") == "m&a"
+    assert asks_about_deal("Which company invested in Quintel?")

@@ -38,7 +38,7 @@ _LIST = re.compile(
 _TAKE_OVER = r"t(?:ake|akes|ook|aking|aken)\s+over"
 _ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
 _DEAL_VERB = (
-    r"(?:invest\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
+    r"(?:invest(?!igat)\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
     rf"{_TAKE_OVER})"
 )
@@ -426,8 +426,8 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
 _FAMILY_WORDS = [
     ("m&a", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|"
                        rf"merg\w*|{_TAKE_OVER})\b", re.IGNORECASE)),
-    ("money", re.compile(r"\b(?:invest\w*|fund\w*|rounds?|rais\w*|stakes?|back(?:s|ed|ing)?|"
-                         r"series\s+[a-h])\b", re.IGNORECASE)),
+    ("money", re.compile(r"\b(?:invest(?!igat)\w*|fund\w*|rounds?|rais\w*|stakes?|"
+                         r"back(?:s|ed|ing)?|series\s+[a-h])\b", re.IGNORECASE)),
 ]  # fmt: skip
 
 
@@ -439,7 +439,7 @@ _FAMILY_SAID = {
         re.IGNORECASE,
     ),
     "money": re.compile(
-        r"\b(?:invest\w*|fund\w*|stakes?|back(?:s|ed|ing|ers?)|rais\w*|rounds?|valu\w*|"
+        r"\b(?:invest(?!igat)\w*|fund\w*|stakes?|back(?:s|ed|ing|ers?)|rais\w*|rounds?|valu\w*|"
         r"financ\w*|shares?|owns?|owned|put|seek\w*|sought|led|lead\w*)\b",
         re.IGNORECASE,
     ),
