@@ -2542,6 +2542,15 @@ def test_a_stakes_size_is_asked_of_the_table(tmp_path: Path) -> None:
         found = answer_from_table(q, table, as_of)
         assert found is not None and not found.declined, q
         assert "Ann Lee's nearly 10% stake in Quintel" in found.text, q
+    # `deals show`, --json and the Deals tab show the size too.
+    from rag.deals.query import find_deals
+    from rag.deals.render import deal_detail, deals_json
+    from ui.deals_tab import deal_html
+
+    (sized,) = find_deals(table, DealQuery(company="Quintel"))
+    assert "  stake size: nearly 10%" in deal_detail(sized)
+    assert json.loads(deals_json([sized]))[0]["share"] == "nearly 10%"
+    assert "<dt>Stake size</dt><dd>nearly 10%</dd>" in deal_html(sized, {})
     unsized = answer_from_table("How big a stake does Ann Lee hold in Pebble?", table, as_of)
     assert unsized is not None and unsized.declined
     assert unsized.text == (
