@@ -501,20 +501,17 @@ _ASKS_AMOUNT = re.compile(
 
 def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str = "") -> DealAnswer:
     deals = [d for d, _ in found]
+    # What the question asks of the deals that none of them has: said, and declined.
+    unsaid = None
     if _ASKS_SHARE.search(question):
         if not any(d.share for d in deals):
-            told = "; ".join(_describe(d) for d in deals)
-            return DealAnswer(
-                text=f"The articles don't say how large a stake. They report {told}.",
-                passages=[p for _, p in found],
-                deals=deals,
-                query=query,
-                declined=True,
-            )
+            unsaid = "The articles don't say how large a stake. They report {}."
     elif _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
+        unsaid = "The articles don't say how much. They report {}, with no amount."
+    if unsaid:
         told = "; ".join(_describe(d) for d in deals)
         return DealAnswer(
-            text=f"The articles don't say how much. They report {told}, with no amount.",
+            text=unsaid.format(told),
             passages=[p for _, p in found],
             deals=deals,
             query=query,
