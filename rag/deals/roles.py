@@ -461,7 +461,7 @@ def stake_share(sentence: str, target: str | None = None) -> str | None:
     interest in Kinder Morgan Canada, with the remaining 70% owned by..."): none when it cannot
     tell which."""
     hits = list(_SHARE.finditer(sentence))
-    if target and len(hits) > 1:
+    if target and target.split() and len(hits) > 1:
         # "a 5% stake in Foo and a 7% stake in Bar": the one followed by the target's name
         name = re.escape(target.split()[0])
         hits = [
