@@ -1983,6 +1983,11 @@ def test_the_deal_table_merges_and_flags_conflicts(deal_index: Settings) -> None
     assert [c.field for c in veldt.conflicts] == ["amount"]  # rumoured, then closed: progress
     assert find_deals(table, DealQuery(sort="amount"))[0].target == "Quintel Games"
     assert [d.target for d in find_deals(table, DealQuery(company="harlow"))] == ["Quintel Games"]
+    # A word a name begins with finds it too: "Games" of "Quintel Games", "Capital" of
+    # "Nordwind Capital"; not a word's middle.
+    assert [d.target for d in find_deals(table, DealQuery(company="games"))] == ["Quintel Games"]
+    assert [d.target for d in find_deals(table, DealQuery(investor="capital"))] == ["Veldt AI"]
+    assert find_deals(table, DealQuery(company="uintel")) == []
     assert find_deals(table, DealQuery(investor="Quintel Games")) == []
     assert len(find_deals(table, DealQuery(min_usd=1e9))) == 1
     assert len(find_deals(table, DealQuery(since=date(2024, 3, 1)))) == 1
