@@ -57,6 +57,11 @@ from rag.deals.cues import event_date, stage_of
         ("Quintel agreed to be bought by Harlow for $3 billion.", "announced"),
         ("Quintel has been acquired by Harlow.", "closed"),
         ("The retailer emerged from bankruptcy after being acquired by Harlow.", "closed"),
+        # An outlet's attribution does not hedge what the company itself said it has done.
+        ("In May, Quintel disclosed that its valuation had risen to $127 billion and it has "
+         "raised $2 billion this year, CNBC reported.", "closed"),
+        ("Harlow agreed to buy Quintel, Reuters reported.", "rumoured"),
+        ("Harlow said it has acquired Quintel, people familiar with the matter said.", "rumoured"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

@@ -178,8 +178,29 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
                 return "closed", year.group(0).strip()
         m = pattern.search(sentence)
         if m:
+            if stage == "rumoured" and n == 1 and _ATTRIBUTION.fullmatch(m.group(0)):
+                # "SpaceX disclosed that ... it has raised $2 billion this year, CNBC reported":
+                # the outlet tells what the company itself said it has done.
+                own = _OWN_DISCLOSURE.search(sentence)
+                if own and not _HEARSAY.search(sentence):
+                    return "closed", f"{own.group('said')} … {own.group('done')}"
             return stage, m.group(0)
     return "announced", None
+
+
+# A news outlet's attribution, which hedges only what the company has not itself said.
+_ATTRIBUTION = re.compile(r"reported|reports?\s+(?:by|from|said|says)", re.IGNORECASE)
+_OWN_DISCLOSURE = re.compile(
+    r"\b(?P<said>disclosed|announced|confirmed|said|says)\s+(?:that\s+)?[^.;]{0,80}?\b"
+    r"(?:it|they|the\s+company)\s+(?P<done>(?:had|has|have)\s+(?:raised|acquired|bought|"
+    r"completed|closed|purchased|sold))\b",
+    re.IGNORECASE,
+)
+_HEARSAY = re.compile(
+    r"\b(?:reportedly|rumou?r\w*|people\s+familiar|sources\s+(?:said|say)|according\s+to\s+"
+    r"(?:people|sources)|in\s+talks)\b",
+    re.IGNORECASE,
+)
 
 
 def round_of(sentence: str) -> str | None:
