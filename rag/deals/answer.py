@@ -36,9 +36,14 @@ _LIST = re.compile(
 # company did the deal, whether it is done. "Which CEO did OpenAI fire after Microsoft's
 # investment?" names a deal but asks about something else, and goes to the usual chain.
 _TAKE_OVER = r"t(?:ake|akes|ook|aking|aken)\s+over"
+_INVEST = r"invest(?!igat)\w*"  # not "investigating"
+# The words of each family of deals (`merge.FAMILY`), which a question asks with and a source
+# tells of one with.
+_MA_WORDS = rf"acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|merg\w*|{_TAKE_OVER}"
+_MONEY_WORDS = rf"{_INVEST}|fund\w*|rounds?|rais\w*|stakes?"
 _ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
 _DEAL_VERB = (
-    r"(?:invest(?!igat)\w*|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
+    rf"(?:{_INVEST}|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
     rf"{_TAKE_OVER})"
 )
@@ -424,23 +429,21 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
 
 # The words that ask for one family of deals (`merge.FAMILY`): whichever comes first.
 _FAMILY_WORDS = [
-    ("m&a", re.compile(r"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|"
-                       rf"merg\w*|{_TAKE_OVER})\b", re.IGNORECASE)),
-    ("money", re.compile(r"\b(?:invest(?!igat)\w*|fund\w*|rounds?|rais\w*|stakes?|"
-                         r"back(?:s|ed|ing)?|series\s+[a-h])\b", re.IGNORECASE)),
+    ("m&a", re.compile(rf"\b(?:{_MA_WORDS})\b", re.IGNORECASE)),
+    ("money", re.compile(rf"\b(?:{_MONEY_WORDS}|back(?:s|ed|ing)?|series\s+[a-h])\b",
+                         re.IGNORECASE)),
 ]  # fmt: skip
 
 
 # The words a cited sentence holds when it tells of a deal of a family (`asked_family`).
 _FAMILY_SAID = {
     "m&a": re.compile(
-        r"\b(?:acquir\w*|acquisitions?|bought|buy\w*|purchas\w*|merg\w*|takeovers?|"
-        rf"{_TAKE_OVER}|sold|sells?|selling|sale|deals?|owns?|owned|owners?)\b",
+        rf"\b(?:{_MA_WORDS}|sold|sells?|selling|sale|deals?|owns?|owned|owners?)\b",
         re.IGNORECASE,
     ),
     "money": re.compile(
-        r"\b(?:invest(?!igat)\w*|fund\w*|stakes?|back(?:s|ed|ing|ers?)|rais\w*|rounds?|valu\w*|"
-        r"financ\w*|shares?|owns?|owned|put|seek\w*|sought|led|lead\w*)\b",
+        rf"\b(?:{_MONEY_WORDS}|back(?:s|ed|ing|ers?)|valu\w*|financ\w*|shares?|owns?|owned|put|"
+        r"seek\w*|sought|led|lead\w*)\b",
         re.IGNORECASE,
     ),
 }

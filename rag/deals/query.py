@@ -66,14 +66,13 @@ def find_deals(table: DealTable, query: DealQuery) -> list[Deal]:
         return []
     where: list[str] = []
     args: list[object] = []
-    # A name matches a party it begins ("Alibaba": "Alibaba Group") or a word of it begins
-    # ("Penney": "J.C. Penney"; "Musk": "Elon Musk").
-    if query.company:
-        where.append("(parties LIKE ? OR parties LIKE ?)")
-        args += [f"%|{normalise(query.company)}%", f"% {normalise(query.company)}%"]
-    if query.investor:
-        where.append("(buyer_keys LIKE ? OR buyer_keys LIKE ?)")
-        args += [f"%|{normalise(query.investor)}%", f"% {normalise(query.investor)}%"]
+    for column, name in (("parties", query.company), ("buyer_keys", query.investor)):
+        if name:
+            # A name matches a party it begins ("Alibaba": "Alibaba Group") or a word of it
+            # begins ("Penney": "J.C. Penney"; "Musk": "Elon Musk").
+            key = normalise(name)
+            where.append(f"({column} LIKE ? OR {column} LIKE ?)")
+            args += [f"%|{key}%", f"% {key}%"]
     if query.type:
         where.append("type = ?")
         args.append(query.type)
