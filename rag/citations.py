@@ -18,6 +18,12 @@ from rag.text import CITATION_STOP_WORDS, NOT_NAMES, split_sentences
 from rag.types import Citation, Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]")
+# A bracket of words where a citation goes, at a sentence's end ("merged with Children's
+# Bureau [Families First]."): the model naming its source instead of numbering it. Dropped;
+# the sentence is cited by the check like any unmarked one.
+_WORD_MARKER = re.compile(
+    r"\s*\[(?![\d\s,;–-]*\])[^\[\]\n]{1,80}\](?=(?:\s*\[[\d\s,;–-]+\])*\s*(?:[.!?…]|$))"
+)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[\w'’-]+")
 _REFUSAL = re.compile(
@@ -271,6 +277,7 @@ def check(
     the question already said them; every other name and number must be in the source.
     """
     result = Checked(text="")
+    text = _WORD_MARKER.sub("", text)
     quotes: dict[int, tuple[int, str, int, int]] = {}  # number -> (score, quote, start, end)
     flagged: set[int] = set()
     rewritten = []

@@ -48,6 +48,19 @@ def test_marker_pointing_at_no_passage_is_removed():
     assert [c.number for c in out.citations] == [1]
 
 
+def test_a_bracket_of_words_in_a_citations_place_is_dropped():
+    """The model named its source instead of numbering it: "[MiniMax]" is no citation, and the
+    sentence is cited to the source that states it. A bracket inside a sentence stays."""
+    for text in (
+        "MiniMax is seeking at least $600 million [Bloomberg].",
+        "MiniMax is seeking at least $600 million [Bloomberg] [1].",
+    ):
+        out = check(text, PASSAGES)
+        assert out.text == "MiniMax is seeking at least $600 million [1].", text
+    inside = check("MiniMax [the start-up] is seeking at least $600 million [1].", PASSAGES)
+    assert inside.text == "MiniMax [the start-up] is seeking at least $600 million [1]."
+
+
 def test_marker_to_missing_source_with_unsupported_claim_leaves_it_flagged():
     out = check("MiniMax earned $90 million in 2023 [3].", PASSAGES)
     assert out.citations == []

@@ -1437,6 +1437,27 @@ def test_company_names_are_normalised(name: str, key: str) -> None:
     assert normalise(name) == key
 
 
+def test_a_price_told_without_the_target_joins_its_articles_deal() -> None:
+    """ "the $5.6 billion sale to Larch Energy Co." names no target; its article tells of one
+    purchase by Larch (of Pebble), so the price is that deal's. Not when the article tells of
+    two, nor a sentence with no price, nor one of another type."""
+    buy = mention("a1", "Pebble", ["Larch"], "2020-01-02", type="acquisition", start=0)
+    price = mention("a1", None, ["Larch Energy Co"], "2020-01-02", type="acquisition",  # type: ignore[arg-type]
+                    start=50, amount="$5.6 billion", amount_usd=5.6e9)  # fmt: skip
+    (deal,) = merge([buy, price])
+    assert deal.target == "Pebble" and deal.amount == "$5.6 billion"
+    assert deal.buyers == ["Larch Energy Co"]  # one buyer, shown by its longer name
+    assert {m.start for m in deal.mentions} == {0, 50}
+    other = mention("a1", "Quintel", ["Larch"], "2020-01-02", type="acquisition", start=90)
+    assert all(d.amount is None for d in merge([buy, other, price]))  # which one? neither
+    bare = mention("a1", None, ["Larch", "Orchard"], "2020-01-02", type="acquisition",  # type: ignore[arg-type]
+                   start=50)  # fmt: skip
+    assert merge([buy, bare])[0].buyers == ["Larch"]
+    stake = mention("a1", None, ["Larch"], "2020-01-02", type="stake", start=50,  # type: ignore[arg-type]
+                    amount="$1 billion", amount_usd=1e9)  # fmt: skip
+    assert merge([buy, stake])[0].amount is None
+
+
 def test_mentions_of_one_deal_merge_across_articles() -> None:
     deals = merge(
         [
@@ -2496,6 +2517,10 @@ def test_a_model_that_cannot_fill_forms_is_one_line_and_keeps_the_articles(
         ("Larch holds a 5% stake in Pebble and a 7% stake in Quintel.", "Orchard", None),
         ("Shares of Quintel rose 10% after Larch disclosed its stake.", "Quintel", None),
         ("Quintel has 40% of the market, and Larch bought a stake in it.", "Quintel", None),
+        # words describing the company between the size and its name
+        ("Ann Lee and her partner bought 38% of the mining and metal company Quintel for $170.1 "
+         "million.", "Quintel", "38%"),
+        ("The fund owns 5% of the largest beverage company and 7% of Quintel.", "Quintel", "7%"),
     ],
 )  # fmt: skip
 def test_a_stakes_size_is_read_from_its_sentence(sentence: str, target: str, share: str) -> None:
@@ -2564,6 +2589,60 @@ def test_a_stakes_size_is_asked_of_the_table(tmp_path: Path) -> None:
     # A share of something else is no stake.
     assert not asks_about_deal("What share of the market does Quintel have?")
     assert not asks_about_deal("What percentage of Quintel's revenue comes from phones?")
+
+
+def test_a_team_named_with_its_city_and_a_deals_worth_are_asked_of_the_table(
+    tmp_path: Path,
+) -> None:
+    """A team asked for with its city ("Who bought the Springfield Quintels in 2012?") where
+    the source says "the Quintels": the words before a party's name qualify it, and its
+    sources need not say them. "What is Larch's deal for Pebble worth?" asks its amount."""
+    from rag.deals.answer import answer_from_table, asks_about_deal
+    from rag.deals.mentions import refresh_rules
+
+    team = (
+        "Led by Ann Lee, Larch Baseball Management purchased the Quintels in 2012 for $2.15 "
+        "billion."
+    )
+    bank = "Larch agreed to acquire Pebble in a deal of approximately $131 million."
+    table = DealTable(tmp_path)
+    table.build(
+        [refresh_rules(Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type=k,
+                               buyers=b, target=t, stage="closed", amount=a,
+                               published="2023-12-13"))
+         for n, (s, k, b, t, a) in enumerate([
+             (team, "acquisition", ["Larch Baseball Management"], "Quintels", "$2.15 billion"),
+             (bank, "acquisition", ["Larch"], "Pebble", "approximately $131 million")])],
+        "test",
+    )  # fmt: skip
+    as_of = date(2023, 12, 13)
+    for q in ("Who bought the Springfield Quintels in 2012?", "Who bought the Quintels?"):
+        found = answer_from_table(q, table, as_of)
+        assert found is not None and "Larch Baseball Management" in found.text, q
+    # No party ends the run: "Springfield Pebbles" is not Pebble.
+    assert answer_from_table("Who bought the Springfield Pebbles?", table, as_of) is None
+    for q in ("What is Larch's deal for Pebble worth?", "What was the price of Larch's "
+              "acquisition of Pebble?"):  # fmt: skip
+        assert asks_about_deal(q), q
+        found = answer_from_table(q, table, as_of)
+        assert found is not None and "approximately $131 million" in found.text, q
+    assert not asks_about_deal("What is Ann Lee's contract worth?")
+
+
+def test_a_sale_to_a_company_makes_it_the_buyer() -> None:
+    """A sale to a company ("the $5.6 billion sale to Larch Energy Co.") names the buyer,
+    whoever the model put there."""
+    from rag.deals.mentions import verify
+
+    s = (
+        "The governor said the panel will oversee the $5.6 billion sale to Larch Energy Co., the "
+        "Desk reports."
+    )
+    form = {"deal": True, "type": "acquisition", "buyers": ["Governor"],
+            "target": "Larch Energy Co.", "amount": 1}  # fmt: skip
+    (fields,) = verify(form, s, find_money(s), None)
+    assert fields["buyers"] == ["Larch Energy Co"] and fields.get("target") is None
+    assert fields["amount"] == "$5.6 billion"
 
 
 def test_a_takeover_has_no_stake_size() -> None:

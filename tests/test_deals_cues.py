@@ -36,6 +36,8 @@ from rag.deals.cues import event_date, stage_of
          "rumoured"),
         # Money put in and a holding are done; not when a clause tells of another company.
         ("Harlow has invested $13 billion in Quintel.", "closed"),
+        ("After months trying to get out of his deal to buy Quintel, Harlow officially owns it.",
+         "closed"),
         ("Harlow and Larch owned major stakes in Quintel.", "closed"),
         ("Harlow announced a takeover of Quintel, which owns Pebble.", "announced"),
         ("Harlow, who already owned nearly 10% of Quintel, is putting $27 billion into the deal.",

@@ -37,6 +37,11 @@ DEAL_SENTENCES = [
     "Larch expects the Pebble Foods purchase to add to its earnings within a year .",
     "On Friday , Pebble Networks , which Larch bought in July , said it had been hacked .",
     "Larch Canada will own nearly 30 % interest in Pebble 's Canadian business .",
+    # "to buy" right before a name, a sale to a name with its price, a price per share.
+    "Texas-based Larch announced plans to buy Pebble’s Alaska assets in August.",
+    "The panel will oversee the $5.6 billion sale to Larch Energy Co., Quintel reports.",
+    "According to the Journal , Larch and Pebble have informally agreed to a deal at ... $ 28 a "
+    "share .",
 ]
 NOT_DEALS = [
     "Walker has raised $1 million this year for his campaign.",  # no venture word
@@ -58,6 +63,11 @@ NOT_DEALS = [
     "The Senate Democrats' fundraising arm announced $7 million on direct voter outreach.",
     "Americans for Progress spent about $2 million in the campaign after a union-backed recall.",
     "He sold the House on the plan before selling tickets to Fans.",  # no company sold
+    # What a market, an investor or a fan buys.
+    "The Bank of England said it would buy UK government debt on whatever scale is necessary.",
+    "My strategy is to buy Exxon Mobil shares on weakness to $ 73.53 and Larch at $ 92.",
+    "Fans flocked to buy Dodgers merchandise and to ask Larch about tickets.",
+    "Starting Dec. 19, customers will be able to purchase Virgin America tickets at Larch.com.",
     "The Larch Hawks made headlines for a blockbuster trade, acquiring Sam Pebble.",
     "Moreno was acquired from the Harlow Jays in a trade last winter, joining the Larks.",
     "RHP Sam Pebble makes his debut with the Larks after being acquired from Harlow.",

@@ -60,6 +60,11 @@ _ASKS_SHARE = re.compile(_SHARE_ASKED, re.IGNORECASE)
 _ASKS_ABOUT_DEAL = re.compile(
     rf"\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will|\s+has|\s+have)?\b.{{0,60}}\b{_DEAL_VERB}\b|"
     rf"\bhow\s+much\b.{{0,80}}\b{_DEAL_VERB}\b|"
+    # "What is United's deal for Aquesta worth?", "What was the price of Disney's purchase?"
+    rf"\bwhat\s+(?:is|was|are|were)\b.{{0,80}}\b(?:{_ONE_DEAL}|stake|round|investment)s?\b"
+    r".{0,60}\bworth\b|"
+    r"\bwhat\s+(?:is|was|were)\s+(?:the\s+)?(?:price|amount|value|cost|size)\s+of\b.{0,80}"
+    rf"\b(?:{_ONE_DEAL}|{_DEAL_VERB})|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
     # "Did Albertsons buy Safeway?"
@@ -252,6 +257,25 @@ def _names(question: str) -> set[str]:
     return out
 
 
+# A run of capitalised words of a question ("the Los Angeles Dodgers"), "of" inside it.
+_RUN = re.compile(r"(?<![\w'’])[A-Z][\w&.'’-]*(?:\s+(?:of\s+)?[A-Z][\w&.'’-]*)*")
+
+
+def _qualifiers(question: str, parties: dict[str, str]) -> set[str]:
+    """The words of the question that qualify a party of the table named after them, which its
+    sources need not say: "Los Angeles" of "the Los Angeles Dodgers", where the table's party
+    is "Dodgers" (lower-cased, as `_names` gives them). The party must end the run: "Hawaiian
+    Airlines" qualifies no "Airlines"-less party."""
+    out: set[str] = set()
+    for run in _RUN.finditer(question):
+        words = run.group().split()
+        for i in range(1, len(words)):
+            if normalise(" ".join(words[i:])) in parties:
+                out |= {re.sub(r"['’]s$", "", w).rstrip(".").lower() for w in words[:i]}
+                break
+    return out
+
+
 def _sentence(deal: Deal, n: int) -> str:
     """One line about the deal, every name and figure in it taken from its sources."""
     conflict = (
@@ -390,8 +414,8 @@ def _priced(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal
 
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
-    names = _names(question) - _TIME_NAMES
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
+    names = _names(question) - _TIME_NAMES - _qualifiers(question, parties)
     known = {n: _last_names(parties, n) for n in names}
     asked = asked_family(question)
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
@@ -497,7 +521,8 @@ def _last_names(parties: Iterable[str], first: str) -> list[str]:
 # A question that asks for a sum: "How much did ...", "What did Gap pay for ...", "the price".
 _ASKS_AMOUNT = re.compile(
     r"\bhow\s+much\b|\bwhat\s+did\b.{0,60}\bpa(?:y|id)\b|"
-    r"\b(?:what|which)\s+(?:was|is|were)\s+(?:the\s+)?(?:price|amount|value|cost)\b",
+    r"\b(?:what|which)\s+(?:was|is|were)\s+(?:the\s+)?(?:price|amount|value|cost)\b|"
+    r"\bwhat\s+(?:is|was|are|were)\b.{0,140}\bworth\b",
     re.IGNORECASE,
 )
 

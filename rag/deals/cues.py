@@ -68,6 +68,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"more\s+than)\s+)*(?:[\d.]+\s*(?:%|percent)\s+(?:of|stake|interest)|stakes?)|"
             # "Constellation subsequently sold Ballast Point to ...", not "will be sold"
             r"(?<!\bbe\s)(?<!\bbeing\s)sold|"
+            # "After months attempting to get out of his deal to buy Twitter, Elon Musk
+            # officially owns the platform"
+            r"(?:now|officially|formally)\s+(?:owns|controls)|"
             # "announced the completion of Sinclair's RSN acquisition"
             r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
             re.IGNORECASE,

@@ -24,7 +24,7 @@ _MA = (
 )
 _BUY = (
     r"buy(?:s|ing)?|bought|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
-    r"offer\s+(?:for|to\s+buy)|sale\s+of|sell(?:s|ing)?|sold"
+    r"offer\s+(?:for|to\s+buy)|sale\s+(?:of|to)|sell(?:s|ing)?|sold"
 )
 _INVEST = (
     r"invest(?:s|ed|ing|ment|ments)?\s+(?:of\s+|about\s+|around\s+|nearly\s+)?(?:in|\$|€|£)|"
@@ -55,8 +55,13 @@ _TAKEOVER = r"take\s+over|took\s+over|takes\s+over"
 # "bought Nest", "bid for Embraer": a buying word right before a name.
 # (Outside STRONG's (?![a-z]), which under IGNORECASE would refuse any letter after it.)
 _BUY_NAME = (
-    r"(?:bought|buys|purchas(?:e|ed|es|ing)|(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|"
-    r"offer\s+for)\s+(?=(?-i:[A-Z]))"
+    r"(?:bought|buys|(?:to|will|would|agreed\s+to|plans?\s+to)\s+buy|purchas(?:e|ed|es|ing)|"
+    r"(?:snap|scoop)(?:s|ped|ed)?\s+up|bid\s+for|offer\s+for)\s+(?=(?-i:[A-Z]))"
+    # Not "buy UK government debt", "buy Exxon Mobil shares", "buy Dodgers merchandise": what a
+    # market or a fan buys.
+    r"(?!(?:U\.?S\.?|UK|U\.K\.)\s)"
+    r"(?!(?:[\w.'’-]+\s+){0,3}(?:debt|bonds?|shares|stocks?|merchandise|tickets|products|"
+    r"goods|gear|jerseys)\b)"
     # Not "any purchase Friday", "a bid for Congress": days, months and offices are no targets.
     r"(?!(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b)"
     r"(?!(?:[\w.'’-]+\s+){0,2}(?:Congress|Senate|House|Speaker\w*|[Gg]overnor|[Mm]ayor|"
@@ -69,6 +74,12 @@ _SOLD_TO = (
     r"(?:(?:\d+(?:\.\d+)?\s*(?:%|percent)\s+)?stake\s+in\s+)?"
     r"(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3}\s+to\s+(?:the\s+)?(?-i:[A-Z])"
 )
+# "agreed to a deal at ... $ 28 a share", "an offer of $ 28 per share": a price per share
+# offered for a company.
+_PER_SHARE_DEAL = (
+    r"(?:deal|offer|bid|takeover)\s+(?:[\w.,…$-]+\s+){0,4}?(?:at|of|for)\s+(?:\.\.\.\s+|…\s*)?"
+    r"(?:about\s+|around\s+|roughly\s+)?\$\s?\d[\d.,]*\s+(?:a|per)\s+share"
+)
 # "the Time Warner purchase", "Tio Networks, which PayPal bought", "will own a 30% interest
 # in": a purchase or a holding named with its party.
 _NAMED_PURCHASE = (
@@ -78,12 +89,15 @@ _NAMED_PURCHASE = (
 )
 # Not \b after the alternatives: some end in "$" ("investing $ 1 billion").
 TRIGGER = re.compile(
-    rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])|{_NAMED_PURCHASE}", re.IGNORECASE
+    rf"\b(?:{_MA}|{_BUY}|{_INVEST}|{_FUND}|{_TAKEOVER})(?![a-z])|{_NAMED_PURCHASE}|"
+    rf"\b{_PER_SHARE_DEAL}",
+    re.IGNORECASE,
 )
 WEAK = re.compile(rf"\b(?:{_WEAK})(?![a-z])", re.IGNORECASE)
 STRONG = re.compile(
     rf"\b(?:{_MA}|stakes?\s+in|series\s+[a-h]|funding\s+round|"
-    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}|{_NAMED_PURCHASE}",
+    rf"(?:lead|anchor)\s+investors?)(?![a-z])|\b(?:{_BUY_NAME})|\b{_SOLD_TO}|{_NAMED_PURCHASE}|"
+    rf"\b{_PER_SHARE_DEAL}",
     re.IGNORECASE,
 )
 # A capitalised word that is not the sentence's first: a company or person name, roughly.
@@ -156,6 +170,8 @@ _THING_BOUGHT = re.compile(
     rf"(?:(?!(?:of|with|and|that|which)\b)[\w-]+\s+){{0,3}}{_THING}\b"
     rf"|\b{_THING}\s+(?:(?-i:[a-z\d])[\w.,'’-]*\s+){{0,6}}?(?:was\s+|were\s+|been\s+)?"
     r"(?:acquired|bought|purchased|sold)\b"
+    # "Boeing 's second plane sale to an Iranian airline": things sold, no company
+    r"|\b(?:plane|airplane|aircraft|jet|helicopter|arms|weapons?|missile)\s+sales?\b"
     r"|\b(?:report|documents?|emails?|records|footage|letters?|memos?)\s*,?\s+"
     r"(?:(?:was|were)\s+)?(?:acquired|obtained)\s+by\b",
     re.IGNORECASE,

@@ -84,8 +84,8 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "40"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "13"  # stored with each article's mentions: a new version extracts again
+RULES_VERSION = "41"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+EXTRACTOR_VERSION = "14"  # stored with each article's mentions: a new version extracts again
 
 
 @dataclass

@@ -190,7 +190,8 @@ def _same_price(m: Mention, cluster: list[Mention]) -> bool:
 
 def merge(mentions: Iterable[Mention]) -> list[Deal]:
     """Group mentions into deals, newest deal first."""
-    with_target = [m for m in bought_together(mentions) if m.target]
+    together = bought_together(mentions)
+    with_target = [m for m in together if m.target]
     # "Aquesta" and "Aquesta Financial Holdings" are one target; so are "Albertson" and
     # "Albertsons" ("the Kroger-Albertson merger").
     names = {_core(normalise(m.target or "")) for m in with_target}
@@ -203,7 +204,9 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
         if key[1]:
             groups.setdefault(key, []).append(m)
     clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
-    deals = [_deal(c) for c in _fold_reversed(clusters)]
+    folded = _fold_reversed(clusters)
+    _place_untargeted([m for m in together if not m.target and m.buyers], folded)
+    deals = [_deal(c) for c in folded]
     deals.sort(key=lambda d: (d.last_seen or "", d.id), reverse=True)
     return deals
 
@@ -296,6 +299,29 @@ def _fold_reversed(clusters: list[tuple[tuple[str, str], list[Mention]]]) -> lis
     return [c for i, (_, c) in enumerate(clusters) if i not in folded]
 
 
+def _place_untargeted(mentions: list[Mention], clusters: list[list[Mention]]) -> None:
+    """Put each mention that names no target but a price into the one deal of its type that
+    its own article tells with the same buyers: "the $5.6 billion sale to Hilcorp Energy Co."
+    beside "Hilcorp announced plans to buy BP's Alaska assets" gives that purchase its price.
+    One article's sentences about one buyer's deal of a type are one deal; a mention with no
+    such deal, or with several, stays out of the table as before."""
+    for m in mentions:
+        if not m.amount:
+            continue  # it would add nothing but its buyers ("Bigger airlines, higher fares?")
+        fits = [
+            c
+            for c in clusters
+            if any(
+                x.article_id == m.article_id
+                and x.type == m.type
+                and all(any(same_party(a, b) for b in _parties(x)) for a in _parties(m))
+                for x in c
+            )
+        ]
+        if len(fits) == 1:
+            fits[0].append(m)
+
+
 def _clusters(group: list[Mention]) -> list[list[Mention]]:
     """Split one target's mentions into deals: close in time and not naming other buyers."""
     ordered = sorted(group, key=lambda m: (_when(m) or date.min, m.article_id, m.start))
@@ -346,7 +372,8 @@ def _most_common(values: Iterable[str | None]) -> str | None:
 def _deal(cluster: list[Mention]) -> Deal:
     # Oldest report first, so that each conflict lists its sources in the order they wrote.
     cluster = sorted(cluster, key=lambda m: (m.published or "", m.article_id, m.start))
-    first = cluster[0]
+    # the oldest mention naming the target (`_place_untargeted` adds some that name none)
+    first = next((m for m in cluster if m.target), cluster[0])
     key = f"{FAMILY.get(first.type, first.type)}|{normalise(first.target or '')}|{first.id}"
     buyers: Counter[str] = Counter()
     shown: dict[str, str] = {}

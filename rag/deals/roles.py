@@ -222,6 +222,8 @@ def _buys_outright(n: str, passive: str = _BOUGHT) -> str:
         rf"(?:\b(?:{passive})\s+by\s+{_ADJ}(?:(?-i:[a-z])[\w-]*\s+){{0,3}}?{n}"
         # "sell its campus to the pharmaceutical company Incyte"
         rf"|\b(?:sell|sells|sold|selling)\b[^.;]{{0,80}}?\bto\s+{_ADJ}{_DESCRIPTION}{n}"
+        # "the $5.6 billion sale to Hilcorp Energy Co."
+        rf"|\bsale\s+to\s+{_ADJ}{_DESCRIPTION}{n}"
         # "one of his investment vehicles, Triarc Cos., acquired Snapple": the name in the
         # commas is the subject, whoever the words before it belong to
         rf"|(?<=,\s){n}\.?\s*,\s+(?:acquired|bought|purchased|took\s+over)(?=\s+(?-i:[A-Z])))(?!\w)"
@@ -447,9 +449,12 @@ _SHARE = re.compile(
     r"(?<![\w.])(?P<share>(?:(?:about|around|roughly|nearly|almost|approximately|some|"
     r"(?:just\s+)?(?:more|less)\s+than|(?:just\s+)?(?:over|under))\s+)?"
     r"\d{1,3}(?:\.\d+)?\s*(?:%|percent|per\s+cent))"
-    r"(?:\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership|ownership\s+stake)s?\b"
-    r"|\s+of\s+(?:the\s+)?(?:company|firm|business|group|startup|start-up|(?:its\s+)?shares|"
-    r"(?:its\s+)?stock|(?-i:[A-Z])))",
+    # what follows is looked at, not taken: `stake_share` reads the words after the size
+    r"(?=\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership|ownership\s+stake)s?\b"
+    # "38% of the mining and metal company Norilsk": a few words may describe the company
+    r"|\s+of\s+(?:the\s+)?(?:(?-i:[a-z])[\w-]*\s+){0,4}?(?:company|firm|business|group|"
+    r"startup|start-up)\b|\s+of\s+(?:the\s+)?(?:(?:its\s+)?shares|(?:its\s+)?stock|"
+    r"(?-i:[A-Z])))",
     re.IGNORECASE,
 )
 
@@ -468,7 +473,9 @@ def stake_share(sentence: str, target: str | None = None) -> str | None:
             h
             for h in hits
             if re.match(
-                rf"\s+(?:in|of)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}{name}", sentence[h.end() :]
+                rf"(?:\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership)s?)?"
+                rf"\s+(?:in|of)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}{name}",
+                sentence[h.end() :],
             )
             or re.search(rf"\b{name}\S*\s*$", sentence[: h.start()].rstrip(" ,"))
         ] or hits
