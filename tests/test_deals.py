@@ -2645,6 +2645,46 @@ def test_a_sale_to_a_company_makes_it_the_buyer() -> None:
     assert fields["amount"] == "$5.6 billion"
 
 
+def test_who_is_asked_of_a_deal_no_source_names_a_party_of(tmp_path: Path) -> None:
+    """ "Who bought the Quintels?" where the one source says only that they will be sold, and
+    "Who led Veldt AI's Series D round?" where no lead is named: declined with what is
+    reported. "From which company did Larch buy Pebble?" asks for a seller, which the table
+    does not keep: left to the chain."""
+    from rag.deals.answer import answer_from_table
+
+    sale = "The Quintels will be sold for at least $3 billion, several owners believe."
+    round_ = "Veldt AI secured Series D funding that valued it at over $1 billion."
+    bought = "Larch bought Pebble from Orchard for $20 million."
+    table = DealTable(tmp_path)
+    table.build(
+        [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type=k, buyers=b,
+                 target=t, stage=st, published="2022-10-09", **kw)
+         for n, (s, k, b, t, st, kw) in enumerate([
+             (sale, "acquisition", [], "Quintels", "rumoured", {"amount": "at least $3 billion"}),
+             (round_, "funding round", [], "Veldt AI", "closed",
+              {"round": "Series D", "valuation": "over $1 billion"}),
+             (bought, "acquisition", ["Larch"], "Pebble", "closed", {"amount": "$20 million"})])],
+        "test",
+    )  # fmt: skip
+    as_of = date(2022, 10, 10)
+    who = answer_from_table("Who bought the Quintels?", table, as_of)
+    assert who is not None and who.declined
+    assert who.text.startswith("The articles don't say who. They report an undisclosed buyer's")
+    led = answer_from_table("Who led Veldt AI's Series D round?", table, as_of)
+    assert led is not None and led.declined
+    assert led.text.startswith("The articles don't say who led it. They report Veldt AI")
+    # A named party is still answered, and "which company did X buy" asks what was bought.
+    for q in ("Who bought Pebble?", "Which company did Larch buy?"):
+        found = answer_from_table(q, table, as_of)
+        assert (
+            found is not None
+            and not found.declined
+            and "Larch's acquisition of Pebble" in (found.text)
+        ), q
+    assert answer_from_table("From which company did Larch buy Pebble?", table, as_of) is None
+    assert answer_from_table("Who sold Pebble to Larch?", table, as_of) is None
+
+
 def test_a_takeover_has_no_stake_size() -> None:
     """The share a buyer held before its takeover is no size of the takeover."""
     from rag.deals.mentions import verify
@@ -2666,6 +2706,9 @@ def test_a_deal_is_unsaid_when_no_cited_sentence_tells_of_one() -> None:
     assert deal_unsaid("Which company did Quintel acquire?", [sued])  # an investor, no purchase
     assert not deal_unsaid("Who invested in Quintel?", [sued])
     assert not deal_unsaid("Who founded Quintel?", [founder])  # no deal asked about
+    # a stake asked about, a deal told: "still negotiating the deal with Cosco"
+    talks = "Quintel said it was still negotiating the deal with Larch."
+    assert not deal_unsaid("Which company bid for a stake in Quintel?", [talks])
     assert not deal_unsaid("Who bought Quintel?", [])  # nothing cited: judged elsewhere
     # A sum or a size asked: the sentence that holds it need not name the deal.
     assert not deal_unsaid("How much is Quintel seeking?", ["Quintel wants at least $6 billion."])

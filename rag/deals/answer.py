@@ -414,6 +414,8 @@ def _priced(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal
 
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
+    if _ASKS_SELLER.search(question):
+        return None  # the table keeps no sellers; the sources may name one
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
     names = _names(question) - _TIME_NAMES - _qualifiers(question, parties)
     known = {n: _last_names(parties, n) for n in names}
@@ -467,7 +469,8 @@ _FAMILY_SAID = {
     ),
     "money": re.compile(
         rf"\b(?:{_MONEY_WORDS}|back(?:s|ed|ing|ers?)|valu\w*|financ\w*|shares?|owns?|owned|put|"
-        r"seek\w*|sought|led|lead\w*)\b",
+        # "still negotiating the deal with Cosco" (for its stake)
+        r"seek\w*|sought|led|lead\w*|deals?|bids?)\b",
         re.IGNORECASE,
     ),
 }
@@ -527,6 +530,30 @@ _ASKS_AMOUNT = re.compile(
 )
 
 
+# A question that asks who bought, invested or led: "Who bought the Angels?", "Which investors
+# backed Veldt AI?" (not "Who did Alaska agree to buy?", which asks what was bought).
+_BUYING = (
+    r"(?:bought|buys|buying|acquired|acquires|acquiring|purchased|purchases|purchasing|"
+    r"invested|invests|investing|backed|backs|backing|funded|funds|funding|led|leads|leading|"
+    r"t(?:ook|akes|aking)\s+over|(?:agreed|plans?|planning|want(?:s|ed)?)\s+to\s+buy|will\s+buy)"
+)
+_ASKS_BUYER = re.compile(
+    rf"\s*(?:who\s+|which\s+(?:[\w&'’-]+\s+){{1,3}}?)(?:(?:is|are|was|were|has|have|had|will|would)"
+    rf"\s+)?{_BUYING}\b",
+    re.IGNORECASE,
+)
+_ASKS_LEAD = re.compile(
+    r"^\s*who\b.{0,20}\b(?:led|leads|leading)\b|\blead\s+investors?\b", re.IGNORECASE
+)
+# A question that asks who sold: the table keeps no sellers ("From which company did Sinclair
+# acquire the networks?" is Disney, which the line "Sinclair's acquisition of RSNs" leaves out).
+_ASKS_SELLER = re.compile(
+    r"^\s*from\s+(?:which|what|whom)\b|^\s*who\s+(?:sold|sells|is\s+selling)\b|"
+    r"^\s*(?:which|what)\s+(?:[\w&'’-]+\s+){1,3}?(?:sold|sells|is\s+selling)\b",
+    re.IGNORECASE,
+)
+
+
 def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str = "") -> DealAnswer:
     deals = [d for d, _ in found]
     # What the question asks of the deals that none of them has: said, and declined.
@@ -536,8 +563,12 @@ def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str =
             unsaid = "The articles don't say how large a stake. They report {}."
     elif _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
         unsaid = "The articles don't say how much. They report {}, with no amount."
+    elif _ASKS_LEAD.search(question) and not any(d.lead for d in deals):
+        unsaid = "The articles don't say who led it. They report {}."
+    elif _ASKS_BUYER.match(question) and not any(d.buyers for d in deals):
+        unsaid = "The articles don't say who. They report {}."
     if unsaid:
-        told = "; ".join(_describe(d) for d in deals)
+        told = "; ".join(re.sub(r"^An undisclosed", "an undisclosed", _describe(d)) for d in deals)
         return DealAnswer(
             text=unsaid.format(told),
             passages=[p for _, p in found],
