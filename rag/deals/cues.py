@@ -27,6 +27,14 @@ _DEAL_NOUN = (
     r"tie-ups?|spin-?offs?|funding|financing|rounds?|IPO)"
 )
 
+# Hearsay, which hedges a deal whoever tells it, and a news outlet's attribution, which hedges
+# only what the company has not itself said (`stage_of`).
+_HEARSAY_WORDS = (
+    r"reportedly|rumou?r\w*|in\s+talks|people\s+familiar|sources\s+(?:said|say)|"
+    r"according\s+to\s+(?:people|sources)"
+)
+_ATTRIBUTION_WORDS = r"(?<!\ba\s)reported|reports?\s+(?:by|from|said|says)"
+
 # Stage cues, strongest first: a called-off deal that was "reportedly" close is cancelled; a
 # deal "people familiar" describe is rumoured even if it was "agreed"; an "announced" deal stays
 # announced when the sentence also says what it "could" lead to. Weak hedges ("could", "may",
@@ -44,9 +52,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     (
         "rumoured",
         re.compile(
-            r"\b(reportedly|(?<!\ba\s)reported|report(?:s)?\s+(?:by|from|said|says)|rumou?r\w*|"
-            r"in\s+talks|talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
-            r"people\s+familiar|sources\s+(?:said|say)|according\s+to\s+(?:people|sources)|"
+            rf"\b({_HEARSAY_WORDS}|{_ATTRIBUTION_WORDS}|"
+            r"talks\s+(?:to|with|about)|in\s+(?:advanced\s+)?discussions|"
             r"considering|weighing|explor(?:es|ing)|is\s+said\s+to|are\s+said\s+to|nearing|"
             r"close\s+to\s+a\s+deal|yet\s+to\s+be\s+finali[sz]ed|not\s+(?:yet\s+)?finali[sz]ed)\b",
             re.IGNORECASE,
@@ -191,19 +198,14 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     return "announced", None
 
 
-# A news outlet's attribution, which hedges only what the company has not itself said.
-_ATTRIBUTION = re.compile(r"reported|reports?\s+(?:by|from|said|says)", re.IGNORECASE)
+_ATTRIBUTION = re.compile(_ATTRIBUTION_WORDS, re.IGNORECASE)
 _OWN_DISCLOSURE = re.compile(
     r"\b(?P<said>disclosed|announced|confirmed|said|says)\s+(?:that\s+)?[^.;]{0,80}?\b"
     r"(?:it|they|the\s+company)\s+(?P<done>(?:had|has|have)\s+(?:raised|acquired|bought|"
     r"completed|closed|purchased|sold))\b",
     re.IGNORECASE,
 )
-_HEARSAY = re.compile(
-    r"\b(?:reportedly|rumou?r\w*|people\s+familiar|sources\s+(?:said|say)|according\s+to\s+"
-    r"(?:people|sources)|in\s+talks)\b",
-    re.IGNORECASE,
-)
+_HEARSAY = re.compile(rf"\b(?:{_HEARSAY_WORDS})\b", re.IGNORECASE)
 
 
 def round_of(sentence: str) -> str | None:

@@ -443,6 +443,7 @@ def part_stake(sentence: str) -> bool:
     return bool(_PART_STAKE.search(sentence)) and not _WHOLE.search(sentence)
 
 
+_STAKE_NOUN = r"(?:stake|holding|interest|ownership)s?"
 # The size of a stake as the sentence gives it: "a 35% stake", "a nearly 10% stake", "will own
 # nearly 30 % interest", "bought 49 percent of Twitter". Not "40% of the market".
 _SHARE = re.compile(
@@ -450,7 +451,7 @@ _SHARE = re.compile(
     r"(?:just\s+)?(?:more|less)\s+than|(?:just\s+)?(?:over|under))\s+)?"
     r"\d{1,3}(?:\.\d+)?\s*(?:%|percent|per\s+cent))"
     # what follows is looked at, not taken: `stake_share` reads the words after the size
-    r"(?=\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership|ownership\s+stake)s?\b"
+    rf"(?=\s+(?:[\w-]+\s+)?{_STAKE_NOUN}\b"
     # "38% of the mining and metal company Norilsk": a few words may describe the company
     r"|\s+of\s+(?:the\s+)?(?:(?-i:[a-z])[\w-]*\s+){0,4}?(?:company|firm|business|group|"
     r"startup|start-up)\b|\s+of\s+(?:the\s+)?(?:(?:its\s+)?shares|(?:its\s+)?stock|"
@@ -473,7 +474,7 @@ def stake_share(sentence: str, target: str | None = None) -> str | None:
             h
             for h in hits
             if re.match(
-                rf"(?:\s+(?:[\w-]+\s+)?(?:stake|holding|interest|ownership)s?)?"
+                rf"(?:\s+(?:[\w-]+\s+)?{_STAKE_NOUN})?"
                 rf"\s+(?:in|of)\s+(?:the\s+)?(?:[\w-]+\s+){{0,2}}{name}",
                 sentence[h.end() :],
             )
