@@ -2685,6 +2685,66 @@ def test_who_is_asked_of_a_deal_no_source_names_a_party_of(tmp_path: Path) -> No
     assert answer_from_table("Who sold Pebble to Larch?", table, as_of) is None
 
 
+def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:
+    """ "Who owns the Quintels?" is who bought them; "What did X pay for ...?" asks the price;
+    "What is the status of ...?" asks the stage. "Who bought Larch?" asks for Larch's buyer,
+    and the deals Larch made are no answer to it: left to the chain. "Which companies has
+    Larch acquired?" still lists them, and a club's "FC" need not be in its sources."""
+    from rag.deals.answer import answer_from_table, asks_about_deal
+
+    rows = [
+        ("Larch bought the Quintels in 2012 for $2 billion.", "acquisition", ["Larch"],
+         "Quintels", "closed", {"amount": "$2 billion"}),
+        ("Larch has bought Pebble Robotics.", "acquisition", ["Larch"], "Pebble Robotics",
+         "closed", {}),
+        ("Orchard will take a 15% stake in Vireo Air.", "stake", ["Orchard"], "Vireo Air",
+         "announced", {"share": "15%"}),
+        ("Birch and Alder agreed to merge in a deal worth $9 billion.", "merger", ["Birch"],
+         "Alder", "announced", {"amount": "$9 billion"}),
+        ("A group led by Ann Lee bought Rovers for $5 billion.", "acquisition", ["Ann Lee"],
+         "Rovers", "closed", {"amount": "$5 billion"}),
+    ]  # fmt: skip
+    table = DealTable(tmp_path)
+    table.build(
+        [Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type=k, buyers=b,
+                 target=t, stage=st, published="2022-10-09", **kw)
+         for n, (s, k, b, t, st, kw) in enumerate(rows)],
+        "test",
+    )  # fmt: skip
+    as_of = date(2022, 10, 10)
+
+    def ask(question: str) -> str | None:
+        found = answer_from_table(question, table, as_of)
+        return None if found is None else found.text
+
+    for q in ("Who owns the Quintels?", "Who is the Quintels' owner?",
+              "What did Larch pay for the Quintels?",
+              "What price did Larch pay for the Quintels?"):  # fmt: skip
+        assert ask(q) == "Larch's acquisition of Quintels for $2 billion: completed [1].", q
+    paid = answer_from_table("What did Orchard pay for its stake in Vireo Air?", table, as_of)
+    assert (
+        paid is not None
+        and paid.declined
+        and paid.text.startswith(
+            "The articles don't say how much. They report Orchard's 15% stake in Vireo Air"
+        )
+    )
+    assert ask("What is the status of the Birch and Alder merger?") == (
+        "Birch and Alder merger, $9 billion: announced [1]."
+    )
+    assert ask("Who merged with Birch?") == "Birch and Alder merger, $9 billion: announced [1]."
+    assert ask("Who owns Rovers FC?") == (
+        "Ann Lee's acquisition of Rovers for $5 billion: completed [1]."
+    )
+    for q in ("Who bought Larch?", "Which company acquired Larch?", "Who owns Larch?",
+              "Who bought Birch?", "Who invested in Larch?"):  # fmt: skip
+        assert ask(q) is None, q
+    listed = ask("Which companies has Larch acquired?")
+    assert listed is not None and "Pebble Robotics" in listed and "Quintels" in listed
+    # "own" alone is no deal word: "in their own stadium".
+    assert not asks_about_deal("Who scored for the Quintels in their own stadium?")
+
+
 def test_a_takeover_has_no_stake_size() -> None:
     """The share a buyer held before its takeover is no size of the takeover."""
     from rag.deals.mentions import verify

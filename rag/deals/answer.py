@@ -42,10 +42,13 @@ _INVEST = r"invest(?!igat)\w*"  # not "investigating"
 _MA_WORDS = rf"acquisitions?|acquir\w*|takeovers?|bought|buy\w*|purchas\w*|merg\w*|{_TAKE_OVER}"
 _MONEY_WORDS = rf"{_INVEST}|fund\w*|rounds?|rais\w*|stakes?"
 _ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
+# Who owns a company is who bought it: "Who owns the Dodgers?", "Who is Twitter's new owner?"
+# (not a bare "own": "in their own stadium").
+_OWNER = r"owns|owned|owners?|ownership"
 _DEAL_VERB = (
     rf"(?:{_INVEST}|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
-    rf"{_TAKE_OVER})"
+    rf"{_TAKE_OVER}|{_OWNER})"
 )
 # Asking how much of a company a stake holds.
 _OWNS = r"\b(?:own|hold|bought|buy|acquir|purchas|took|take|sold|sell|invest)\w*\b"
@@ -65,6 +68,12 @@ _ASKS_ABOUT_DEAL = re.compile(
     r".{0,60}\bworth\b|"
     r"\bwhat\s+(?:is|was|were)\s+(?:the\s+)?(?:price|amount|value|cost|size)\s+of\b.{0,80}"
     rf"\b(?:{_ONE_DEAL}|{_DEAL_VERB})|"
+    # "What did Amazon pay for its stake in Hawaiian?", "What price did Gap pay for ...?"
+    r"\bwhat\s+(?:did|does|do|will|would|is|was)\b.{0,60}\bpa(?:y|id|ying)\s+for\b|"
+    r"\bwhat\s+price\b|"
+    # "What is the status of the Kroger and Albertsons merger?"
+    r"\b(?:status|state|latest)\s+(?:of|on)\b.{0,80}"
+    rf"\b(?:{_ONE_DEAL}|stake|round|investment|bid|offer)s?\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
     # "Did Albertsons buy Safeway?"
@@ -366,6 +375,17 @@ def _quotes(m: Mention) -> list[str]:
     return [*before, m.sentence]
 
 
+def _is_target(deal: Deal, company: str, merging: bool = False) -> bool:
+    """Tell whether `company` is the deal's target, matched as `find_deals` matches a party:
+    the name begins the party's or one of its words. `merging`: the question asks who merged,
+    and either party of a merger counts ("Who merged with Wendy's?")."""
+    key = normalise(company)
+    sides = [deal.target, *(deal.buyers if merging and deal.type == "merger" else [])]
+    return any(
+        party.startswith(key) or f" {key}" in party for party in map(normalise, sides) if party
+    )
+
+
 def _ended_before(deal: Deal, since: dt.date) -> bool:
     """Tell whether a source dated before `since` reports the deal closed or called off: it
     ended before the period, whatever a later source retells."""
@@ -437,6 +457,10 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
             said = _said(d)
             if all(_is_said(n, said, known[n]) for n in names):
                 found.append((d, _passage(d, query)))
+        if query.company and _ASKS_BUYER.match(question):
+            # "Who bought Disney?" asks for Disney's buyers, not for the companies it bought.
+            merging = bool(re.search(r"\bmerg", question, re.IGNORECASE))
+            found = [f for f in found if _is_target(f[0], query.company, merging)]
         if asked and query.type is None:
             # "Who bought Twitter?": the takeover, not the stakes its co-investors took; "Who
             # invested in Musk's purchase of Twitter?": the stakes, and the takeover only if
@@ -455,7 +479,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
 
 # The words that ask for one family of deals (`merge.FAMILY`): whichever comes first.
 _FAMILY_WORDS = [
-    ("m&a", re.compile(rf"\b(?:{_MA_WORDS})\b", re.IGNORECASE)),
+    ("m&a", re.compile(rf"\b(?:{_MA_WORDS}|{_OWNER})\b", re.IGNORECASE)),
     ("money", re.compile(rf"\b(?:{_MONEY_WORDS}|back(?:s|ed|ing)?|series\s+[a-h])\b",
                          re.IGNORECASE)),
 ]  # fmt: skip
@@ -535,11 +559,16 @@ _ASKS_AMOUNT = re.compile(
 _BUYING = (
     r"(?:bought|buys|buying|acquired|acquires|acquiring|purchased|purchases|purchasing|"
     r"invested|invests|investing|backed|backs|backing|funded|funds|funding|led|leads|leading|"
-    r"t(?:ook|akes|aking)\s+over|(?:agreed|plans?|planning|want(?:s|ed)?)\s+to\s+buy|will\s+buy)"
+    r"t(?:ook|akes|aking)\s+over|(?:agreed|plans?|planning|want(?:s|ed)?)\s+to\s+buy|will\s+buy|"
+    r"owns|owned)"
 )
+_AUX = r"(?:is|are|was|were|has|have|had|will|would|did|does|do)"
 _ASKS_BUYER = re.compile(
-    rf"\s*(?:who\s+|which\s+(?:[\w&'’-]+\s+){{1,3}}?)(?:(?:is|are|was|were|has|have|had|will|would)"
-    rf"\s+)?{_BUYING}\b",
+    # The words after "which" name what is asked for; an auxiliary among them begins a clause
+    # with its own subject ("Which companies has Disney acquired?" asks what Disney bought).
+    rf"\s*(?:who\s+|which\s+(?:(?!{_AUX}\b)[\w&'’-]+\s+){{1,3}}?)(?:{_AUX}\s+)?{_BUYING}\b"
+    # "Who is Twitter's new owner?", "Who are the Dodgers' owners?"
+    r"|\s*who(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:[\w&.'’-]+\s+){0,5}?owners?\b",
     re.IGNORECASE,
 )
 _ASKS_LEAD = re.compile(

@@ -49,8 +49,11 @@ SUFFIXES = {
     "oyj",
     "kk",
     "com",  # "Amazon.com" is Amazon
+    "fc",  # "Chelsea FC" is Chelsea
+    "afc",
+    "cf",
 }
-MERGE_VERSION = "6"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "7"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
