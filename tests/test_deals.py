@@ -2739,6 +2739,31 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
     for q in ("Who bought Larch?", "Which company acquired Larch?", "Who owns Larch?",
               "Who bought Birch?", "Who invested in Larch?"):  # fmt: skip
         assert ask(q) is None, q
+    # Other ways to ask about one deal, and a name without its "Air" or "Airways".
+    for q in ("Tell me about Larch's deal for Pebble Robotics.", "Is Larch buying Pebble Robotics?",
+              "Has Larch closed its purchase of Pebble Robotics?"):  # fmt: skip
+        assert ask(q) == "Larch's acquisition of Pebble Robotics: completed [1].", q
+    assert ask("What's Larch paying for the Quintels?") == (
+        "Larch's acquisition of Quintels for $2 billion: completed [1]."
+    )
+    assert ask("Has Orchard closed its purchase of a stake in Vireo?") == (
+        "Orchard's 15% stake in Vireo Air: announced [1]."
+    )
+    # A party typed in lower case still picks its deal: not every deal of the other party.
+    assert ask("how much did larch pay for pebble robotics") == (
+        "The articles don't say how much. They report Larch's acquisition of Pebble Robotics, "
+        "with no amount."
+    )
+    teams = ask("Which teams has Larch bought?")
+    assert teams is not None and "Larch's acquisition of Quintels" in teams
+    assert ask("What is Vireo Air's biggest investor?") == (
+        "Orchard's 15% stake in Vireo Air: announced [1]."
+    )
+    assert ask("Was the Birch and Alder merger called off?") == (
+        "Birch and Alder merger, $9 billion: announced [1]."
+    )
+    assert ask("Which company did Larch buy Pebble Robotics from?") is None  # a seller
+    assert not asks_about_deal("Which singer is being brought back to life using AI?")
     listed = ask("Which companies has Larch acquired?")
     assert listed is not None and "Pebble Robotics" in listed and "Quintels" in listed
     # "own" alone is no deal word: "in their own stadium".

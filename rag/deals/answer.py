@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rag.deals.mentions import Mention
-from rag.deals.merge import FAMILY, SUFFIXES, Deal, _close, normalise
+from rag.deals.merge import FAMILY, SUFFIXES, Deal, _close, _core, _distinct, normalise
 from rag.deals.money import find_money, to_usd
 from rag.deals.query import DealQuery, dated_within, find_deals
 from rag.deals.storage import DealTable
@@ -69,20 +69,36 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"\bwhat\s+(?:is|was|were)\s+(?:the\s+)?(?:price|amount|value|cost|size)\s+of\b.{0,80}"
     rf"\b(?:{_ONE_DEAL}|{_DEAL_VERB})|"
     # "What did Amazon pay for its stake in Hawaiian?", "What price did Gap pay for ...?"
-    r"\bwhat\s+(?:did|does|do|will|would|is|was)\b.{0,60}\bpa(?:y|id|ying)\s+for\b|"
+    r"\bwhat(?:['’]s|\s+(?:did|does|do|will|would|is|was))\b.{0,60}\bpa(?:y|id|ying)\s+for\b|"
     r"\bwhat\s+price\b|"
     # "What is the status of the Kroger and Albertsons merger?"
     r"\b(?:status|state|latest)\s+(?:of|on)\b.{0,80}"
     rf"\b(?:{_ONE_DEAL}|stake|round|investment|bid|offer)s?\b|"
+    # "Tell me about Amazon's deal for One Medical."
+    r"\b(?:tell\s+me|know|details|news)\s+(?:about|of|on)\b.{0,80}"
+    rf"\b(?:{_ONE_DEAL}|stake|round|investment|bid|offer)s?\b|"
+    # "Is Sherwin-Williams buying Valspar?": whether, and the table says how far it went.
+    r"^\s*(?:is|are|was|were)\s+.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|"
+    r"taking\s+over)\b|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
+    # "Which teams has Todd Boehly bought?" (not "What stake did ...", which `_SHARE_ASKED`
+    # reads, nor "Which celebrity is being brought back ...")
+    r"\b(?:which|what)\s+(?!(?:[\w-]+\s+)?(?:stake|share|percentage|portion|interest|holding)s?\b)"
+    r"(?:[\w-]+\s+){1,2}(?:has|have|had|did|does|do|will|is|was)\s+"
+    rf".{{1,60}}\b(?:{_MA_WORDS}|{_INVEST}|{_OWNER})\b|"
+    # "What is Juul's biggest investor?"
+    r"\bwhat\s+(?:is|are|was|were)\b.{0,60}\b(?:investors?|backers?|owners?|buyers?|"
+    r"acquirers?|bidders?)\b|"
     # "Did Albertsons buy Safeway?"
     r"^\s*(?:did|does|has|have)\s+.{0,60}\b(?:buy|acquire|purchase|merge|invest|take\s+over)\b|"
     rf"\b(?:is|was|has)\b.{{0,60}}\b(?:it|round|{_ONE_DEAL}|investment|stake)\b.{{0,30}}"
     r"\b(?:done|closed|final\w*|completed?|finished|sealed|through|confirmed|official|"
-    r"rumou?red|reported)\b|"
+    r"rumou?red|reported|called\s+off|cancell?ed|scrapped|abandoned|blocked|dropped|"
+    r"terminated|collapsed)\b|"
     # "Did Walgreens complete its merger with Rite Aid?"
-    r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)\b.{0,40}"
+    r"\b(?:did|does|has|have|will)\b.{0,60}\b(?:complete|close|finish|finali[sz]e|seal)(?:d|ed)?"
+    r"\b.{0,40}"
     rf"\b{_ONE_DEAL}\b|"
     r"\bstill\s+rumou?red|"
     # "What stake did Cohen buy in Bed Bath & Beyond?", "How much of Juul does Altria own?"
@@ -169,12 +185,19 @@ def _parties(table: DealTable) -> dict[str, str]:
     with table.connect() as db:
         rows = db.execute("SELECT target, buyers FROM deals").fetchall()
     names: dict[str, str] = {}
+    cores: dict[str, str] = {}
     for target, buyers in rows:
         for name in [target, *json.loads(buyers)]:
             key = normalise(name)
             if len(key) >= 2:
                 names.setdefault(key, name)
-    return names
+            # "Spirit" of "Spirit Airlines", "JetBlue" of "JetBlue Airways": the name without
+            # the words that say what kind of company it is, asked for as itself (so that it
+            # finds every party it begins, "Alaska Air Group" too).
+            core = _core(key)
+            if core != key and _distinct(core):
+                cores.setdefault(core, core)
+    return {**cores, **names}
 
 
 def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | None:
@@ -194,16 +217,10 @@ def understand_all(
     """
     if not table.path.exists() or not asks_about_deal(question):
         return []
-    folded = " " + normalise(question) + " "
     named: list[tuple[str, bool]] = []  # (company, on the investor side)
-    taken: list[tuple[int, int]] = []
     known = _parties(table) if parties is None else parties
-    for key, name in sorted(known.items(), key=lambda kv: -len(kv[0])):
-        at = folded.find(f" {key} ")
-        span = (at + 1, at + 1 + len(key))  # the name alone: "Elon Musk's Twitter" names two
-        if at < 0 or any(a < span[1] and span[0] < b for a, b in taken):
-            continue  # not named, or inside a longer name ("Amazon" of "Amazon Web Services")
-        taken.append(span)
+    for key in _named_keys(question, known):
+        name = known[key]
         before = question[: max(0, question.lower().find(name.lower()))]
         named.append((name, bool(_INVESTOR_SIDE.search(before))))
     listing = bool(_LIST.search(question) or _LARGEST.search(question))
@@ -232,6 +249,22 @@ def understand_all(
         DealQuery(**{**vars(base), ("investor" if investor_side else "company"): company})
         for company, investor_side in named
     ]
+
+
+def _named_keys(question: str, parties: dict[str, str]) -> list[str]:
+    """The normalised names of the table's parties that the question names, the longest
+    first; a name inside a longer one named ("Amazon" of "Amazon Web Services") is not."""
+    folded = " " + normalise(question) + " "
+    keys: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for key in sorted(parties, key=len, reverse=True):
+        at = folded.find(f" {key} ")
+        span = (at + 1, at + 1 + len(key))  # the name alone: "Elon Musk's Twitter" names two
+        if at < 0 or any(a < span[1] and span[0] < b for a, b in taken):
+            continue
+        taken.append(span)
+        keys.append(key)
+    return keys
 
 
 _QUESTION_WORDS = {
@@ -439,6 +472,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
     names = _names(question) - _TIME_NAMES - _qualifiers(question, parties)
     known = {n: _last_names(parties, n) for n in names}
+    # Every party named, said by the deal's sources, even when typed in lower case ("how much
+    # did alaska airlines pay for hawaiian": not Alaska's deal for Virgin America).
+    keys = [k for k in _named_keys(question, parties) if not set(k.split()) & _names(question)]
     asked = asked_family(question)
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
     for query in understand_all(question, table, as_of, parties):
@@ -455,7 +491,10 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
             if query.since and _ended_before(d, query.since):
                 continue  # "the largest deals this year": not Twitter, closed last year
             said = _said(d)
-            if all(_is_said(n, said, known[n]) for n in names):
+            folded = " " + normalise(said) + " "
+            if all(_is_said(n, said, known[n]) for n in names) and all(
+                f" {k} " in folded or _is_said(k, said, _last_names(parties, k)) for k in keys
+            ):
                 found.append((d, _passage(d, query)))
         if query.company and _ASKS_BUYER.match(question):
             # "Who bought Disney?" asks for Disney's buyers, not for the companies it bought.
@@ -577,7 +616,8 @@ _ASKS_LEAD = re.compile(
 # A question that asks who sold: the table keeps no sellers ("From which company did Sinclair
 # acquire the networks?" is Disney, which the line "Sinclair's acquisition of RSNs" leaves out).
 _ASKS_SELLER = re.compile(
-    r"^\s*from\s+(?:which|what|whom)\b|^\s*who\s+(?:sold|sells|is\s+selling)\b|"
+    # "... did Rite Aid buy Elixir Solutions from?"
+    r"^\s*from\s+(?:which|what|whom)\b|\bfrom\s*\??\s*$|^\s*who\s+(?:sold|sells|is\s+selling)\b|"
     r"^\s*(?:which|what)\s+(?:[\w&'’-]+\s+){1,3}?(?:sold|sells|is\s+selling)\b",
     re.IGNORECASE,
 )
