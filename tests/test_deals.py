@@ -2694,15 +2694,17 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
 
     rows = [
         ("Larch bought the Quintels in 2012 for $2 billion.", "acquisition", ["Larch"],
-         "Quintels", "closed", {"amount": "$2 billion"}),
+         "Quintels", "closed", {"amount": "$2 billion", "amount_usd": 2e9}),
         ("Larch has bought Pebble Robotics.", "acquisition", ["Larch"], "Pebble Robotics",
          "closed", {}),
         ("Orchard will take a 15% stake in Vireo Air.", "stake", ["Orchard"], "Vireo Air",
          "announced", {"share": "15%"}),
         ("Birch and Alder agreed to merge in a deal worth $9 billion.", "merger", ["Birch"],
-         "Alder", "announced", {"amount": "$9 billion"}),
+         "Alder", "announced", {"amount": "$9 billion", "amount_usd": 9e9}),
         ("A group led by Ann Lee bought Rovers for $5 billion.", "acquisition", ["Ann Lee"],
-         "Rovers", "closed", {"amount": "$5 billion"}),
+         "Rovers", "closed", {"amount": "$5 billion", "amount_usd": 5e9}),
+        ("Larch agreed to buy Cedar Labs.", "acquisition", ["Larch"], "Cedar Labs", "announced",
+         {}),
     ]  # fmt: skip
     table = DealTable(tmp_path)
     table.build(
@@ -2763,6 +2765,13 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
         "Birch and Alder merger, $9 billion: announced [1]."
     )
     assert ask("Which company did Larch buy Pebble Robotics from?") is None  # a seller
+    # A floor on the deals' size is no price of one; "is buying" asks for deals not done yet.
+    over = ask("Which deals over $3 billion were made?")
+    assert over is not None and "Birch and Alder merger" in over and "Rovers" in over
+    assert "Quintels" not in over
+    assert ask("What was the biggest takeover?").startswith("- Ann Lee's acquisition of Rovers")
+    assert ask("What did Orchard invest in?") == "Orchard's 15% stake in Vireo Air: announced [1]."
+    assert ask("What is Larch buying?") == "Larch's acquisition of Cedar Labs: announced [1]."
     assert not asks_about_deal("Which singer is being brought back to life using AI?")
     listed = ask("Which companies has Larch acquired?")
     assert listed is not None and "Pebble Robotics" in listed and "Quintels" in listed

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rag.deals.mentions import Mention
 from rag.deals.merge import FAMILY, SUFFIXES, Deal, _close, _core, _distinct, normalise
-from rag.deals.money import find_money, to_usd
+from rag.deals.money import Money, find_money, to_usd
 from rag.deals.query import DealQuery, dated_within, find_deals
 from rag.deals.storage import DealTable
 from rag.timescope import time_scope
@@ -87,6 +87,13 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"\b(?:which|what)\s+(?!(?:[\w-]+\s+)?(?:stake|share|percentage|portion|interest|holding)s?\b)"
     r"(?:[\w-]+\s+){1,2}(?:has|have|had|did|does|do|will|is|was)\s+"
     rf".{{1,60}}\b(?:{_MA_WORDS}|{_INVEST}|{_OWNER})\b|"
+    # "What did Alibaba invest in?", "What has Disney acquired?"
+    r"^\s*what\s+(?:did|does|do|has|have|had|is|was|will)\s+.{1,60}\b(?:buy|bought|buying|"
+    r"acquired?|acquiring|purchased?|purchasing|invest(?:ed|ing)?\s+in|t(?:ake|aken|aking)\s+over|"
+    r"own|owned)\s*\??\s*$|"
+    # "What was the biggest takeover of 2022?"
+    r"\b(?:largest|biggest|top|major|most\s+expensive)\s+(?:[\w-]+\s+)?"
+    rf"(?:{_ONE_DEAL}|investment|funding\s+round|round|stake)s?\b|"
     # "What is Juul's biggest investor?"
     r"\bwhat\s+(?:is|are|was|were)\b.{0,60}\b(?:investors?|backers?|owners?|buyers?|"
     r"acquirers?|bidders?)\b|"
@@ -227,6 +234,8 @@ def understand_all(
     if not named and not listing:
         return []
     base = DealQuery(sort="amount" if _LARGEST.search(question) else "date", limit=MAX_DEALS)
+    floors = [to_usd(m.value, m.currency) for m in find_money(question) if _bound(question, m)]
+    base.min_usd = max((f for f in floors if f), default=None)  # "deals over $1 billion"
     for stage, pattern in _STAGE_WORDS:
         # "Which deals are still rumoured?" asks for rumoured deals; "Has JetBlue's purchase of
         # Spirit closed?" asks whether, and its answer may be no.
@@ -456,10 +465,39 @@ def _in_window(table: DealTable, query: DealQuery, as_of: dt.date) -> list[Deal]
     ]
 
 
+_MORE_THAN = re.compile(r"\b(?:bigger|larger|greater|higher|more)\s+than\s*$", re.IGNORECASE)
+
+
+def _bound(question: str, m: Money) -> bool:
+    """Tell whether a sum of the question is a floor on the deals asked for ("deals over $1
+    billion", "bigger than $500 million"), not a price one deal was done at."""
+    if m.per_share:
+        return False
+    return (m.low is not None and m.high is None) or bool(_MORE_THAN.search(question[: m.start]))
+
+
+_ASKS_ONGOING = re.compile(
+    r"\b(?:is|are)\b.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|taking\s+over)\b",
+    re.IGNORECASE,
+)
+
+
+def _ongoing(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal, Passage]]:
+    """The deals not yet done, when the question asks what is being done and some are not:
+    "What is Alaska Airlines buying?" is Hawaiian, not the merger it completed in 2016."""
+    if not _ASKS_ONGOING.search(question):
+        return found
+    return [f for f in found if f[0].stage not in ("closed", "cancelled")] or found
+
+
 def _priced(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal, Passage]]:
     """The deals of the price the question names, when it names one and some have it: "Which
     company did Disney buy for $4 billion?" is Marvel, not every deal of Disney's."""
-    asked = [to_usd(m.value, m.currency) for m in find_money(question) if not m.per_share]
+    asked = [
+        to_usd(m.value, m.currency)
+        for m in find_money(question)
+        if not m.per_share and not _bound(question, m) and not (m.high and m.low is None)
+    ]
     usd = [a for a in asked if a]
     priced = [f for f in found if f[0].amount_usd and any(_close(f[0].amount_usd, a) for a in usd)]
     return priced or found
@@ -510,7 +548,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 continue
             found = same
         if found:
-            return _answer(_priced(found, question)[:MAX_DEALS], query, question)
+            return _answer(
+                _ongoing(_priced(found, question), question)[:MAX_DEALS], query, question
+            )
     if fallback:
         return _answer(fallback[0][:MAX_DEALS], fallback[1], question)
     return None  # no deal in the table names everyone the question names
