@@ -51,8 +51,13 @@ DEALS_CHECK_EVERY = 2.0  # seconds between two looks at the shared deal mentions
 # Words that point back into the conversation.
 _POINTERS = r"it|its|it's|they|them|their|he|him|his|she|her|that|those|these|this|there|same"
 # A question worth condensing: it points back, or continues ("and", "what about").
+# "the deal", "the round": a deal named earlier in the conversation.
+_THE_THING = (
+    r"the (company|deal|firm|round|acquisition|merger|takeover|purchase|stake|investment|sale|"
+    r"bid|offer|startup)"
+)
 _FOLLOW_UP = re.compile(
-    rf"\b({_POINTERS}|the company|the deal|the firm|also|too|and|what about|how about|then)\b"
+    rf"\b({_POINTERS}|{_THE_THING}|also|too|and|what about|how about|then)\b"
     r"|^(and|but|so|what|how)\b",
     re.IGNORECASE,
 )
@@ -60,7 +65,7 @@ _FOLLOW_UP = re.compile(
 
 # A question that needs the history: it points back to something named earlier.
 _REFERS_BACK = re.compile(
-    rf"\b({_POINTERS}|the (company|deal|firm|story|article|report|news))\b", re.IGNORECASE
+    rf"\b({_POINTERS}|{_THE_THING}|the (story|article|report|news))\b", re.IGNORECASE
 )
 
 

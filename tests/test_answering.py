@@ -180,6 +180,18 @@ def test_a_rewrite_without_the_conversation_searches_with_the_earlier_question(
     )
 
 
+def test_a_follow_up_about_the_deal_or_the_round_named_before_is_condensed(settings: Settings):
+    """ "Is the round done?" has no pronoun, but "the round" is the one asked about before:
+    condensed, and searched with the earlier question when the rewrite does not name it."""
+    a, llm = answerer(settings, "Is the round done?", "The sources do not say.")
+    history = [Turn("Who is leading MiniMax's funding round?", "Alibaba is leading it [1].")]
+    answer = a.ask("Is the round done?", history=history, filters=AS_OF)
+    assert "Who is leading MiniMax's funding round?" in llm.prompts[0][-1].content
+    assert answer.standalone_question == (
+        "Is the round done? (Who is leading MiniMax's funding round?)"
+    )
+
+
 def test_a_follow_up_that_names_its_subject_is_searched_as_rewritten(settings: Settings):
     a, _ = answerer(settings, "And who founded MiniMax?", "The sources do not say.")
     history = [Turn("How much is MiniMax seeking?", "MiniMax is seeking $600 million [1].")]

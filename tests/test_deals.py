@@ -2743,6 +2743,7 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
         assert ask(q) is None, q
     # Other ways to ask about one deal, and a name without its "Air" or "Airways".
     for q in ("Tell me about Larch's deal for Pebble Robotics.", "Is Larch buying Pebble Robotics?",
+              "Has Larch's acquisition of robot maker Pebble Robotics from its founders closed?",
               "Has Larch closed its purchase of Pebble Robotics?"):  # fmt: skip
         assert ask(q) == "Larch's acquisition of Pebble Robotics: completed [1].", q
     assert ask("What's Larch paying for the Quintels?") == (

@@ -99,7 +99,7 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"acquirers?|bidders?)\b|"
     # "Did Albertsons buy Safeway?"
     r"^\s*(?:did|does|has|have)\s+.{0,60}\b(?:buy|acquire|purchase|merge|invest|take\s+over)\b|"
-    rf"\b(?:is|was|has)\b.{{0,60}}\b(?:it|round|{_ONE_DEAL}|investment|stake)\b.{{0,30}}"
+    rf"\b(?:is|was|has)\b.{{0,60}}\b(?:it|round|{_ONE_DEAL}|investment|stake)\b.{{0,60}}"
     r"\b(?:done|closed|final\w*|completed?|finished|sealed|through|confirmed|official|"
     r"rumou?red|reported|called\s+off|cancell?ed|scrapped|abandoned|blocked|dropped|"
     r"terminated|collapsed)\b|"
