@@ -2774,6 +2774,9 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
     assert ask("What did Orchard invest in?") == "Orchard's 15% stake in Vireo Air: announced [1]."
     assert ask("What is Larch buying?") == "Larch's acquisition of Cedar Labs: announced [1]."
     assert not asks_about_deal("Which singer is being brought back to life using AI?")
+    assert (
+        ask("Which startup did Orchard back?") == "Orchard's 15% stake in Vireo Air: announced [1]."
+    )
     listed = ask("Which companies has Larch acquired?")
     assert listed is not None and "Pebble Robotics" in listed and "Quintels" in listed
     # "own" alone is no deal word: "in their own stadium".

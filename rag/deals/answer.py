@@ -86,7 +86,8 @@ _ASKS_ABOUT_DEAL = re.compile(
     # reads, nor "Which celebrity is being brought back ...")
     r"\b(?:which|what)\s+(?!(?:[\w-]+\s+)?(?:stake|share|percentage|portion|interest|holding)s?\b)"
     r"(?:[\w-]+\s+){1,2}(?:has|have|had|did|does|do|will|is|was)\s+"
-    rf".{{1,60}}\b(?:{_MA_WORDS}|{_INVEST}|{_OWNER})\b|"
+    rf".{{1,60}}\b(?:{_MA_WORDS}|{_INVEST}|{_OWNER}|fund(?:s|ed)?|"
+    r"(?<!brought\s)(?<!came\s)(?<!come\s)(?<!coming\s)back(?:s|ed|ing)?)\b|"
     # "What did Alibaba invest in?", "What has Disney acquired?"
     r"^\s*what\s+(?:did|does|do|has|have|had|is|was|will)\s+.{1,60}\b(?:buy|bought|buying|"
     r"acquired?|acquiring|purchased?|purchasing|invest(?:ed|ing)?\s+in|t(?:ake|aken|aking)\s+over|"
