@@ -193,19 +193,21 @@ def _parties(table: DealTable) -> dict[str, str]:
     with table.connect() as db:
         rows = db.execute("SELECT target, buyers FROM deals").fetchall()
     names: dict[str, str] = {}
-    cores: dict[str, str] = {}
     for target, buyers in rows:
         for name in [target, *json.loads(buyers)]:
             key = normalise(name)
             if len(key) >= 2:
                 names.setdefault(key, name)
-            # "Spirit" of "Spirit Airlines", "JetBlue" of "JetBlue Airways": the name without
-            # the words that say what kind of company it is, asked for as itself (so that it
-            # finds every party it begins, "Alaska Air Group" too).
-            core = _core(key)
-            if core != key and _distinct(core):
-                cores.setdefault(core, core)
-    return {**cores, **names}
+    return names
+
+
+def _askable(parties: dict[str, str]) -> dict[str, str]:
+    """The names a question may call the table's parties by: theirs, and each without the
+    words that say what kind of company it is ("Spirit" of "Spirit Airlines", "JetBlue" of
+    "JetBlue Airways"), asked for as itself so that it finds every party it begins ("Alaska"
+    finds "Alaska Air Group" too)."""
+    cores = {c: c for key in parties if (c := _core(key)) != key and _distinct(c)}
+    return {**cores, **parties}
 
 
 def understand(question: str, table: DealTable, as_of: dt.date) -> DealQuery | None:
@@ -226,7 +228,7 @@ def understand_all(
     if not table.path.exists() or not asks_about_deal(question):
         return []
     named: list[tuple[str, bool]] = []  # (company, on the investor side)
-    known = _parties(table) if parties is None else parties
+    known = _askable(_parties(table) if parties is None else parties)
     for key in _named_keys(question, known):
         name = known[key]
         before = question[: max(0, question.lower().find(name.lower()))]
@@ -513,7 +515,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     known = {n: _last_names(parties, n) for n in names}
     # Every party named, said by the deal's sources, even when typed in lower case ("how much
     # did alaska airlines pay for hawaiian": not Alaska's deal for Virgin America).
-    keys = [k for k in _named_keys(question, parties) if not set(k.split()) & _names(question)]
+    keys = [
+        k for k in _named_keys(question, _askable(parties)) if not set(k.split()) & _names(question)
+    ]
     asked = asked_family(question)
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
     for query in understand_all(question, table, as_of, parties):
