@@ -2783,6 +2783,30 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
     assert not asks_about_deal("Who scored for the Quintels in their own stadium?")
 
 
+def test_a_name_that_heads_a_list_of_three_or_more_is_no_target() -> None:
+    """ "spent $1 billion acquiring Ann Lee, J.T. Ray, Bo Park and Cy Young": the sum paid for
+    the list, not for its first name, which is no deal's target, at extraction and when stored
+    mentions are read under today's rules. One name, or two, stays the target."""
+    from rag.deals.mentions import refresh_rules, verify
+
+    s = "Owner Max Lind has spent $1 billion acquiring Ann Lee, J.T. Ray, Bo Park and Cy Young."
+    form = {"deal": True, "type": "acquisition", "buyers": ["Max Lind"], "target": "Ann Lee",
+            "amount": 1}  # fmt: skip
+    (fields,) = verify(form, s, find_money(s), None)
+    assert fields.get("target") is None and fields["buyers"] == ["Max Lind"]
+    stored = Mention(article_id="a", sentence=s, start=0, end=len(s), type="acquisition",
+                     buyers=["Max Lind"], target="Ann Lee", amount="$1 billion")  # fmt: skip
+    refreshed = refresh_rules(stored)
+    assert refreshed is None or refreshed.target is None
+    for kept in ("Larch bought Quintel, the robot maker, for $1 billion.",
+                 "Larch bought Quintel and Pebble for $1 billion."):  # fmt: skip
+        target = "Quintel"
+        form = {"deal": True, "type": "acquisition", "buyers": ["Larch"], "target": target,
+                "amount": 1}  # fmt: skip
+        (fields,) = verify(form, kept, find_money(kept), None)
+        assert fields.get("target") == target, kept
+
+
 def test_a_takeover_has_no_stake_size() -> None:
     """The share a buyer held before its takeover is no size of the takeover."""
     from rag.deals.mentions import verify

@@ -46,6 +46,7 @@ from rag.deals.names import (
     _within,
     checked_name,
     described,
+    heads_a_list,
     is_authority,
     is_source,
     not_bought,
@@ -84,7 +85,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "41"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "42"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "14"  # stored with each article's mentions: a new version extracts again
 
 
@@ -555,6 +556,7 @@ def _verify(
         and not unmarked_target(t, sentence)
         and not in_another_merger(t, buyers, sentence)
         and not before_the_one_meant(t, sentence)
+        and not heads_a_list(t, sentence)
     ]
     others = _buyers_of_other_deals(buyers, targets, sentence)
     buyers = [
@@ -802,6 +804,7 @@ def refresh_rules(m: Mention) -> Mention:
     if m.target and (
         _no_party(m.target, m.sentence)
         or not_bought(m.target, m.sentence)
+        or heads_a_list(m.target, m.sentence)
         or in_another_merger(m.target, m.buyers, m.sentence)
         or before_the_one_meant(m.target, m.sentence)
         or is_source(m.target, m.sentence)

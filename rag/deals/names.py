@@ -162,6 +162,19 @@ _HEAD_AFTER = (
 _INVESTED_THERE = re.compile(r"\binvest\w*\s+(?:[\w$.,%-]+\s+){0,5}?there\b", re.IGNORECASE)
 
 
+# More names after a name, as in a list of three or more: ", J.T. Realmuto, Zack Wheeler ...".
+_LIST_AFTER = re.compile(
+    r"\s*,\s*(?-i:[A-Z])[\w.&'’-]*(?:\s+(?-i:[A-Z])[\w.&'’-]*)*\s*,\s*(?-i:[A-Z])"
+)
+
+
+def heads_a_list(name: str, sentence: str) -> bool:
+    """Whether every mention of `name` begins a list of three or more names: "dropped $1.04
+    billion acquiring Bryce Harper, J.T. Realmuto, Zack Wheeler ... and Trea Turner". What was
+    bought, and what the sum paid for, is the list, not its first name."""
+    return _every_mention(name, sentence, lambda m: _LIST_AFTER.match(sentence, m.end()))
+
+
 def _every_mention(name: str, sentence: str, test: Callable[[re.Match[str]], Any]) -> bool:
     """Tell whether `name` occurs in the sentence as a whole word and `test` holds for each
     occurrence (its match)."""
