@@ -2685,13 +2685,8 @@ def test_who_is_asked_of_a_deal_no_source_names_a_party_of(tmp_path: Path) -> No
     assert answer_from_table("Who sold Pebble to Larch?", table, as_of) is None
 
 
-def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:
-    """ "Who owns the Quintels?" is who bought them; "What did X pay for ...?" asks the price;
-    "What is the status of ...?" asks the stage. "Who bought Larch?" asks for Larch's buyer,
-    and the deals Larch made are no answer to it: left to the chain. "Which companies has
-    Larch acquired?" still lists them, and a club's "FC" need not be in its sources."""
-    from rag.deals.answer import answer_from_table, asks_about_deal
-
+def _phrasing_table(tmp_path: Path) -> DealTable:
+    """A table of made-up deals that questions are asked of in many phrasings."""
     rows = [
         ("Larch bought the Quintels in 2012 for $2 billion.", "acquisition", ["Larch"],
          "Quintels", "closed", {"amount": "$2 billion", "amount_usd": 2e9}),
@@ -2713,6 +2708,17 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
          for n, (s, k, b, t, st, kw) in enumerate(rows)],
         "test",
     )  # fmt: skip
+    return table
+
+
+def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:
+    """ "Who owns the Quintels?" is who bought them; "What did X pay for ...?" asks the price;
+    "What is the status of ...?" asks the stage. "Who bought Larch?" asks for Larch's buyer,
+    and the deals Larch made are no answer to it: left to the chain. "Which companies has
+    Larch acquired?" still lists them, and a club's "FC" need not be in its sources."""
+    from rag.deals.answer import answer_from_table, asks_about_deal
+
+    table = _phrasing_table(tmp_path)
     as_of = date(2022, 10, 10)
 
     def ask(question: str) -> str | None:
@@ -2781,6 +2787,24 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
     assert listed is not None and "Pebble Robotics" in listed and "Quintels" in listed
     # "own" alone is no deal word: "in their own stadium".
     assert not asks_about_deal("Who scored for the Quintels in their own stadium?")
+
+
+def test_a_question_naming_a_party_but_asking_no_deal_of_it_goes_to_the_chain(
+    tmp_path: Path,
+) -> None:
+    """Questions that name a party of the table and a deal word, but ask about something else:
+    planes or rights bought, a building owned, a lead in goals, what a target bought."""
+    from rag.deals.answer import answer_from_table
+
+    table = _phrasing_table(tmp_path)
+    for q in ("Is Larch buying new planes?", "Which show has Larch bought the rights to?",
+              "Who owns the building Larch used as headquarters?", "Is Larch investing in AI?",
+              "Who is leading the Quintels in goals this season?",
+              "Which players did the Quintels acquire in a trade?"):  # fmt: skip
+        assert answer_from_table(q, table, date(2022, 10, 10)) is None, q
+    # ... while the deals asked of are still answered.
+    found = answer_from_table("Which companies did Larch acquire?", table, date(2022, 10, 10))
+    assert found is not None and "Quintels" in found.text
 
 
 def test_a_name_that_heads_a_list_of_three_or_more_is_no_target() -> None:

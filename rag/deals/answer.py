@@ -181,9 +181,22 @@ _DEAL_NOUNS = re.compile(
 )
 
 
+# Things bought that are no company: "Is Alaska Airlines buying new planes?", "Which show has
+# Netflix bought the rights to?".
+_NO_COMPANY_BOUGHT = re.compile(
+    # lower case: "acquired The Dog House" is a company
+    rf"\b(?:{_MA_WORDS})\s+(?:(?:the|its|their|his|her|new|more)\s+)?(?:(?-i:[a-z])\w*\s+)?"
+    r"(?-i:rights|licen[cs]es?|tickets|merchandise|debt|bonds|planes|aircraft|jets|ships|trucks|"
+    r"vehicles|homes?|houses?|land|buildings?|propert(?:y|ies)|real\s+estate|paintings?)\b",
+    re.IGNORECASE,
+)
+
+
 def asks_about_deal(question: str) -> bool:
     """Tell whether the question asks for a part of a deal (a cheap test before the table)."""
     if _PAY.search(question) and not _DEAL_NOUNS.search(question):
+        return False
+    if _NO_COMPANY_BOUGHT.search(question):
         return False
     return bool(_ASKS_ABOUT_DEAL.search(question))
 
@@ -420,6 +433,25 @@ def _quotes(m: Mention) -> list[str]:
     return [*before, m.sentence]
 
 
+# "Which companies has Disney acquired?", "What did Alibaba invest in?": what a company bought.
+# The company is the subject between the auxiliary and the verb ("Which company is buying
+# Spirit?" asks for the buyer instead).
+_ASKS_BOUGHT = re.compile(
+    r"\s*(?:which|what)\b(?:\s+[\w-]+){0,2}?\s+(?:did|does|do|has|have|had|will|would|is|are|"
+    r"was|were)\s+.{1,60}?\b(?:buy|buys|bought|buying|acquir(?:e|es|ed|ing)|purchas(?:e|es|ed|"
+    r"ing)|invest(?:s|ed|ing)?|t(?:ake|akes|aken|aking|ook)\s+over|own|owns|owned|back|backed|"
+    r"fund|funded)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_buyer(deal: Deal, company: str) -> bool:
+    """Tell whether `company` is one of the deal's buyers or investors (matched as in
+    `_is_target`)."""
+    key = normalise(company)
+    return any(party.startswith(key) or f" {key}" in party for party in map(normalise, deal.buyers))
+
+
 def _is_target(deal: Deal, company: str, merging: bool = False) -> bool:
     """Tell whether `company` is the deal's target, matched as `find_deals` matches a party:
     the name begins the party's or one of its words. `merging`: the question asks who merged,
@@ -479,6 +511,38 @@ def _bound(question: str, m: Money) -> bool:
     return (m.low is not None and m.high is None) or bool(_MORE_THAN.search(question[: m.start]))
 
 
+# "Is Sherwin-Williams buying Valspar?": a yes/no question of what a company is doing, which is
+# about a deal of the table only when what it buys is a party too.
+_IS_DOING = re.compile(
+    r"\s*(?:is|are|was|were)\s+.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|"
+    r"taking\s+over)\b",
+    re.IGNORECASE,
+)
+# A question whose only deal word is an owner word ("Who owns ...?", "... owners of ...").
+_OWNER_ONLY = re.compile(
+    rf"^(?!.*\b(?:{_MA_WORDS}|{_MONEY_WORDS}|back(?:s|ed|ing)?|stakes?)\b).*\b(?:{_OWNER})\b",
+    re.IGNORECASE,
+)
+
+
+# A question whose only deal word is "lead" ("Who led MiniMax's round?" has "round").
+_LEAD_ONLY = re.compile(
+    rf"^(?!.*\b(?:{_MA_WORDS}|{_MONEY_WORDS}|{_ONE_DEAL}s?|back(?:s|ed|ing)?|investors?|"
+    rf"{_OWNER}|series\s+[a-h])\b).*\b(?:lead\w*|led)\b",
+    re.IGNORECASE,
+)
+
+
+def _owned(question: str, name: str) -> bool:
+    """Tell whether the owner words of the question are about `name`: "Who owns (the) X?",
+    "X's (new) owner", "the owners of X" (not "the building X used as headquarters")."""
+    n = re.escape(name)
+    return bool(
+        re.search(rf"\bown(?:s|ed)\s+(?:the\s+)?{n}|{n}['’]?s?\s+(?:\w+\s+)?owners?\b|"
+                  rf"\bowners?(?:ship)?\s+of\s+(?:the\s+)?{n}", question, re.IGNORECASE)
+    )  # fmt: skip
+
+
 _ASKS_ONGOING = re.compile(
     r"\b(?:is|are)\b.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|taking\s+over)\b",
     re.IGNORECASE,
@@ -519,8 +583,16 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
         k for k in _named_keys(question, _askable(parties)) if not set(k.split()) & _names(question)
     ]
     asked = asked_family(question)
+    queries = understand_all(question, table, as_of, parties)
+    named = [n for q in queries if (n := q.company or q.investor)]
+    if _IS_DOING.match(question) and len(named) < 2:
+        return None  # "Is Alaska Airlines buying new planes?": what it buys is no party
+    if _OWNER_ONLY.search(question) and not any(_owned(question, n) for n in named):
+        return None  # "Who owns the building Twitter used as headquarters?"
+    if _LEAD_ONLY.search(question):
+        return None  # "Who is leading Chelsea in goals?": no round, deal or stake asked of
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
-    for query in understand_all(question, table, as_of, parties):
+    for query in queries:
         if names and query.company is None and query.investor is None:
             # "Which deals did Delta make?" where Delta is a party to no deal in the table: a
             # deal whose sentence only names it in passing is not its deal. No answer here.
@@ -539,10 +611,13 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 f" {k} " in folded or _is_said(k, said, _last_names(parties, k)) for k in keys
             ):
                 found.append((d, _passage(d, query)))
+        merging = bool(re.search(r"\bmerg", question, re.IGNORECASE))
         if query.company and _ASKS_BUYER.match(question):
             # "Who bought Disney?" asks for Disney's buyers, not for the companies it bought.
-            merging = bool(re.search(r"\bmerg", question, re.IGNORECASE))
             found = [f for f in found if _is_target(f[0], query.company, merging)]
+        elif query.company and _ASKS_BOUGHT.match(question) and not merging:
+            # "Which players did the Dodgers acquire?" asks what the Dodgers bought.
+            found = [f for f in found if _is_buyer(f[0], query.company)]
         if asked and query.type is None:
             # "Who bought Twitter?": the takeover, not the stakes its co-investors took; "Who
             # invested in Musk's purchase of Twitter?": the stakes, and the takeover only if
@@ -615,7 +690,7 @@ def _is_said(word: str, said: str, last_names: Iterable[str] = ()) -> bool:
     """Tell whether a capitalised word of the question is in what a deal's sources say, or is
     the first name of a party whose last name they say ("Elon" of "Elon Musk" where the
     sentence says "Musk"; `last_names` from `_last_names`)."""
-    if word in said:
+    if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", said):  # "AI" is not in "airline"
         return True
     return any(re.search(rf"\b{re.escape(last)}\b", said) for last in last_names)
 
