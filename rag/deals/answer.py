@@ -45,6 +45,9 @@ _ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
 # Who owns a company is who bought it: "Who owns the Dodgers?", "Who is Twitter's new owner?"
 # (not a bare "own": "in their own stadium").
 _OWNER = r"owns|owned|owners?|ownership"
+# What a company is doing, in a deal: "Is Sherwin-Williams buying Valspar?".
+_DOING = r"(?:buying|acquiring|purchasing|merging|investing|taking\s+over)"
+_IS_DOING_RE = rf"(?:is|are|was|were)\s+.{{0,60}}\b{_DOING}\b"
 _DEAL_VERB = (
     rf"(?:{_INVEST}|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
@@ -78,8 +81,7 @@ _ASKS_ABOUT_DEAL = re.compile(
     r"\b(?:tell\s+me|know|details|news)\s+(?:about|of|on)\b.{0,80}"
     rf"\b(?:{_ONE_DEAL}|stake|round|investment|bid|offer)s?\b|"
     # "Is Sherwin-Williams buying Valspar?": whether, and the table says how far it went.
-    r"^\s*(?:is|are|was|were)\s+.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|"
-    r"taking\s+over)\b|"
+    rf"^\s*{_IS_DOING_RE}|"
     rf"\b(?:which|what)\s+(?:company|companies|firm|firms|investors?|group|fund|buyer|bidder)\b"
     rf".{{0,80}}\b{_DEAL_VERB}\b|"
     # "Which teams has Todd Boehly bought?" (not "What stake did ...", which `_SHARE_ASKED`
@@ -513,11 +515,7 @@ def _bound(question: str, m: Money) -> bool:
 
 # "Is Sherwin-Williams buying Valspar?": a yes/no question of what a company is doing, which is
 # about a deal of the table only when what it buys is a party too.
-_IS_DOING = re.compile(
-    r"\s*(?:is|are|was|were)\s+.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|"
-    r"taking\s+over)\b",
-    re.IGNORECASE,
-)
+_IS_DOING = re.compile(rf"\s*{_IS_DOING_RE}", re.IGNORECASE)
 # A question whose only deal word is an owner word ("Who owns ...?", "... owners of ...").
 _OWNER_ONLY = re.compile(
     rf"^(?!.*\b(?:{_MA_WORDS}|{_MONEY_WORDS}|back(?:s|ed|ing)?|stakes?)\b).*\b(?:{_OWNER})\b",
@@ -543,10 +541,7 @@ def _owned(question: str, name: str) -> bool:
     )  # fmt: skip
 
 
-_ASKS_ONGOING = re.compile(
-    r"\b(?:is|are)\b.{0,60}\b(?:buying|acquiring|purchasing|merging|investing|taking\s+over)\b",
-    re.IGNORECASE,
-)
+_ASKS_ONGOING = re.compile(rf"\b(?:is|are)\b.{{0,60}}\b{_DOING}\b", re.IGNORECASE)
 
 
 def _ongoing(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal, Passage]]:
