@@ -2768,9 +2768,11 @@ def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_pat
     assert ask("What is Vireo Air's biggest investor?") == (
         "Orchard's 15% stake in Vireo Air: announced [1]."
     )
-    assert ask("Was the Birch and Alder merger called off?") == (
-        "Birch and Alder merger, $9 billion: announced [1]."
-    )
+    for q in (
+        "Was the Birch and Alder merger called off?",
+        "Were Birch and Alder planning to merge?",
+    ):
+        assert ask(q) == "Birch and Alder merger, $9 billion: announced [1].", q
     assert ask("Which company did Larch buy Pebble Robotics from?") is None  # a seller
     # A floor on the deals' size is no price of one; "is buying" asks for deals not done yet.
     over = ask("Which deals over $3 billion were made?")
@@ -2798,6 +2800,7 @@ def test_a_question_naming_a_party_but_asking_no_deal_of_it_goes_to_the_chain(
 
     table = _phrasing_table(tmp_path)
     for q in ("Is Larch buying new planes?", "Which show has Larch bought the rights to?",
+              "Is Larch planning to buy a new warehouse?",
               "Who owns the building Larch used as headquarters?", "Is Larch investing in AI?",
               "Who is leading the Quintels in goals this season?",
               "Which players did the Quintels acquire in a trade?"):  # fmt: skip

@@ -47,7 +47,12 @@ _ONE_DEAL = r"(?:deal|acquisition|merger|takeover|sale|purchase|buyout)"
 _OWNER = r"owns|owned|owners?|ownership"
 # What a company is doing, in a deal: "Is Sherwin-Williams buying Valspar?".
 _DOING = r"(?:buying|acquiring|purchasing|merging|investing|taking\s+over)"
-_IS_DOING_RE = rf"(?:is|are|was|were)\s+.{{0,60}}\b{_DOING}\b"
+_IS_DOING_RE = (
+    rf"(?:is|are|was|were)\s+.{{0,60}}\b(?:{_DOING}|"
+    # "Were Kroger and Albertsons planning to merge?"
+    r"(?:planning|plans|set|going|about|expected|agreeing)\s+to\s+"
+    r"(?:buy|acquire|purchase|merge|invest|take\s+over))\b"
+)
 _DEAL_VERB = (
     rf"(?:{_INVEST}|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
