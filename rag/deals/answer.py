@@ -452,21 +452,26 @@ _ASKS_BOUGHT = re.compile(
 )
 
 
-def _is_buyer(deal: Deal, company: str) -> bool:
-    """Tell whether `company` is one of the deal's buyers or investors (matched as in
-    `_is_target`)."""
+def _names_one_of(company: str, parties: Iterable[str | None]) -> bool:
+    """Tell whether `company` is one of `parties`, matched as `find_deals` matches a party:
+    the name begins the party's or one of its words."""
     key = normalise(company)
-    return any(party.startswith(key) or f" {key}" in party for party in map(normalise, deal.buyers))
+    return any(
+        party.startswith(key) or f" {key}" in party
+        for party in map(normalise, filter(None, parties))
+    )
+
+
+def _is_buyer(deal: Deal, company: str) -> bool:
+    """Tell whether `company` is one of the deal's buyers or investors."""
+    return _names_one_of(company, deal.buyers)
 
 
 def _is_target(deal: Deal, company: str, merging: bool = False) -> bool:
-    """Tell whether `company` is the deal's target, matched as `find_deals` matches a party:
-    the name begins the party's or one of its words. `merging`: the question asks who merged,
+    """Tell whether `company` is the deal's target. `merging`: the question asks who merged,
     and either party of a merger counts ("Who merged with Wendy's?")."""
-    key = normalise(company)
-    sides = [deal.target, *(deal.buyers if merging and deal.type == "merger" else [])]
-    return any(
-        party.startswith(key) or f" {key}" in party for party in map(normalise, sides) if party
+    return _names_one_of(
+        company, [deal.target, *(deal.buyers if merging and deal.type == "merger" else [])]
     )
 
 
@@ -575,13 +580,17 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     if _ASKS_SELLER.search(question):
         return None  # the table keeps no sellers; the sources may name one
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
-    names = _names(question) - _TIME_NAMES - _qualifiers(question, parties)
+    capitalised = _names(question)
+    names = capitalised - _TIME_NAMES - _qualifiers(question, parties)
     known = {n: _last_names(parties, n) for n in names}
     # Every party named, said by the deal's sources, even when typed in lower case ("how much
     # did alaska airlines pay for hawaiian": not Alaska's deal for Virgin America).
-    keys = [
-        k for k in _named_keys(question, _askable(parties)) if not set(k.split()) & _names(question)
-    ]
+    keys = {
+        k: _last_names(parties, k)
+        for k in _named_keys(question, _askable(parties))
+        if not set(k.split()) & capitalised
+    }
+    merging = bool(re.search(r"\bmerg", question, re.IGNORECASE))
     asked = asked_family(question)
     queries = understand_all(question, table, as_of, parties)
     named = [n for q in queries if (n := q.company or q.investor)]
@@ -608,10 +617,9 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
             said = _said(d)
             folded = " " + normalise(said) + " "
             if all(_is_said(n, said, known[n]) for n in names) and all(
-                f" {k} " in folded or _is_said(k, said, _last_names(parties, k)) for k in keys
+                f" {k} " in folded or _is_said(k, said, last) for k, last in keys.items()
             ):
                 found.append((d, _passage(d, query)))
-        merging = bool(re.search(r"\bmerg", question, re.IGNORECASE))
         if query.company and _ASKS_BUYER.match(question):
             # "Who bought Disney?" asks for Disney's buyers, not for the companies it bought.
             found = [f for f in found if _is_target(f[0], query.company, merging)]
