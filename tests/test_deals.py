@@ -153,6 +153,34 @@ def test_the_words_alone_make_a_deal_the_model_missed() -> None:
     assert words_form("But Harlow bought Quintel Games in 2017 .", [])["buyers"] == ["Harlow"]
 
 
+def test_what_it_bought_in_a_clause_is_read_when_the_model_read_another_deal() -> None:
+    # Held-out news (a TechCrunch page of ../shared's extraction set): the model read the
+    # SoftBank lifeline, a round no word of the sentence states, and missed the purchase.
+    text = ("Pexa Labs is cutting costs. After receiving a lifeline from investor Larch worth "
+            "up to $8 billion, Pexa Labs is now making major cuts, including layoffs at "
+            "Quintel, which it acquired for $200 million in 2017.")  # fmt: skip
+    lifeline = _form(type="funding round", buyers=["Larch"], target="Pexa Labs", amount=1)
+    (m,) = extract("w", text, lambda s, a: lifeline, published=date(2019, 11, 18))
+    assert (m.type, m.buyers, m.target) == ("acquisition", ["Pexa Labs"], "Quintel")
+    assert (m.amount, m.stage, m.refs["Pexa Labs"]["text"]) == ("$200 million", "closed", "it")
+    # Without a company for "it" to stand for, nothing is stored.
+    alone = "Layoffs hit Quintel, which it acquired for $200 million in 2017."
+    assert extract("w", alone, lambda s, a: {"deal": False}) == []
+
+
+def test_synergies_are_no_price_and_who_speaks_of_a_merger_is_no_side() -> None:
+    s = ("The merged Harlow and Quintel may not diverge from the trend; Reed has said that he "
+         "expects to wring as much as $300 million in synergies from the combination.")  # fmt: skip
+    (fields,) = verify(_form(type="merger", buyers=["Harlow", "Quintel"], target="Reed",
+                             amount=1), s, find_money(s), None)  # fmt: skip
+    assert (fields["buyers"], fields["target"]) == (["Harlow"], "Quintel")
+    assert "amount" not in fields
+    # One side speaking of its own merger stays its side.
+    s2 = "Harlow said its merger with Quintel would close in June."
+    (fields,) = verify(_form(type="merger", buyers=["Harlow"], target="Quintel"), s2, [], None)
+    assert (fields["buyers"], fields["target"]) == (["Harlow"], "Quintel")
+
+
 def _form(**fields: Any) -> dict[str, Any]:
     base = {"deal": True, "type": "acquisition", "buyers": [], "lead": None, "target": None,
             "amount": 0, "valuation": 0}  # fmt: skip
@@ -1249,7 +1277,9 @@ def test_a_list_of_who_put_in_how_much_gives_each_investors_stake() -> None:
                                target="Zenith Labs", amount=1),
     })  # fmt: skip
     found = extract("q", _LIST, fill, title=_LIST.split("\n")[0], published=date(2024, 6, 1))
-    takeover, *stakes = found
+    # The title names the deal too: "its takeover" is Harlow's (the words, no model form).
+    title, takeover, *stakes = found
+    assert (title.buyers, title.target, title.amount) == (["Harlow"], "Quintel", None)
     assert (takeover.type, takeover.target) == ("acquisition", "Quintel")
     got = [(m.type, m.buyers, m.target, m.amount, m.amount_usd) for m in stakes]
     assert got == [
@@ -1277,7 +1307,7 @@ def test_a_list_of_who_put_in_how_much_gives_each_investors_stake() -> None:
                     amount="$1 billion", amount_usd=1e9)  # fmt: skip
     deals = merge([*found, other])
     assert sorted((d.type, tuple(d.buyers), len(d.mentions)) for d in deals) == [
-        ("acquisition", ("Harlow Systems",), 1),
+        ("acquisition", ("Harlow Systems",), 2),  # the title's and the sentence's
         ("stake", ("Larch Capital Management",), 1),
         ("stake", ("Orchard Partners LLC",), 1),
         ("stake", ("Pebble Holding",), 2),
@@ -2075,7 +2105,7 @@ def test_stored_lines_of_a_list_of_investors_are_kept(deal_index: Settings) -> N
     store.write([("list", "h1", found)])
     kept = [m for m in store.mentions() if m.article_id == "list"]
     assert [(m.type, m.buyers[0]) for m in kept] == [(m.type, m.buyers[0]) for m in found]
-    assert len(kept) == 5
+    assert len(kept) == 6  # the title's takeover, the sentence's and the four lines
 
 
 def test_an_interrupted_extraction_resumes_and_keeps_the_articles(

@@ -64,6 +64,12 @@ from rag.deals.cues import event_date, stage_of
          "raised $2 billion this year, CNBC reported.", "closed"),
         ("Harlow agreed to buy Quintel, Reuters reported.", "rumoured"),
         ("Harlow said it has acquired Quintel, people familiar with the matter said.", "rumoured"),
+        # A merger that became final, a holding that became the largest: done, not planned.
+        ("The merger of Harlow and Quintel, which became final Tuesday, creates a giant.",
+         "closed"),
+        ("Harlow announced that it had become the largest shareholder of Quintel by acquiring "
+         "a 25% stake.", "closed"),
+        ("Harlow plans to become the largest shareholder of Quintel.", "rumoured"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

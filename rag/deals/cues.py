@@ -78,6 +78,11 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             # "After months attempting to get out of his deal to buy Twitter, Elon Musk
             # officially owns the platform"
             r"(?:now|officially|formally)\s+(?:owns|controls)|"
+            # "The merger ..., which became final Tuesday"; "announced that it had become the
+            # largest shareholder of Tribune ... by acquiring the entire 25.2% stake"
+            r"became\s+(?:final|effective|official)|"
+            r"(?:(?:had|has|have)\s+become|became)\s+(?:the\s+)?(?:largest|biggest|majority|"
+            r"controlling|sole)\s+(?:shareholder|owner|stakeholder)|"
             # "announced the completion of Sinclair's RSN acquisition"
             r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
             re.IGNORECASE,

@@ -85,8 +85,8 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "42"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "14"  # stored with each article's mentions: a new version extracts again
+RULES_VERSION = "43"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+EXTRACTOR_VERSION = "15"  # stored with each article's mentions: a new version extracts again
 
 
 @dataclass
@@ -168,17 +168,27 @@ def _words_names(sentence: str) -> list[str]:
     return names
 
 
-def words_form(sentence: str, amounts: list[Money]) -> dict[str, Any] | None:
+def words_form(
+    sentence: str, amounts: list[Money], by_reference: bool = False
+) -> dict[str, Any] | None:
     """The form the sentence's words alone fill, when they name both sides of one deal and
     the model did not: "Boeing's reported bid for Embraer" (the model said no deal), "Ford
     said it was investing $1 billion in Argo AI" (the model said an acquisition, which no word
     of the sentence states). Exactly one name must be marked a buyer and one a target
-    (`role_of`); the amount is the sentence's only money span, if it has just one."""
+    (`role_of`); the amount is the sentence's only money span, if it has just one.
+
+    With `by_reference`, the buyer may be "it" or "the company" instead of a name ("layoffs
+    at Meetup, which it acquired for $200 million in 2017", where the model read the
+    sentence's other deal): the form then has no buyers, and `verify` fills in the company
+    the reference stands for, or stores nothing."""
     names = [n for n in _words_names(sentence) if not is_source(n, sentence)]
     roles = {n: role_of(n, sentence) for n in names if not is_authority(n)}
     buyers = [n for n, r in roles.items() if r == "buyer"]
     targets = [n for n, r in roles.items() if r == "target"]
-    if len(buyers) != 1 or len(targets) != 1 or _same_company(buyers[0], targets[0]):
+    hit = _ref(sentence, _REF_BUYER) if by_reference and not buyers else None
+    if hit and not _SELLING.search(sentence[: hit.start()]) and len(targets) == 1:
+        buyers = []  # "which it acquired": the reference, resolved by `verify`
+    elif len(buyers) != 1 or len(targets) != 1 or _same_company(buyers[0], targets[0]):
         return None
     if KIND_WORDS["acquisition"].search(sentence):
         kind = "acquisition"
@@ -187,9 +197,20 @@ def words_form(sentence: str, amounts: list[Money]) -> dict[str, Any] | None:
     else:
         return None
     form: dict[str, Any] = {"deal": True, "type": kind, "buyers": buyers, "target": targets[0]}
+    paid = [i for i, a in enumerate(amounts, 1) if _PAID_FOR.search(sentence[: a.start])]
     if len(amounts) == 1:
         form["amount"] = 1
+    elif len(paid) == 1:
+        form["amount"] = paid[0]  # "which it acquired for $200 million", beside other sums
     return form
+
+
+# A price as the words of a purchase give it: "acquired for $200 million", "bought it for".
+_PAID_FOR = re.compile(
+    r"\b(?:acquired|bought|purchased|paid|sold)\s+(?:[\w'’-]+\s+){0,3}?for\s+"
+    r"(?:about\s+|nearly\s+|roughly\s+|around\s+|some\s+)?$",
+    re.IGNORECASE,
+)
 
 
 # "following Musk's takeover", "Sinclair's RSN acquisition": a buyer's deal, named by its
@@ -234,10 +255,12 @@ def verify(
     out = _verify(form, sentence, amounts, published, resolve)
     if out:
         return out
-    words = words_form(sentence, amounts)
+    words = words_form(sentence, amounts, by_reference=resolve is not None)
     if words is None:
         return []
     out = _verify(words, sentence, amounts, published, resolve)
+    if not words["buyers"]:
+        out = [fields for fields in out if fields["buyers"]]  # the reference left unresolved
     for fields in out:
         fields["by"] = {k: "rule" for k in fields["by"]}
     return out
@@ -390,6 +413,24 @@ def _buyers_of_other_deals(buyers: list[str], targets: Sequence[str], sentence: 
     return others if len(others) < len(buyers) else []
 
 
+# "Reed has said that he expects ... from the combination", "Reed, who will be the merged
+# company's chairman, told investors": who speaks of a deal.
+_SPEAKS = r"(?:\s*,[^,]{0,80},)?\s+(?:has\s+|had\s+)?(?:said|says|told|tells)\b"
+
+
+def speaks_of_merger(target: str, kind: str | None, buyers: list[str], sentence: str) -> bool:
+    """Tell whether a merger's target is only who speaks of it: the sentence names the merging
+    companies as its buyers (two or more), and the target is the subject of "said" or "told"
+    that no word of the sentence makes a side. (One merging side speaking for itself, "Kroger
+    said its merger with Albertsons", leaves a single buyer and is kept.)"""
+    return (
+        kind == "merger"
+        and len(buyers) >= 2
+        and role_of(target, sentence) is None
+        and bool(re.search(rf"(?<!\w){re.escape(target)}{_SPEAKS}", sentence))
+    )
+
+
 def _verify(
     form: dict[str, Any],
     sentence: str,
@@ -439,6 +480,7 @@ def _verify(
         is_source(target_text, sentence)
         or _no_party(target_text, sentence)
         or not_bought(target_text, sentence)
+        or speaks_of_merger(target_text, kind, buyers, sentence)
     ):
         target_text = None
     # Two companies joined by a hyphen are both sides, no target ("the Alaska Airlines-Virgin
@@ -636,7 +678,8 @@ _FIGURE_AFTER = re.compile(
     # "$1 billion in sales", "$139 million of third-quarter harm": a company's own figure.
     r"\s*(?:(?:in|of)\s+(?:[\w-]+\s+)?"
     r"(?:sales|revenues?|turnover|profits?|earnings|losses|income|harm|damages?|costs|"
-    r"expenses|spending|capital\s+expenditures?)\b"
+    r"expenses|spending|capital\s+expenditures?|synerg(?:y|ies)|(?:cost\s+)?savings)\b"
+    # "as much as $300 million in synergies from the combination": what a merger is to save.
     # "a $1 billion increase in its capital expenditures": a change of a figure.
     r"|(?:increase|decrease|rise|jump|drop|decline|boost|cut|reduction|shortfall)\b)",
     re.IGNORECASE,
@@ -809,6 +852,7 @@ def refresh_rules(m: Mention) -> Mention:
         or before_the_one_meant(m.target, m.sentence)
         or is_source(m.target, m.sentence)
         or (m.target not in m.refs and unmarked_target(m.target, m.sentence))
+        or speaks_of_merger(m.target, m.type, m.buyers, m.sentence)
     ):
         m.target = None
     if m.target and (who := _subject_buyer(m.type, m.buyers, m.target, m.sentence)):

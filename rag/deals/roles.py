@@ -272,6 +272,10 @@ def role_of(name: str, sentence: str) -> str | None:
         rf"(?<!\w){n}(?:\s*,[^,]{{0,80}},)?\s+(?:is|was|were|has\s+been|had\s+been|will\s+be|"
         rf"would\s+be|being)\s+(?:acquired|bought|purchased|taken\s+over)\b",
         rf"\bsold\s+{_ADJ}{n}\s+to\b",
+        # "layoffs at Meetup, which it acquired for $200 million", "Tio Networks, which PayPal
+        # bought in July": what the clause's subject bought
+        rf"(?<!\w){n}\s*,\s+(?:which|that)\s+(?:it|the\s+company|{_LIST_NAME})\s+"
+        rf"(?:(?:had|has|have|recently|previously|also)\s+)*(?:acquired|bought|purchased)\b",
         # "Valspar's $9.3 billion purchase by Sherwin-Williams"
         rf"(?<!\w){n}\s*['’]\s?s\s+(?:\w+\s+){{0,2}}{_MONEY_WORDS}{_DEAL_NOUN}\s+by\b",
         # "integrating merger partner Virgin America", "the acquisition target Twitter"
