@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 from rag.citations import Checked, check, format_sources, is_refusal
 from rag.config import Settings
 from rag.context import fresh_first, sanitize, select_context
-from rag.deals.answer import DealAnswer, answer_from_table, asks_about_deal, deal_unsaid
+from rag.deals.answer import (
+    DealAnswer,
+    answer_from_table,
+    asks_about_deal,
+    buyer_is_target,
+    deal_unsaid,
+)
 from rag.deals.query import DealQuery
 from rag.deals.storage import DealStore, DealTable
 from rag.llms import LLMError, explain, get_llm
@@ -237,6 +243,8 @@ class Answerer:
         # A deal question whose cited sentences tell of no such deal: a name tied to the
         # company, not to the deal asked about.
         evidence["deal_unsaid"] = deal_unsaid(standalone, [c.quote for c in checked.citations])
+        # "Who is buying McClatchy?" answered "McClatchy is buying Alden": the other side.
+        evidence["deal_reversed"] = buyer_is_target(standalone, checked.text)
         refused = decide_refusal(evidence, self.settings.refusal_threshold)
         timings = Timings(
             retrieval=retrieval,

@@ -453,10 +453,12 @@ def decide_refusal(evidence: dict[str, Any], threshold: float) -> bool:
     """Refuse when the model said so, when every claim it made is missing from the sources it
     cited, when a number or a date was asked for and the answer, asked again, still has none
     (it answers another question), when a deal question's cited sentences tell of no such deal
-    (`deal_unsaid`), or when the answer's `confidence` is below `threshold`."""
+    (`deal_unsaid`) or its answer makes the company asked about the buyer (`deal_reversed`),
+    or when the answer's `confidence` is below `threshold`."""
     value = confidence_of(evidence)
     wrong_kind = not evidence.get("type_ok", True) and evidence.get("kind") in ("number", "date")
-    unsaid = bool(evidence.get("deal_unsaid"))  # `rag.deals.answer.deal_unsaid`
+    # `rag.deals.answer.deal_unsaid` and `buyer_is_target`
+    unsaid = bool(evidence.get("deal_unsaid") or evidence.get("deal_reversed"))
     return bool(evidence["model_refused"] or evidence["unsupported"] or wrong_kind or unsaid) or (
         value < threshold
     )

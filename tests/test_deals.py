@@ -2875,6 +2875,22 @@ def test_a_takeover_has_no_stake_size() -> None:
     assert fields["type"] == "acquisition" and fields.get("share") is None
 
 
+def test_an_answer_that_makes_the_company_asked_about_the_buyer_is_refused() -> None:
+    from rag.deals.answer import buyer_is_target
+    from rag.refusal import decide_refusal
+
+    # Held-out news: "Who is buying McClatchy?" was answered "McClatchy is buying Alden [1]".
+    assert buyer_is_target("Who is buying Quintel?", "Quintel is buying Larch [1].")
+    assert buyer_is_target("Who bought the Quintel Group?", "Quintel Group has acquired Pexa [2].")
+    assert not buyer_is_target("Who is buying Quintel?", "Larch is buying Quintel [1].")
+    assert not buyer_is_target("Who bought Quintel?", "Quintel was bought by Larch [1].")
+    assert not buyer_is_target("Who acquired Quintel?", "Quintel was acquired in 2019 by Larch.")
+    assert not buyer_is_target("Who founded Quintel?", "Quintel bought Larch [1].")
+    evidence = {"model_refused": False, "unsupported": False, "confidence": 0.9}
+    assert not decide_refusal(evidence, 0.5)
+    assert decide_refusal({**evidence, "deal_reversed": True}, 0.5)
+
+
 def test_a_deal_is_unsaid_when_no_cited_sentence_tells_of_one() -> None:
     from rag.deals.answer import deal_unsaid
 

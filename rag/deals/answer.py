@@ -687,6 +687,33 @@ def deal_unsaid(question: str, quotes: Iterable[str]) -> bool:
     return family is not None and not any(_FAMILY_SAID[family].search(q) for q in quotes)
 
 
+# "Who is buying McClatchy?" asks for a buyer of McClatchy.
+_WHO_BUYS = re.compile(
+    r"^\s*who\s+(?:(?:is|was|has|had|will|would|did|could|might)\s+)?(?:be\s+)?"
+    r"(?:buy|buying|bought|acquir\w*|purchas\w*|tak(?:e|ing)\s+over|took\s+over)\s+"
+    r"(?:the\s+)?(?P<target>(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def buyer_is_target(question: str, answer: str) -> bool:
+    """Tell whether an answer to "Who is buying X?" makes X the buyer instead ("McClatchy is
+    buying Alden [1]"): it answers another question, with the sides the other way round."""
+    asked = _WHO_BUYS.match(question)
+    if not asked:
+        return False
+    target = re.escape(asked.group("target"))
+    return bool(
+        re.match(
+            rf"\s*(?:the\s+)?{target}\s+(?:(?:is|was|has|had|will|would|also)\s+)*"
+            r"(?:buy|buying|bought|acquir\w*|purchas\w*|taking\s+over|took\s+over)\b"
+            r"(?![^.;\[]{0,60}\bby\b)",  # not "was bought by Alden": that is a buyer
+            answer,
+            re.IGNORECASE,
+        )
+    )
+
+
 def asked_family(question: str) -> str | None:
     """The family of deals the question's first deal word asks for: "m&a" ("Who bought ...?")
     or "money" ("Who invested in ...?"); None without one."""
