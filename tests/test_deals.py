@@ -1467,6 +1467,26 @@ def test_company_names_are_normalised(name: str, key: str) -> None:
     assert normalise(name) == key
 
 
+def test_a_target_named_again_by_its_last_word_in_one_article_is_one_deal() -> None:
+    # Held-out news (CNBC): "took a majority stake in Kylie Jenner's cosmetics company in a deal
+    # worth $600 million", then "Coty acquired a 51% ownership position in Jenner's beauty
+    # and cosmetics portfolio": one stake, not two rows.
+    from dataclasses import replace
+
+    from rag.deals.roles import part_stake
+
+    assert part_stake("Larch acquired a 51% ownership position in Lee's beauty portfolio.")
+    worth = mention("a1", "Ann Lee", [], "2019-11-19", type="stake", amount="$600 million",
+                    amount_usd=6e8, start=0)  # fmt: skip
+    taken = mention("a1", "Lee", ["Larch"], "2019-11-19", type="stake", start=20)
+    (deal,) = merge([worth, taken])
+    assert (deal.target, deal.buyers, deal.amount_usd) == ("Ann Lee", ["Larch"], 6e8)
+    # Not across articles, nor when the article has two longer names it could end.
+    assert len(merge([worth, replace(taken, article_id="a2")])) == 2
+    other = mention("a1", "Bo Lee", ["Pexa"], "2019-11-19", type="stake", start=40)
+    assert len(merge([worth, taken, other])) == 3
+
+
 def test_a_price_told_without_the_target_joins_its_articles_deal() -> None:
     """ "the $5.6 billion sale to Larch Energy Co." names no target; its article tells of one
     purchase by Larch (of Pebble), so the price is that deal's. Not when the article tells of

@@ -53,7 +53,7 @@ SUFFIXES = {
     "afc",
     "cf",
 }
-MERGE_VERSION = "7"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "8"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -198,9 +198,17 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
     # "Aquesta" and "Aquesta Financial Holdings" are one target; so are "Albertson" and
     # "Albertsons" ("the Kroger-Albertson merger").
     names = {_core(normalise(m.target or "")) for m in with_target}
+    # "Kylie Jenner's cosmetics company" and, a sentence later, "Jenner's beauty portfolio":
+    # one article's one-word target is the longer target of that article it ends.
+    in_article: dict[str, set[str]] = {}
+    for m in with_target:
+        in_article.setdefault(m.article_id, set()).add(_core(normalise(m.target or "")))
     groups: dict[tuple[str, str], list[Mention]] = {}
     for m in with_target:
         name = _core(normalise(m.target or ""))
+        longer = [n for n in in_article[m.article_id] if n != name and same_party(name, n)]
+        if " " not in name and len(longer) == 1 and longer[0].endswith(" " + name):
+            name = longer[0]
         if len(name) >= 3 and name + "s" in names:
             name += "s"
         key = (FAMILY.get(m.type, m.type), name)

@@ -430,7 +430,7 @@ def merger_result(name: str, sentence: str) -> bool:
 # stake in the company", "give Amazon a 15% stake in the airline", "took a minority stake".
 _PART_STAKE = re.compile(
     r"\b(?:a|an)\s+(?:(?:\d{1,2}(?:\.\d+)?|0?\.\d+)\s*(?:%|percent|per\s+cent)|minority|small|"
-    r"passive|\w+-percent)\s+(?:[\w-]+\s+)?(?:stake|holding|interest)\b",
+    r"passive|\w+-percent)\s+(?:[\w-]+\s+)?(?:stake|holding|interest|position)\b",
     re.IGNORECASE,
 )
 # ... unless the sentence also states the takeover: "bought a 10% stake and agreed to acquire
