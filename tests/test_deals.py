@@ -1476,6 +1476,8 @@ def test_a_target_named_again_by_its_last_word_in_one_article_is_one_deal() -> N
     from rag.deals.roles import part_stake
 
     assert part_stake("Larch acquired a 51% ownership position in Lee's beauty portfolio.")
+    assert part_stake("Larch became its largest holder by acquiring the entire 25.2% stake.")
+    assert not part_stake("Larch agreed to buy the remaining 49% stake in Quintel.")
     worth = mention("a1", "Ann Lee", [], "2019-11-19", type="stake", amount="$600 million",
                     amount_usd=6e8, start=0)  # fmt: skip
     taken = mention("a1", "Lee", ["Larch"], "2019-11-19", type="stake", start=20)

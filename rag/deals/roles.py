@@ -429,7 +429,9 @@ def merger_result(name: str, sentence: str) -> bool:
 # Part of a company bought, read as an acquisition: "disclosed the purchase of a 0.6 percent
 # stake in the company", "give Amazon a 15% stake in the airline", "took a minority stake".
 _PART_STAKE = re.compile(
-    r"\b(?:a|an)\s+(?:(?:\d{1,2}(?:\.\d+)?|0?\.\d+)\s*(?:%|percent|per\s+cent)|minority|small|"
+    # "the entire 25.2% stake held by Tribune's former chairman"
+    r"\b(?:a|an|(?:the|its|their|his|her)(?:\s+entire)?(?=\s+[\d.]))\s+"
+    r"(?:(?:\d{1,2}(?:\.\d+)?|0?\.\d+)\s*(?:%|percent|per\s+cent)|minority|small|"
     r"passive|\w+-percent)\s+(?:[\w-]+\s+)?(?:stake|holding|interest|position)\b",
     re.IGNORECASE,
 )
