@@ -85,7 +85,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "45"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "46"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "15"  # stored with each article's mentions: a new version extracts again
 
 
@@ -676,7 +676,7 @@ def _verify(
 
 _FIGURE_AFTER = re.compile(
     # "$1 billion in sales", "$139 million of third-quarter harm": a company's own figure.
-    r"\s*(?:(?:in|of)\s+(?:[\w-]+\s+)?"
+    r"\s*(?:(?:in|of)\s+[\"“‘']?(?:[\w-]+\s+)?[\"“‘']?"  # 'in “synergies”' too
     r"(?:sales|revenues?|turnover|profits?|earnings|losses|income|harm|damages?|costs|"
     r"expenses|spending|capital\s+expenditures?|synerg(?:y|ies)|(?:cost\s+)?savings)\b"
     # "as much as $300 million in synergies from the combination": what a merger is to save.
