@@ -169,8 +169,10 @@ def test_what_it_bought_in_a_clause_is_read_when_the_model_read_another_deal() -
 
 
 def test_synergies_are_no_price_and_who_speaks_of_a_merger_is_no_side() -> None:
-    s = ("The merged Harlow and Quintel may not diverge from the trend; Reed has said that "
-         "he expects to wring as much as $300 million in “synergies” from the combination.")
+    s = (
+        "The merged Harlow and Quintel may not diverge from the trend; Reed has said that "
+        "he expects to wring as much as $300 million in “synergies” from the combination."
+    )
     (fields,) = verify(_form(type="merger", buyers=["Harlow", "Quintel"], target="Reed",
                              amount=1), s, find_money(s), None)  # fmt: skip
     assert (fields["buyers"], fields["target"]) == (["Harlow"], "Quintel")
