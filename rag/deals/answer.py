@@ -687,6 +687,27 @@ def deal_unsaid(question: str, quotes: Iterable[str]) -> bool:
     return family is not None and not any(_FAMILY_SAID[family].search(q) for q in quotes)
 
 
+# "Who became the largest shareholder of Tribune?", "Who is Tribune's biggest shareholder?":
+# who holds the most of a company, which the table answers as it answers "Who owns Tribune?".
+_HOLDER = r"(?:largest|biggest|majority|controlling|main|top)\s+(?:shareholder|stakeholder)s?"
+_HOLDER_OF = re.compile(
+    r"^\s*who\s+(?:is|was|are|were|became|becomes|(?:has|had|have)\s+become)\s+(?:now\s+)?"
+    rf"(?:the\s+|a\s+)?{_HOLDER}\s+(?:of|in)\s+(?P<company>.+)$",
+    re.IGNORECASE,
+)
+_HOLDER_OWN = re.compile(
+    rf"^\s*who\s+(?:is|was|are|were)\s+(?P<company>.+?)['’]s?\s+(?:new\s+)?{_HOLDER}\s*\??\s*$",
+    re.IGNORECASE,
+)
+
+
+def as_owner_question(question: str) -> str:
+    """ "Who became the largest shareholder of X?" and "Who is X's biggest shareholder?" as
+    "Who owns X?", which the table answers; any other question unchanged."""
+    found = _HOLDER_OF.match(question) or _HOLDER_OWN.match(question)
+    return f"Who owns {found.group('company').strip()}" if found else question
+
+
 # "Who is buying McClatchy?" asks for a buyer of McClatchy.
 _WHO_BUYS = re.compile(
     r"^\s*who\s+(?:(?:is|was|has|had|will|would|did|could|might)\s+)?(?:be\s+)?"
