@@ -197,18 +197,20 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
     with_target = [m for m in together if m.target]
     # "Aquesta" and "Aquesta Financial Holdings" are one target; so are "Albertson" and
     # "Albertsons" ("the Kroger-Albertson merger").
-    names = {_core(normalise(m.target or "")) for m in with_target}
+    cores = [(m, _core(normalise(m.target or ""))) for m in with_target]
+    names = {name for _, name in cores}
     # "Kylie Jenner's cosmetics company" and, a sentence later, "Jenner's beauty portfolio":
     # one article's one-word target is the longer target of that article it ends.
     in_article: dict[str, set[str]] = {}
-    for m in with_target:
-        in_article.setdefault(m.article_id, set()).add(_core(normalise(m.target or "")))
+    for m, name in cores:
+        in_article.setdefault(m.article_id, set()).add(name)
     groups: dict[tuple[str, str], list[Mention]] = {}
-    for m in with_target:
-        name = _core(normalise(m.target or ""))
-        longer = [n for n in in_article[m.article_id] if n != name and same_party(name, n)]
-        if " " not in name and len(longer) == 1 and longer[0].endswith(" " + name):
-            name = longer[0]
+    for m, name in cores:
+        if " " not in name:
+            # `same_party`: a one-word name is the last word of the longer one
+            longer = [n for n in in_article[m.article_id] if n != name and same_party(name, n)]
+            if len(longer) == 1:
+                name = longer[0]
         if len(name) >= 3 and name + "s" in names:
             name += "s"
         key = (FAMILY.get(m.type, m.type), name)
