@@ -181,6 +181,11 @@ def test_synergies_are_no_price_and_who_speaks_of_a_merger_is_no_side() -> None:
     s2 = "Harlow said its merger with Quintel would close in June."
     (fields,) = verify(_form(type="merger", buyers=["Harlow"], target="Quintel"), s2, [], None)
     assert (fields["buyers"], fields["target"]) == (["Harlow"], "Quintel")
+    # A person who speaks of the merger is no side of it.
+    s4 = ("Reed, who will be the merged company's chairman, told investors of Quintel on "
+          "Oct. 31 that the merger would allow the company to pay down debt.")  # fmt: skip
+    (fields,) = verify(_form(type="merger", buyers=["Reed"], target="Quintel"), s4, [], None)
+    assert (fields["buyers"], fields["target"]) == ([], "Quintel")
 
 
 def _form(**fields: Any) -> dict[str, Any]:

@@ -70,6 +70,12 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow announced that it had become the largest shareholder of Quintel by acquiring "
          "a 25% stake.", "closed"),
         ("Harlow plans to become the largest shareholder of Quintel.", "rumoured"),
+        # "The merged company" names a merger, done or not; proceeds spent tell of a sale done.
+        ("Reed, who will be the merged company's chairman, told investors the merger would cut "
+         "debt.", "announced"),
+        ("Quintel, having paid down its debt with the proceeds of Harlow's purchase of its "
+         "magazines for $500 million, is debt-free.", "closed"),
+        ("Quintel will use the proceeds of the $2 billion sale to pay down debt.", "announced"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

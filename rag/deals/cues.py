@@ -65,7 +65,11 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|"
             # not "agreed to be bought", "will be acquired"
             r"(?<!\bbe\s)(?:acquired|bought|purchased)|"
-            r"raised|secured|took\s+over|merged|(?:scooped|snapped|bought)\s+(?:up|out)|"
+            # "merged" as a verb, not "the merged company's chairman" (which names a merger
+            # that may still be pending)
+            r"raised|secured|took\s+over|merged(?!\s+(?:company|companies|entity|firm|group|"
+            r"business|bank|airline|carrier|organi[sz]ation)\b)|"
+            r"(?:scooped|snapped|bought)\s+(?:up|out)|"
             # "Microsoft has invested $13 billion", not "VyCapital, which also invested in ..."
             r"(?<!\bwhich\s)(?<!\bwho\s)(?<!\bthat\s)(?<!\balso\s)invested|"
             # a holding: "owned major stakes in Rusal", not "which owns USA TODAY" nor "Musk, who
@@ -84,7 +88,12 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:(?:had|has|have)\s+become|became)\s+(?:the\s+)?(?:largest|biggest|majority|"
             r"controlling|sole)\s+(?:shareholder|owner|stakeholder)|"
             # "announced the completion of Sinclair's RSN acquisition"
-            r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of)\b",
+            r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of|"
+            # money a deal has brought in and that was spent: "having paid down its debt with
+            # the proceeds of Soon-Shiong's purchase of The Times" (not "will use the proceeds")
+            r"(?:paid|used|funded|financed|spent|returned)\b[^.;]{0,80}?\bproceeds\s+(?:of|from)\s+(?:the\s+|its\s+|their\s+|(?-i:[A-Z])[\w&.'’-]*\s+)*?"
+            r"(?:(?-i:[A-Z])[\w&.'’-]*['’]s?\s+)?(?:\$?[\w.,]+\s+)?"
+            r"(?:sale|purchase|acquisition|takeover|divestiture|buyout))\b",
             re.IGNORECASE,
         ),
     ),

@@ -85,7 +85,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "46"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "47"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "15"  # stored with each article's mentions: a new version extracts again
 
 
@@ -431,6 +431,31 @@ def speaks_of_merger(target: str, kind: str | None, buyers: list[str], sentence:
     )
 
 
+def only_speaks(buyer: str, kind: str | None, sentence: str) -> bool:
+    """Tell whether a merger's buyer is a person who speaks of it: "Reed, who will be the
+    merged company's chairman, told investors of New Media ... that the merger would allow".
+    The buyer is the subject of "said" or "told", a person ("Reed, who", "Reed has said that
+    he"), no word of the sentence makes it a side, and the merger is "the merger", not "its"
+    or "our" merger. A company that speaks of its merger ("Kroger said the merger with
+    Albertsons") stays a side."""
+    name = re.escape(buyer)
+    return (
+        kind == "merger"
+        and role_of(buyer, sentence) is None
+        and bool(re.search(rf"(?<!\w){name}{_SPEAKS}", sentence))
+        and bool(
+            re.search(rf"(?<!\w){name}\s*,\s*who\b", sentence)
+            or re.search(rf"(?<!\w){name}{_SPEAKS}[^.;]{{0,40}}?\b(?:he|she)\b", sentence)
+        )
+        and not re.search(
+            r"\b(?:its|their|our|his|her|we|they)\s+(?:\w+\s+){0,2}?"
+            r"(?:merger|combination|tie-up|deal|union)\b|\b(?:we|they|it)\s+(?:will\s+)?merge\b",
+            sentence,
+            re.IGNORECASE,
+        )
+    )
+
+
 def _verify(
     form: dict[str, Any],
     sentence: str,
@@ -471,7 +496,13 @@ def _verify(
         lead = None
     if lead and not _among(lead, buyers):
         buyers.insert(0, lead)
-    buyers = [b for b in buyers if role_of(b, sentence) != "seller" and not sells(b, sentence)]
+    buyers = [
+        b
+        for b in buyers
+        if role_of(b, sentence) != "seller"
+        and not sells(b, sentence)
+        and not only_speaks(b, kind, sentence)
+    ]
     if lead and not _among(lead, buyers):
         lead = None  # a seller, dropped with the buyers above
     target_by = "model"
@@ -800,6 +831,7 @@ def refresh_rules(m: Mention) -> Mention:
         if not _no_party(b, m.sentence)
         and not sells(b, m.sentence)
         and not (m.target and works_at(b, m.target, m.sentence))
+        and not only_speaks(b, m.type, m.sentence)
     ]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
         # Sides reversed ("one week after it was acquired by billionaire Elon Musk"), as
