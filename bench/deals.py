@@ -354,7 +354,7 @@ def main() -> None:
                 todo[key] = (sentence, amounts)
     cache.update(zip(todo, model.fill_many(list(todo.values()))))
     calls += len(todo)
-    found = {d["id"]: extract(d["id"], d["text"], fill) for d in docs}
+    found = {d["id"]: extract(d["id"], d["text"], fill, title=d.get("title")) for d in docs}
     seconds = time.perf_counter() - start
     if args.cache:
         args.cache.write_text(json.dumps(cache, indent=1))

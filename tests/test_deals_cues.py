@@ -20,7 +20,7 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow announced it will acquire Quintel, a potential clash.", "announced"),
         ("Harlow may buy Quintel for $6.8 billion.", "rumoured"),
         ("Uber bought it in August 2016 for a reported $680 million.", "closed"),
-        ("Goldman took another step by acquiring Honest Dollar last May.", "announced"),
+        ("Goldman took another step by acquiring Honest Dollar last May.", "closed"),
         ("The FTC cleared its proposed $13.7 billion acquisition of the grocer.", "announced"),
         ("The company expects to close a deal to merge with Baker Hughes by July.", "rumoured"),
         ("Regulators blocked the Harlow-Quintel merger, reportedly close.", "cancelled"),
@@ -76,6 +76,10 @@ from rag.deals.cues import event_date, stage_of
         ("Quintel, having paid down its debt with the proceeds of Harlow's purchase of its "
          "magazines for $500 million, is debt-free.", "closed"),
         ("Quintel will use the proceeds of the $2 billion sale to pay down debt.", "announced"),
+        # With no cue word, a deal placed in the past is done.
+        ("Harlow took a step by acquiring savings platform Quintel last May.", "closed"),
+        ("The acquisition of Quintel two years ago gave Harlow a lift.", "closed"),
+        ("Harlow agreed last month to buy Quintel.", "announced"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

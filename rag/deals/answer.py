@@ -56,6 +56,7 @@ _IS_DOING_RE = (
 _DEAL_VERB = (
     rf"(?:{_INVEST}|fund\w*|back(?:s|ed|ing)?|buy\w*|bought|acquir\w*|purchas\w*|lead\w*|led|"
     rf"merg\w*|stake|rais\w*|seek\w*|sought|pa(?:y|id|ying)|valu\w*|worth|deal|round|takeover|"
+    r"bid(?:s|ding)?\s+for|"
     rf"{_TAKE_OVER}|{_OWNER})"
 )
 # Asking how much of a company a stake holds.
@@ -145,7 +146,7 @@ _TYPE_WORDS = [
     (
         "acquisition",
         re.compile(
-            rf"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy|{_TAKE_OVER})\b",
+            rf"\b(?:acquisitions?|acquir\w*|takeovers?|bought|buy|{_TAKE_OVER}|bid(?:s|ding)?\s+for)\b",
             re.I,
         ),
     ),
@@ -447,7 +448,7 @@ _ASKS_BOUGHT = re.compile(
     r"\s*(?:which|what)\b(?:\s+[\w-]+){0,2}?\s+(?:did|does|do|has|have|had|will|would|is|are|"
     r"was|were)\s+.{1,60}?\b(?:buy|buys|bought|buying|acquir(?:e|es|ed|ing)|purchas(?:e|es|ed|"
     r"ing)|invest(?:s|ed|ing)?|t(?:ake|akes|aken|aking|ook)\s+over|own|owns|owned|back|backed|"
-    r"fund|funded)\b",
+    r"fund|funded|bid(?:s|ding)?\s+for)\b",
     re.IGNORECASE,
 )
 
@@ -813,7 +814,13 @@ def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str =
     elif _ASKS_BUYER.match(question) and not any(d.buyers for d in deals):
         unsaid = "The articles don't say who. They report {}."
     if unsaid:
-        told = "; ".join(re.sub(r"^An undisclosed", "an undisclosed", _describe(d)) for d in deals)
+        # ... with the stage of a deal not done as told ("Ford's acquisition of Lucid Motors
+        # (reported, not confirmed)": talks, not a purchase)
+        told = "; ".join(
+            re.sub(r"^An undisclosed", "an undisclosed", _describe(d))
+            + (f" ({STAGE_TEXT[d.stage]})" if d.stage in ("rumoured", "cancelled") else "")
+            for d in deals
+        )
         return DealAnswer(
             text=unsaid.format(told),
             passages=[p for _, p in found],

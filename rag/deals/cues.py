@@ -209,6 +209,11 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
                 if own and not _HEARSAY.search(sentence):
                     return "closed", f"{own.group('said')} … {own.group('done')}"
             return stage, m.group(0)
+    # No cue word: a time the deal is placed in the past makes it done ("by acquiring Honest
+    # Dollar last May", "bought two years ago").
+    past = _PAST.search(sentence)
+    if past:
+        return "closed", past.group(0)
     return "announced", None
 
 
@@ -234,6 +239,12 @@ def round_of(sentence: str) -> str | None:
 
 
 MONTH_NAMES = "january february march april may june july august september october november"
+_PAST = re.compile(
+    rf"\b(?:last\s+(?:year|month|week|spring|summer|autumn|fall|winter|"
+    rf"{MONTH_NAMES.replace(' ', '|')}|december)|"
+    r"(?:a|one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+(?:years?|months?|weeks?)\s+ago)\b",
+    re.IGNORECASE,
+)
 _MONTHS = {m: i + 1 for i, m in enumerate([*MONTH_NAMES.split(), "december"])}
 _DAY = re.compile(
     r"\b(?:on\s+)?(" + "|".join(_MONTHS) + r")\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?\b",

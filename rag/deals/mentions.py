@@ -85,8 +85,8 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "47"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
-EXTRACTOR_VERSION = "15"  # stored with each article's mentions: a new version extracts again
+RULES_VERSION = "48"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 
 @dataclass
@@ -489,6 +489,8 @@ def _verify(
             and not is_source(checked, sentence)
             and not is_authority(checked)
             and not _among(checked, buyers)
+            # "The Boston-based company": a description, whose company a reference may give
+            and not checked.endswith(("-based", "-headquartered"))
         ):
             buyers.append(checked)
     lead = checked_name(form.get("lead"), sentence)
@@ -581,7 +583,7 @@ def _verify(
     if resolve is not None and target_text is None and kind in ("acquisition", "stake"):
         # "bought the club": the company the article is about, when its title names it.
         hit = _ref(sentence, _REF_TARGET)
-        found = resolve(hit.start("ref"), subject=True) if hit else None
+        found = resolve(hit.start("ref"), subject=True, besides=buyers) if hit else None
         if (
             hit
             and found

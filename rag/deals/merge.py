@@ -53,7 +53,7 @@ SUFFIXES = {
     "afc",
     "cf",
 }
-MERGE_VERSION = "8"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "9"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -67,8 +67,8 @@ _GENERIC = {
     "air", "airlines", "airways", "america", "bank", "banks", "brands", "capital",
     "communications", "energy", "entertainment", "equity", "financial", "foods", "fund",
     "global", "international",
-    "investments", "labs", "lines", "management", "media", "motors", "partners",
-    "pharmaceuticals", "systems", "technologies", "ventures",
+    "investments", "labs", "lines", "management", "market", "markets", "media", "motors",
+    "partners", "pharmaceuticals", "stores", "systems", "technologies", "us", "ventures",
 }  # fmt: skip
 
 
@@ -143,9 +143,10 @@ def same_party(a: str, b: str) -> bool:
     not "amazon" and "amazon web services")."""
     if a == b:
         return True
-    core_a, core_b = _core(a), _core(b)
+    # "alaska air" and "alaska airlines"; "wal mart stores" and "walmart us"
+    core_a, core_b = _flat(_core(a)), _flat(_core(b))
     if core_a == core_b and _distinct(core_a):
-        return True  # "alaska air" and "alaska airlines"
+        return True
     short, long = sorted((a, b), key=len)
     words = long.split()
     return " " not in short and len(words) > 1 and words[-1] == short and _distinct(short)
@@ -158,6 +159,11 @@ def _core(name: str) -> str:
     while len(words) > 1 and words[-1] in _GENERIC:
         words.pop()
     return " ".join(words)
+
+
+def _flat(name: str) -> str:
+    """A normalised name written as one word: "Wal-Mart" and "Walmart" are one spelling."""
+    return name.replace(" ", "")
 
 
 def _distinct(word: str) -> bool:
@@ -213,7 +219,7 @@ def merge(mentions: Iterable[Mention]) -> list[Deal]:
                 name = longer[0]
         if len(name) >= 3 and name + "s" in names:
             name += "s"
-        key = (FAMILY.get(m.type, m.type), name)
+        key = (FAMILY.get(m.type, m.type), _flat(name))
         if key[1]:
             groups.setdefault(key, []).append(m)
     clusters = [(key, c) for key, group in groups.items() for c in _clusters(group)]
@@ -400,6 +406,8 @@ def _deal(cluster: list[Mention]) -> Deal:
     # "Musk" and "Elon Musk" are one buyer, shown by the longer name; so are "United" and
     # "United Community Banks" where one article names both (its short name for the bank).
     for n in sorted(buyers, key=len):
+        if n not in buyers:
+            continue  # joined to a shorter spelling of it
         longer = next(
             (
                 o
@@ -410,8 +418,16 @@ def _deal(cluster: list[Mention]) -> Deal:
             None,
         )
         if longer:
-            buyers[longer] += buyers.pop(n)
-            articles[longer] |= articles.pop(n)
+            keep, drop = longer, n
+            if (
+                n.split()[0] != longer.split()[0]
+                and _flat(_core(n)) == _flat(_core(longer))
+                and buyers[n] > buyers[longer]
+            ):
+                # one name spelled two ways ("Wal-Mart", "Walmart US"): the commoner spelling
+                keep, drop = n, longer
+            buyers[keep] += buyers.pop(drop)
+            articles[keep] |= articles.pop(drop)
     target = _most_common(m.target for m in cluster) or first.target or ""
     # A mention read the other way round (`_fold_reversed`) names the target as a buyer.
     target_key = normalise(target)

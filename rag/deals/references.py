@@ -9,7 +9,7 @@ and `resolver` gives `verify` the company and the sentence that names it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from rag.deals.cues import MONTH_NAMES, WEEKDAYS
@@ -43,6 +43,13 @@ _REF_BUYER = (
         rf"(?:{_DEAL_NOUN}|bid|offer|stakes?|investments?)\s+(?:of|for|in)\b",
         re.IGNORECASE,
     ),
+    # "The Boston-based company expects to close a deal to merge its oil and gas business with
+    # Baker Hughes": the side that merges a part of itself with the other
+    re.compile(
+        rf"\b(?P<ref>{_REF_NOUN})\s+(?:(?!said\b|says\b)[\w-]+\s+){{0,6}}?"
+        r"merg(?:e|es|ed|ing)\s+(?:its\s+(?:[\w-]+\s+){0,5}?)?with\b",
+        re.IGNORECASE,
+    ),
 )
 _SELLING = re.compile(r"\b(?:sell|sells|sold|selling|sale|divest\w*|exit\w*)\s+$", re.IGNORECASE)
 # Capitalised words that start a name run but are not companies.
@@ -59,6 +66,12 @@ _NOT_COMPANY = {
     *WEEKDAYS, "today", "yesterday", "tomorrow", "q1", "q2", "q3", "q4", "tv", "ai", "ipo",
     "gdp", "etf",
 }  # fmt: skip
+# Words of a person's title that end a company's name in a run of capitalised words.
+_TITLES = {
+    "chief", "ceo", "cfo", "coo", "cto", "executive", "president", "chairman", "chairwoman",
+    "chair", "founder", "co-founder", "director", "officer", "spokesman", "spokeswoman",
+    "analyst", "vice",
+}  # fmt: skip
 _NAME_RUN = re.compile(_PROPER.replace(r"\s+", r"[ \t]+"))  # a name does not cross a line
 LOOK_BACK = 2  # sentences before the reference's own where the company may be named
 
@@ -69,6 +82,8 @@ def _companies(text: str, start: int, end: int) -> Iterator[tuple[str, str, int]
         words = m.group(1).split()
         while words and words[0].lower().strip(".,'’") in _NOT_COMPANY:
             words.pop(0)  # "The Boston-based company", "But Amazon"
+        cut = next((i for i, w in enumerate(words) if i and w.lower().strip(".,") in _TITLES), None)
+        words = words[:cut]  # "P&G Chief Executive Officer David Taylor": P&G
         if not words:
             continue
         name = re.sub(r"\s*['’]s$", "", " ".join(words)).strip(".,")
@@ -77,7 +92,9 @@ def _companies(text: str, start: int, end: int) -> Iterator[tuple[str, str, int]
             yield name, key, m.start(1) + m.group(1).find(words[0])
 
 
-def antecedent(text: str, at: int, title: str | None = None) -> tuple[str, int] | None:
+def antecedent(
+    text: str, at: int, title: str | None = None, besides: frozenset[str] = frozenset()
+) -> tuple[str, int] | None:
     """The company that "it" or "the company" at offset `at` of `text` most likely stands for,
     with the offset where that name occurs; None when no company is a clear candidate.
 
@@ -85,7 +102,8 @@ def antecedent(text: str, at: int, title: str | None = None) -> tuple[str, int] 
     company the article names twice, in the LOOK_BACK sentences before it; of those, the one
     the article (with its title) has named most often so far wins (news names its subject
     company again and again, a passing analyst or city once), the nearest on a tie. A name
-    seen only once is no candidate.
+    seen only once is no candidate, nor a company whose key is in `besides` (the deal's other
+    side: "Trian ... acquired a stake in the multinational corporation" is no stake in Trian).
     """
     spans = split_sentences(text)
     here = next((n for n, (s, e) in enumerate(spans) if s <= at < e), None)
@@ -99,7 +117,7 @@ def antecedent(text: str, at: int, title: str | None = None) -> tuple[str, int] 
         named = [
             (counts.get(key, 0), offset, name)
             for name, key, offset in _companies(text, lo, at)
-            if counts.get(key, 0) >= 2
+            if counts.get(key, 0) >= 2 and key not in besides
         ]
         if named:
             _, offset, name = max(named)
@@ -120,7 +138,9 @@ Resolver = Callable[..., "tuple[str, str] | None"]
 # Murdoch for 21st Century Fox, "His" for the Milwaukee Bucks).
 _REF_TARGET_NOUN = (
     r"(?:the|that|this)\s+(?:company|firm|club|team|franchise|startup|start-up|business|chain|"
-    r"network|studio|newspaper|paper|retailer|airline|carrier|brand)"
+    r"network|studio|newspaper|paper|retailer|airline|carrier|brand|"
+    # "a $3.5 billion stake in the multinational corporation"
+    r"(?:multinational\s+|consumer-goods\s+|industrial\s+)?(?:corporation|conglomerate))"
 )
 _REF_TARGET = (
     # not "buy the company's products"
@@ -128,6 +148,12 @@ _REF_TARGET = (
     re.compile(
         rf"\b(?P<ref>{_REF_TARGET_NOUN})\s+(?:was|is|has\s+been|had\s+been|will\s+be|would\s+be)"
         r"\s+(?:bought|acquired|purchased|sold|taken\s+over)\b",
+        re.IGNORECASE,
+    ),
+    # "Trian ... acquired a $3.5 billion stake in the multinational corporation"
+    re.compile(
+        rf"\b{_BUY_VERB}\s+(?:an?\s+)?(?:[\w$.,%-]+\s+){{0,4}}?(?:stake|interest|holding)\s+in\s+"
+        rf"(?P<ref>{_REF_TARGET_NOUN})\b(?!\s*['’])",
         re.IGNORECASE,
     ),
     # "The retailer, which emerged from bankruptcy this month after being acquired by mall
@@ -163,8 +189,10 @@ def resolver(text: str, start: int, end: int, title: str | None) -> Resolver:
 
     subjects = {key for _, key, _ in _companies(title, 0, len(title))} if title else set()
 
-    def resolve(offset: int, subject: bool = False) -> tuple[str, str] | None:
-        found = antecedent(text, start + offset, title)
+    def resolve(
+        offset: int, subject: bool = False, besides: Iterable[str] = ()
+    ) -> tuple[str, str] | None:
+        found = antecedent(text, start + offset, title, frozenset(map(company_key, besides)))
         if found is None or (subject and company_key(found[0]) not in subjects):
             return None
         name, at = found
