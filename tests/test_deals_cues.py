@@ -80,6 +80,8 @@ from rag.deals.cues import event_date, stage_of
         ("Harlow took a step by acquiring savings platform Quintel last May.", "closed"),
         ("The acquisition of Quintel two years ago gave Harlow a lift.", "closed"),
         ("Harlow agreed last month to buy Quintel.", "announced"),
+        ("Last year, regulators sued to block Harlow from merging with Quintel.", "announced"),
+        ("Ann found out last month that Harlow and Quintel planned to merge.", "announced"),
     ],
 )  # fmt: skip
 def test_stage_comes_from_cue_words(sentence: str, stage: str) -> None:

@@ -209,12 +209,23 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
                 if own and not _HEARSAY.search(sentence):
                     return "closed", f"{own.group('said')} … {own.group('done')}"
             return stage, m.group(0)
-    # No cue word: a time the deal is placed in the past makes it done ("by acquiring Honest
-    # Dollar last May", "bought two years ago").
-    past = _PAST.search(sentence)
-    if past:
-        return "closed", past.group(0)
+    # No cue word: a time in the past the deal's own words are placed at makes it done ("by
+    # acquiring Honest Dollar last May", "its most recent round of fundraising late last
+    # year"), not a time of something else ("Last year, the Justice Department sued to block
+    # JetBlue from merging with Spirit", "found out last month that Kroger planned to merge").
+    for past in _PAST.finditer(sentence):
+        before = sentence[max(0, past.start() - 60) : past.start()]
+        if re.search(rf"\b{_DEAL_WORD}\b[^,;:()]*$", before, re.IGNORECASE) and not re.search(
+            r"\bthe\s+$", before, re.IGNORECASE
+        ):
+            return "closed", past.group(0)
     return "announced", None
+
+
+_DEAL_WORD = (
+    r"(?:acquir\w*|bought|buy\w*|purchas\w*|took\s+over|raised|rounds?|acquisitions?|mergers?|"
+    r"merged|sale|sold|stakes?|invested|investments?)"
+)
 
 
 _ATTRIBUTION = re.compile(_ATTRIBUTION_WORDS, re.IGNORECASE)
