@@ -58,6 +58,9 @@ def test_places_nationalities_and_pronouns_are_no_party() -> None:
 
     assert is_authority("China") and is_authority("Alabama") and is_authority("Swiss")
     assert is_authority("the Netherlands")
+    # "a takeover of the Brazilian regional jet maker": a nationality, not what is bought
+    s5 = "Harlow has been pursuing a takeover of the Brazilian regional jet maker ."
+    assert verify(_form(buyers=["Harlow"], target="Brazilian"), s5, [], None) == []
     assert not is_authority("China Mobile") and not is_authority("Texas Instruments")
     # Officials named with their office speak for a government; firms named so do not.
     assert is_authority("President Donald Trump") and is_authority("Lt. Gov. Sheila Oliver")
@@ -2855,6 +2858,23 @@ def test_who_bids_for_a_company_is_asked_of_the_table(tmp_path: Path) -> None:
     assert found is not None and found.text.startswith("Larch's acquisition of Cedar Labs")
     assert answer_from_table("Which city won the bid to host the Games?", table,
                              date(2022, 10, 10)) is None  # fmt: skip
+
+
+def test_what_a_question_names_as_bought_must_be_the_deals_target(tmp_path: Path) -> None:
+    # Held-out news (SENTiVENT): "How much did Amazon pay for Kroger?" got Amazon's purchase of
+    # Whole Foods, whose article says "than if they had gone after Kroger".
+    from rag.deals.answer import answer_from_table
+
+    s = "By buying Pebble for $2 billion, Larch hurts Quintel more than if it had gone after Cedar."
+    table = DealTable(tmp_path)
+    table.build([Mention(article_id="a1", sentence=s, start=0, end=len(s), type="acquisition",
+                         buyers=["Larch"], target="Pebble", stage="closed", amount="$2 billion",
+                         amount_usd=2e9, published="2022-10-09")], "test")  # fmt: skip
+    as_of = date(2022, 10, 10)
+    assert answer_from_table("How much did Larch pay for Cedar?", table, as_of) is None
+    assert answer_from_table("Did Larch buy Quintel?", table, as_of) is None
+    found = answer_from_table("How much did Larch pay for Pebble?", table, as_of)
+    assert found is not None and "$2 billion" in found.text
 
 
 def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:

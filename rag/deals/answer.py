@@ -621,6 +621,10 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 f" {k} " in folded or _is_said(k, said, last) for k, last in keys.items()
             ):
                 found.append((d, _passage(d, query)))
+        bought = _bought_named(question)
+        if bought and not _ASKS_BUYER.match(question):
+            # "How much did Amazon pay for Kroger?": Kroger's deal, or none.
+            found = [f for f in found if _is_target(f[0], bought, merging)]
         if query.company and _ASKS_BUYER.match(question):
             # "Who bought Disney?" asks for Disney's buyers, not for the companies it bought.
             found = [f for f in found if _is_target(f[0], query.company, merging)]
@@ -792,6 +796,24 @@ _ASKS_LEAD = re.compile(
 )
 # A question that asks who sold: the table keeps no sellers ("From which company did Sinclair
 # acquire the networks?" is Disney, which the line "Sinclair's acquisition of RSNs" leaves out).
+# What a "how much did A pay for B" or "did A buy B" question names as bought: the deal must
+# be B's, not another deal of A's whose sources name B in passing ("How much did Amazon pay
+# for Kroger?": not Whole Foods, though an article on it says "than if they had gone after
+# Kroger").
+_BOUGHT_NAMED = re.compile(
+    r"\b(?:pa(?:y|id|ying)\s+for|buy|bought|buying|acquire[ds]?|acquiring|purchase[ds]?|"
+    r"purchasing|t(?:ake|akes|ook|aking)\s+over)\s+(?:the\s+)?"
+    r"(?P<name>(?-i:[A-Z])[\w&.'’-]*(?:\s+(?-i:[A-Z])[\w&.'’-]*){0,3})",
+    re.IGNORECASE,
+)
+
+
+def _bought_named(question: str) -> str | None:
+    """The company a question names as what was bought ("pay for Kroger"), or None."""
+    m = _BOUGHT_NAMED.search(question)
+    return re.sub(r"['’]s?$", "", m.group("name")).strip(".") if m else None
+
+
 _ASKS_SELLER = re.compile(
     # "... did Rite Aid buy Elixir Solutions from?"
     r"^\s*from\s+(?:which|what|whom)\b|\bfrom\s*\??\s*$|^\s*who\s+(?:sold|sells|is\s+selling)\b|"

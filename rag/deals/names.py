@@ -94,6 +94,12 @@ _PLACES = {
     "chile", "colombia", "peru", "venezuela", "cuba", "new zealand", "north korea", "gaza",
     "palestine", "kuwait", "bahrain", "oman", "united arab emirates", "uae", "libya", "sudan",
     "morocco", "algeria", "tunisia", "iceland", "hungary", "romania", "czech republic",
+    "brazilian", "argentine", "argentinian", "australian", "taiwanese", "ukrainian", "polish",
+    "norwegian", "danish", "finnish", "belgian", "austrian", "greek", "portuguese", "turkish",
+    "egyptian", "iranian", "iraqi", "qatari", "emirati", "singaporean", "vietnamese", "thai",
+    "indonesian", "malaysian", "filipino", "nigerian", "kenyan", "chilean", "colombian",
+    "peruvian", "venezuelan", "cuban", "scottish", "welsh", "hungarian", "romanian", "czech",
+    "pakistani", "bangladeshi", "kuwaiti", "lebanese", "jordanian", "syrian", "moroccan",
 }  # fmt: skip
 
 
