@@ -308,7 +308,9 @@ def test_questions_loader_defaults():
     assert q.answerable and q.as_of is not None and q.key == qs[0].key
 
 
-@pytest.mark.parametrize("name", ["demo", "deals", "deals-pages", "time-honesty"])
+@pytest.mark.parametrize(
+    "name", ["demo", "deals", "deals-pages", "deals-sentivent", "time-honesty"]
+)
 def test_the_project_question_sets_load(name: str):
     qs = load_questions(Path(__file__).resolve().parents[1] / "eval" / f"{name}.jsonl")
     assert len({q.id for q in qs}) == len(qs) and all(q.as_of is not None for q in qs)
