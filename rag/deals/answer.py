@@ -794,8 +794,6 @@ _ASKS_BUYER = re.compile(
 _ASKS_LEAD = re.compile(
     r"^\s*who\b.{0,20}\b(?:led|leads|leading)\b|\blead\s+investors?\b", re.IGNORECASE
 )
-# A question that asks who sold: the table keeps no sellers ("From which company did Sinclair
-# acquire the networks?" is Disney, which the line "Sinclair's acquisition of RSNs" leaves out).
 # What a "how much did A pay for B" or "did A buy B" question names as bought: the deal must
 # be B's, not another deal of A's whose sources name B in passing ("How much did Amazon pay
 # for Kroger?": not Whole Foods, though an article on it says "than if they had gone after
@@ -814,6 +812,8 @@ def _bought_named(question: str) -> str | None:
     return re.sub(r"['’]s?$", "", m.group("name")).strip(".") if m else None
 
 
+# A question that asks who sold: the table keeps no sellers ("From which company did Sinclair
+# acquire the networks?" is Disney, which the line "Sinclair's acquisition of RSNs" leaves out).
 _ASKS_SELLER = re.compile(
     # "... did Rite Aid buy Elixir Solutions from?"
     r"^\s*from\s+(?:which|what|whom)\b|\bfrom\s*\??\s*$|^\s*who\s+(?:sold|sells|is\s+selling)\b|"

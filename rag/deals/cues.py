@@ -91,7 +91,8 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"(?:announc\w+|confirm\w+|celebrat\w+|mark\w*)\s+the\s+(?:completion|closing)\s+of|"
             # money a deal has brought in and that was spent: "having paid down its debt with
             # the proceeds of Soon-Shiong's purchase of The Times" (not "will use the proceeds")
-            r"(?:paid|used|funded|financed|spent|returned)\b[^.;]{0,80}?\bproceeds\s+(?:of|from)\s+(?:the\s+|its\s+|their\s+|(?-i:[A-Z])[\w&.'’-]*\s+)*?"
+            r"(?:paid|used|funded|financed|spent|returned)\b[^.;]{0,80}?\bproceeds\s+(?:of|from)\s+"
+            r"(?:the\s+|its\s+|their\s+|(?-i:[A-Z])[\w&.'’-]*\s+)*?"
             r"(?:(?-i:[A-Z])[\w&.'’-]*['’]s?\s+)?(?:\$?[\w.,]+\s+)?"
             r"(?:sale|purchase|acquisition|takeover|divestiture|buyout))\b",
             re.IGNORECASE,
