@@ -602,6 +602,8 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
     if _LEAD_ONLY.search(question):
         return None  # "Who is leading Chelsea in goals?": no round, deal or stake asked of
     fallback: tuple[list[tuple[Deal, Passage]], DealQuery] | None = None
+    # What the question names as bought, unless it asks who bought: the same for every query.
+    bought = None if _ASKS_BUYER.match(question) else _bought_named(question)
     for query in queries:
         if names and query.company is None and query.investor is None:
             # "Which deals did Delta make?" where Delta is a party to no deal in the table: a
@@ -621,8 +623,7 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 f" {k} " in folded or _is_said(k, said, last) for k, last in keys.items()
             ):
                 found.append((d, _passage(d, query)))
-        bought = _bought_named(question)
-        if bought and not _ASKS_BUYER.match(question):
+        if bought:
             # "How much did Amazon pay for Kroger?": Kroger's deal, or none.
             found = [f for f in found if _is_target(f[0], bought, merging)]
         if query.company and _ASKS_BUYER.match(question):

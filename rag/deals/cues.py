@@ -216,17 +216,18 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     # JetBlue from merging with Spirit", "found out last month that Kroger planned to merge").
     for past in _PAST.finditer(sentence):
         before = sentence[max(0, past.start() - 60) : past.start()]
-        if re.search(rf"\b{_DEAL_WORD}\b[^,;:()]*$", before, re.IGNORECASE) and not re.search(
-            r"\bthe\s+$", before, re.IGNORECASE
-        ):
+        if _DEAL_BEFORE.search(before) and not _THE_BEFORE.search(before):
             return "closed", past.group(0)
     return "announced", None
 
 
-_DEAL_WORD = (
-    r"(?:acquir\w*|bought|buy\w*|purchas\w*|took\s+over|raised|rounds?|acquisitions?|mergers?|"
-    r"merged|sale|sold|stakes?|invested|investments?)"
+# A deal word in the same clause just before the past time, and not "the last year".
+_DEAL_BEFORE = re.compile(
+    r"\b(?:acquir\w*|bought|buy\w*|purchas\w*|took\s+over|raised|rounds?|acquisitions?|"
+    r"mergers?|merged|sale|sold|stakes?|invested|investments?)\b[^,;:()]*$",
+    re.IGNORECASE,
 )
+_THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 
 
 _ATTRIBUTION = re.compile(_ATTRIBUTION_WORDS, re.IGNORECASE)
