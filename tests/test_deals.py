@@ -191,6 +191,28 @@ def test_synergies_are_no_price_and_who_speaks_of_a_merger_is_no_side() -> None:
     assert (fields["buyers"], fields["target"]) == ([], "Quintel")
 
 
+def test_who_gains_from_a_merger_named_by_its_two_sides_is_no_side() -> None:
+    from rag.deals.mentions import refresh_rules
+
+    # SENTiVENT (pre-tokenised): a bystander, and each side followed by its ticker.
+    s = ("Analysts argue that Pexa Labs could get a boost from price concessions following "
+         "the Harlow Systems HSY - Quintel Games QGM merger .")  # fmt: skip
+    (fields,) = verify(_form(type="merger", buyers=["Pexa Labs", "Harlow Systems"],
+                             target="Quintel Games QGM"), s, [], None)  # fmt: skip
+    assert (fields["buyers"], fields["target"]) == (["Harlow Systems"], "Quintel Games QGM")
+    m = Mention(article_id="a", sentence=s, start=0, end=len(s), type="merger",
+                target="Quintel Games QGM", buyers=["Pexa Labs", "Harlow Systems"])  # fmt: skip
+    assert refresh_rules(m).buyers == ["Harlow Systems"]
+    # A company the words make the buyer stays, and so does a side's own group.
+    s2 = "Pexa Labs agreed to buy Larch after the Harlow-Quintel merger closed."
+    (fields,) = verify(_form(buyers=["Pexa Labs"], target="Larch"), s2, [], None)
+    assert fields["buyers"] == ["Pexa Labs"]
+    s3 = "Harlow Group completed the Harlow Systems-Quintel Games merger on Friday."
+    (fields,) = verify(_form(type="merger", buyers=["Harlow Group"], target="Quintel Games"),
+                       s3, [], None)  # fmt: skip
+    assert fields["buyers"] == ["Harlow Group"]
+
+
 def _form(**fields: Any) -> dict[str, Any]:
     base = {"deal": True, "type": "acquisition", "buyers": [], "lead": None, "target": None,
             "amount": 0, "valuation": 0}  # fmt: skip

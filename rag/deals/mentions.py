@@ -70,6 +70,7 @@ from rag.deals.roles import (
     before_the_one_meant,
     buys_another,
     in_another_merger,
+    outside_named_merger,
     merger_result,
     merging_with,
     named_target,
@@ -85,7 +86,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "49"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "50"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 
@@ -635,7 +636,11 @@ def _verify(
     ]
     others = _buyers_of_other_deals(buyers, targets, sentence)
     buyers = [
-        b for b in buyers if b not in others and not any(works_at(b, t, sentence) for t in targets)
+        b
+        for b in buyers
+        if b not in others
+        and not any(works_at(b, t, sentence) for t in targets)
+        and not outside_named_merger(b, buyers, targets[0] if targets else None, sentence)
     ]
     if lead in others:
         lead = None
@@ -834,6 +839,7 @@ def refresh_rules(m: Mention) -> Mention:
         and not sells(b, m.sentence)
         and not (m.target and works_at(b, m.target, m.sentence))
         and not only_speaks(b, m.type, m.sentence)
+        and not outside_named_merger(b, m.buyers, m.target, m.sentence)
     ]
     if m.target and m.type != "funding round" and role_of(m.target, m.sentence) == "buyer":
         # Sides reversed ("one week after it was acquired by billionaire Elon Musk"), as

@@ -26,6 +26,7 @@ from rag.deals.names import (
     _name_re,
     _placed,
     _same_company,
+    _within,
     checked_name,
     is_authority,
     is_source,
@@ -373,6 +374,31 @@ def in_another_merger(target: str, buyers: Sequence[str], sentence: str) -> bool
                 _same_company(b, rest) or _same_company(b, target) for b in buyers
             ):
                 return True
+    return False
+
+
+# "the Alaska Airlines-Virgin America merger", "the United Technologies UTX - Rockwell Collins
+# COL merger": a merger named by its two sides, joined by a hyphen, dash or slash.
+_PAIR_MERGER = re.compile(
+    rf"(?P<a>{_CAP_NAME})\s*[-–—/]\s*(?P<b>{_CAP_NAME})\s+(?:merger|combination|tie-up)\b"
+)
+
+
+def outside_named_merger(buyer: str, buyers: Sequence[str], target: str | None,
+                         sentence: str) -> bool:  # fmt: skip
+    """Whether `buyer` is neither side of a merger the sentence names by its two sides ("the
+    A - B merger"), one of which is the deal's target or another of its buyers, and no word of
+    the sentence makes it a buyer: "Boeing could get a boost from price concessions following
+    the United Technologies UTX - Rockwell Collins COL merger" is no merger of Boeing's."""
+    if role_of(buyer, sentence) == "buyer":
+        return False
+    others = [n for n in (*buyers, target) if n and n != buyer]
+    for hit in _PAIR_MERGER.finditer(sentence):
+        sides = (hit.group("a"), hit.group("b"))
+        if any(_same_company(buyer, s) or _within(buyer, s) for s in sides):
+            return False
+        if any(_same_company(n, s) or _within(n, s) for n in others for s in sides):
+            return True
     return False
 
 
