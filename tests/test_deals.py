@@ -2899,6 +2899,34 @@ def test_what_a_question_names_as_bought_must_be_the_deals_target(tmp_path: Path
     assert found is not None and "$2 billion" in found.text
 
 
+def test_whom_a_company_merges_with_is_its_merger_not_its_other_deals(tmp_path: Path) -> None:
+    # Held-out news (SENTiVENT): "Which company is GE merging its oil and gas business with?"
+    # listed GE's two purchases beside its merger with Baker Hughes.
+    from rag.deals.answer import answer_from_table
+
+    def mention(n: int, s: str, kind: str, buyers: list[str], target: str) -> Mention:
+        return Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type=kind,
+                       buyers=buyers, target=target, stage="announced",
+                       published="2022-10-0" + str(n))  # fmt: skip
+
+    table = DealTable(tmp_path)
+    made = [
+        mention(1, "Larch agreed to buy Cedar Rail.", "acquisition", ["Larch"], "Cedar Rail"),
+        mention(2, "Larch will merge its gas unit with Pebble.", "merger", ["Larch"], "Pebble"),
+    ]
+    table.build(made, "test")
+    as_of = date(2022, 10, 10)
+    found = answer_from_table("Which company is Larch merging its gas unit with?", table, as_of)
+    assert found is not None and "Pebble" in found.text and "Cedar" not in found.text
+    # Where it has no merger, its deals still answer; other questions list them all.
+    table.build(made[:1], "test")
+    found = answer_from_table("Which company is Larch merging with?", table, as_of)
+    assert found is not None and "Cedar Rail" in found.text
+    table.build(made, "test")
+    found = answer_from_table("Which deals did Larch make?", table, as_of)
+    assert found is not None and "Pebble" in found.text and "Cedar Rail" in found.text
+
+
 def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:
     """ "Who owns the Quintels?" is who bought them; "What did X pay for ...?" asks the price;
     "What is the status of ...?" asks the stage. "Who bought Larch?" asks for Larch's buyer,

@@ -641,6 +641,10 @@ def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAn
                 fallback = fallback or ((found, query) if found else None)
                 continue
             found = same
+        if merging and query.type is None:
+            # "Which company is GE merging its oil and gas business with?": GE's merger, not
+            # the purchases the same articles tell of, when the table holds one.
+            found = [f for f in found if f[0].type == "merger"] or found
         if found:
             return _answer(
                 _ongoing(_priced(found, question), question)[:MAX_DEALS], query, question
