@@ -1510,6 +1510,10 @@ def test_a_target_named_again_by_its_last_word_in_one_article_is_one_deal() -> N
     assert part_stake("Larch acquired a 51% ownership position in Lee's beauty portfolio.")
     assert part_stake("Larch became its largest holder by acquiring the entire 25.2% stake.")
     assert not part_stake("Larch agreed to buy the remaining 49% stake in Quintel.")
+    # SENTiVENT: a stake given by its price is a stake too.
+    assert part_stake("Larch , an activist , acquired a $ 3.5 billion stake in the company .")
+    assert part_stake("Larch took a £1bn minority stake in Quintel.")
+    assert not part_stake("Larch bought Quintel for $2 billion, a stake it will fold in.")
     worth = mention("a1", "Ann Lee", [], "2019-11-19", type="stake", amount="$600 million",
                     amount_usd=6e8, start=0)  # fmt: skip
     taken = mention("a1", "Lee", ["Larch"], "2019-11-19", type="stake", start=20)
@@ -2723,6 +2727,18 @@ def test_a_stakes_size_is_asked_of_the_table(tmp_path: Path) -> None:
     assert unsized.text == (
         "The articles don't say how large a stake. They report Ann Lee's stake in Pebble."
     )
+    # "How big" a stake is asked is answered by its price too; "what stake" is not.
+    priced = "Orchard acquired a $ 3.5 billion stake in Pexa Labs ."
+    table.build([Mention(article_id="a3", sentence=priced, start=0, end=len(priced),
+                         type="stake", buyers=["Orchard"], target="Pexa Labs", stage="closed",
+                         amount="$ 3.5 billion", amount_usd=3.5e9, published="2023-04-24")],
+                "test")  # fmt: skip
+    sized_by_price = answer_from_table("How big a stake did Orchard take in Pexa Labs?", table,
+                                       as_of)  # fmt: skip
+    assert sized_by_price is not None and not sized_by_price.declined
+    assert sized_by_price.text == "Orchard's stake in Pexa Labs for $ 3.5 billion: completed [1]."
+    what = answer_from_table("What stake did Orchard take in Pexa Labs?", table, as_of)
+    assert what is not None and what.declined
     # A share of something else is no stake.
     assert not asks_about_deal("What share of the market does Quintel have?")
     assert not asks_about_deal("What percentage of Quintel's revenue comes from phones?")
@@ -2925,6 +2941,40 @@ def test_whom_a_company_merges_with_is_its_merger_not_its_other_deals(tmp_path: 
     table.build(made, "test")
     found = answer_from_table("Which deals did Larch make?", table, as_of)
     assert found is not None and "Pebble" in found.text and "Cedar Rail" in found.text
+
+
+def test_a_company_asked_by_its_initials_or_in_full_is_the_tables_party(tmp_path: Path) -> None:
+    # Held-out news (SENTiVENT): "How big a stake did Trian acquire in Procter & Gamble?",
+    # where the table's party is "P&G"; and the other way round.
+    from rag.deals.answer import _aliased, answer_from_table
+
+    def mention(n: int, buyers: list[str], target: str, amount: str = "") -> Mention:
+        s = f"{' and '.join(buyers)} agreed to buy {target}"
+        s += f" for {amount}." if amount else "."
+        return Mention(article_id=f"a{n}", sentence=s, start=0, end=len(s), type="acquisition",
+                       buyers=buyers, target=target, stage="announced", published="2022-10-01",
+                       amount=amount or None, amount_usd=2e9 if amount else None)  # fmt: skip
+
+    table = DealTable(tmp_path)
+    table.build([mention(1, ["Larch"], "P&Q", "$2 billion"),
+                 mention(2, ["Harlow Systems"], "Pexa Labs"),
+                 mention(3, ["Orchard"], "QB’s Alaska")], "test")  # fmt: skip
+    as_of = date(2022, 10, 10)
+    found = answer_from_table("How much did Larch pay for Pexa & Quintel?", table, as_of)
+    assert found is not None and "Larch's acquisition of P&Q for $2 billion" in found.text
+    found = answer_from_table("Who is buying PL?", table, as_of)
+    assert found is not None and "Harlow Systems" in found.text
+    parties = {"p and q": "P&Q", "harlow systems": "Harlow Systems", "pexa labs": "Pexa Labs",
+               "qb alaska": "QB’s Alaska", "pine labs": "Pine Labs"}  # fmt: skip
+    assert _aliased("Did Pexa & Quintel's owner sell?", parties) == "Did P&Q's owner sell?"
+    assert _aliased("Who bought HS?", parties) == "Who bought Harlow Systems?"
+    # Not where two parties have those initials, nor a word of a party's name ("QB" of "QB's
+    # Alaska"), nor a name the table holds as written.
+    assert _aliased("Who is buying PL?", parties) == "Who is buying PL?"
+    assert _aliased("Who is buying QB's Alaska assets?", parties) == (
+        "Who is buying QB's Alaska assets?"
+    )
+    assert _aliased("Did Harlow Systems buy it?", parties) == "Did Harlow Systems buy it?"
 
 
 def test_who_owns_what_a_deal_cost_and_its_status_are_asked_of_the_table(tmp_path: Path) -> None:

@@ -576,11 +576,63 @@ def _priced(found: list[tuple[Deal, Passage]], question: str) -> list[tuple[Deal
     return priced or found
 
 
+# A company a question names by its initials where the table holds its full name, or the other
+# way round: "Procter & Gamble" for the table's "P&G", "GE" for its "General Electric".
+_INITIALS = re.compile(r"(?<![\w&.'’])[A-Z](?:&?[A-Z]){1,4}(?![\w&])")
+_FULL_NAME = re.compile(r"(?<![\w'’])[A-Z][\w.-]*(?:\s+(?:&\s+|of\s+)?[A-Z][\w.-]*)+")
+
+
+def _initials_of(name: str) -> str | None:
+    """The initials of a name of two or more capitalised words, lower-cased ("pg" for "Procter &
+    Gamble", "ge" for "General Electric Co"), or None."""
+    words = [w for w in name.split() if w.lower() not in ("&", "of") and w.lower() not in SUFFIXES]
+    if len(words) < 2 or not all(w[0].isupper() for w in words):
+        return None
+    return "".join(w[0] for w in words).lower()
+
+
+def _aliased(question: str, parties: dict[str, str]) -> str:
+    """The question with a company it names by initials, or in full, written as the table's
+    one party of that name writes it; unchanged where the table already holds the name (or a
+    party that has it as a word), or holds two parties it could stand for."""
+    keys = " | ".join(parties)
+
+    def known(name: str) -> bool:  # a party, or a word of one ("BP" of "BP's Alaska")
+        return f" {normalise(name)} " in f" {keys} "
+
+    short: dict[str, str | None] = {}  # "pg" -> "P&G"
+    full: dict[str, str | None] = {}  # "ge" -> "General Electric"
+    for name in parties.values():
+        if _INITIALS.fullmatch(name):
+            letters = re.sub(r"[^a-z]", "", name.lower())
+            short[letters] = name if short.get(letters, name) == name else None
+        elif (key := _initials_of(name)) is not None:
+            full[key] = name if full.get(key, name) == name else None
+
+    def to_short(m: re.Match[str]) -> str:
+        words = m.group().split()
+        lead = words[0] if words[0].lower() in _QUESTION_WORDS else ""
+        run = " ".join(words[1:] if lead else words)
+        key = _initials_of(run)
+        if key is None or not short.get(key) or known(run):
+            return m.group()
+        return f"{lead} {short[key]}".strip()
+
+    def to_full(m: re.Match[str]) -> str:
+        key = re.sub(r"[^a-z]", "", m.group().lower())
+        if not full.get(key) or known(m.group()):
+            return m.group()
+        return full.get(key) or m.group()
+
+    return _INITIALS.sub(to_full, _FULL_NAME.sub(to_short, question))
+
+
 def answer_from_table(question: str, table: DealTable, as_of: dt.date) -> DealAnswer | None:
     """Answer a deal question from the table, or None to leave it to the usual chain."""
     if _ASKS_SELLER.search(question):
         return None  # the table keeps no sellers; the sources may name one
     parties = _parties(table) if table.path.exists() and asks_about_deal(question) else {}
+    question = _aliased(question, parties)
     capitalised = _names(question)
     names = capitalised - _TIME_NAMES - _qualifiers(question, parties)
     known = {n: _last_names(parties, n) for n in names}
@@ -832,7 +884,9 @@ def _answer(found: list[tuple[Deal, Passage]], query: DealQuery, question: str =
     # What the question asks of the deals that none of them has: said, and declined.
     unsaid = None
     if _ASKS_SHARE.search(question):
-        if not any(d.share for d in deals):
+        # "How big a stake did Trian acquire in P&G?" is answered by its price too.
+        sized = bool(re.search(r"\bhow\s+(?:big|large)\b", question, re.IGNORECASE))
+        if not any(d.share or (sized and d.amount) for d in deals):
             unsaid = "The articles don't say how large a stake. They report {}."
     elif _ASKS_AMOUNT.search(question) and not any(d.amount for d in deals):
         unsaid = "The articles don't say how much. They report {}, with no amount."

@@ -70,10 +70,10 @@ from rag.deals.roles import (
     before_the_one_meant,
     buys_another,
     in_another_merger,
-    outside_named_merger,
     merger_result,
     merging_with,
     named_target,
+    outside_named_merger,
     owns_the_deal,
     part_stake,
     raises_money,
@@ -86,7 +86,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "50"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "51"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 

@@ -458,6 +458,8 @@ _PART_STAKE = re.compile(
     # "the entire 25.2% stake held by Tribune's former chairman"
     r"\b(?:a|an|(?:the|its|their|his|her)(?:\s+entire)?(?=\s+[\d.]))\s+"
     r"(?:(?:\d{1,2}(?:\.\d+)?|0?\.\d+)\s*(?:%|percent|per\s+cent)|minority|small|"
+    # "acquired a $ 3.5 billion stake in the multinational corporation": a stake by its price
+    r"(?:US|HK|C|A)?[$€£¥]\s?\d[\d.,]*(?:\s*(?:million|billion|trillion|bn|mn|m)\b)?|"
     r"passive|\w+-percent)\s+(?:[\w-]+\s+)?(?:stake|holding|interest|position)\b",
     re.IGNORECASE,
 )
