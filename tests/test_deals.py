@@ -1587,6 +1587,41 @@ def test_one_company_spelled_two_ways_is_one_party_of_one_deal() -> None:
     assert not same_party("amazon", "amazon web services")
 
 
+def test_a_takeover_retold_without_its_buyer_joins_the_one_deal_that_names_it() -> None:
+    """The 2023 corpus: "James left 21st Century Fox in 2019 when the company was sold" (no
+    buyer, three years after the last mention of Disney's purchase) and "the (Virgin of
+    America) acquisition" were rows of their own."""
+    deals = merge(
+        [
+            mention("a1", "Quintel Games", ["Larch"], "2019-01-15", type="acquisition"),
+            mention("a2", "Quintel Games", ["Larch"], "2023-10-17", type="merger",
+                    event_year=2017),
+            mention("a3", "Quintel Games", [], "2022-04-17", type="acquisition",
+                    event_year=2019),
+            mention("a4", "Pexa of Labs", [], "2017-04-07", type="acquisition"),
+            mention("a5", "Pexa Labs", ["Harlow"], "2016-12-06", type="merger"),
+        ]
+    )  # fmt: skip
+    assert sorted((d.target, d.buyers, len(d.mentions)) for d in deals) == [
+        ("Pexa Labs", ["Harlow"], 2),
+        ("Quintel Games", ["Larch"], 3),
+    ]
+    # Not a round, not years apart, and not where two deals of the target name buyers.
+    apart = mention("a3", "Quintel Games", [], "2022-04-17", type="acquisition",
+                    event_year=2021)  # fmt: skip
+    assert len(merge([mention("a1", "Quintel Games", ["Larch"], "2019-01-15",
+                              type="acquisition", event_year=2017), apart])) == 2  # fmt: skip
+    two = [
+        mention("a1", "Quintel Games", ["Larch"], "2012-01-15", type="acquisition"),
+        mention("a2", "Quintel Games", ["Harlow"], "2019-01-15", type="acquisition"),
+        mention("a3", "Quintel Games", [], "2022-04-17", type="acquisition"),
+    ]
+    assert len(merge(two)) == 3
+    rounds = [mention("a1", "Quintel Games", ["Larch"], "2019-01-15"),
+              mention("a2", "Quintel Games", [], "2022-04-17")]  # fmt: skip
+    assert len(merge(rounds)) == 2
+
+
 def test_the_company_a_stake_or_a_merger_names_by_description_is_resolved() -> None:
     """ "a stake in the multinational corporation" is in the article's subject (not in the
     buyer named beside it); "The Boston-based company expects ... to merge its oil and gas

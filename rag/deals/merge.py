@@ -53,7 +53,7 @@ SUFFIXES = {
     "afc",
     "cf",
 }
-MERGE_VERSION = "9"  # of the rules below: a new one rebuilds deal tables
+MERGE_VERSION = "10"  # of the rules below: a new one rebuilds deal tables
 MERGE_WITHIN = timedelta(days=120)  # mentions further apart are separate deals unless retold
 BYSTANDER_SHARE = 4  # a buyer of a takeover named by under 1/4 as many mentions as the top one
 AMOUNT_TOLERANCE = 0.1  # amounts closer than this are the same figure rounded differently
@@ -162,8 +162,9 @@ def _core(name: str) -> str:
 
 
 def _flat(name: str) -> str:
-    """A normalised name written as one word: "Wal-Mart" and "Walmart" are one spelling."""
-    return name.replace(" ", "")
+    """A normalised name written as one word: "Wal-Mart" and "Walmart" are one spelling, and so
+    are "Virgin of America" and "Virgin America"."""
+    return "".join(w for w in name.split() if w != "of")
 
 
 def _distinct(word: str) -> bool:
@@ -354,7 +355,35 @@ def _clusters(group: list[Mention]) -> list[list[Mention]]:
                 break
         if not placed:
             clusters.append([m])
-    return clusters
+    return _fold_buyerless(clusters)
+
+
+def _fold_buyerless(clusters: list[list[Mention]]) -> list[list[Mention]]:
+    """Join a takeover or merger that no source names a buyer of to the one deal of its
+    target that does, unless the years they give are more than two apart (announced in one,
+    closed in another) or their prices differ: "James left 21st Century Fox in 2019 when the
+    company was sold" is Disney's purchase of Fox, announced in 2017 and retold years later.
+    A company is bought once (`_fits`); a target with two such deals, or a round, stays as
+    it was."""
+    named = [c for c in clusters if _cluster_parties(c)]
+    if len(named) != 1 or FAMILY.get(named[0][0].type) != "m&a":
+        return clusters
+    years = {m.event_year for m in named[0] if m.event_year}
+    out = [named[0]]
+    for c in clusters:
+        if c is named[0]:
+            continue
+        theirs = {m.event_year for m in c if m.event_year}
+        priced = any(m.amount for m in c) and any(m.amount for m in named[0])
+        if (
+            _cluster_parties(c)
+            or (years and theirs and min(abs(a - b) for a in years for b in theirs) > 2)
+            or (priced and not any(_same_price(m, named[0]) for m in c))
+        ):
+            out.append(c)
+        else:
+            named[0].extend(c)
+    return out
 
 
 def _fits(m: Mention, cluster: list[Mention]) -> bool:
