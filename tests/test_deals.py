@@ -1187,6 +1187,12 @@ def test_a_campus_sold_is_no_company_deal() -> None:
         # "'s" ending a clause is part of the name; before a noun it is a possessive.
         ("In 2008, Triarc merged with fast-food giant Pebble's.",
          _form(type="merger", buyers=["Triarc"], target="Pebble's"), (["Triarc"], "Pebble's")),
+        # The 2023 corpus: who merged, read from a verb joined by "and" (the model gave none).
+        ("Work resumed after Harlow assessed the site and merged with Ohio-based Pebble Paper, "
+         "a deal Reed backed.", _form(type="merger", target="Pebble Paper"),
+         (["Harlow"], "Pebble Paper")),
+        ("Work resumed after Harlow assessed the site and Reed merged with Pebble Paper.",
+         _form(type="merger", target="Pebble Paper"), (["Reed"], "Pebble Paper")),
         ("Harlow's purchase of Pebble closed.", _form(buyers=["Harlow's"], target="Pebble"),
          (["Harlow"], "Pebble")),
         # Where a company is is no part of its name.

@@ -520,9 +520,12 @@ def stake_share(sentence: str, target: str | None = None) -> str | None:
 
 def merging_with(target: str, sentence: str) -> str | None:
     """Who the sentence says merged with `target`, for a merger read without its other side:
-    "Dogfish Head merged last year with the Boston Beer Co." -> "Dogfish Head"."""
+    "Dogfish Head merged last year with the Boston Beer Co." -> "Dogfish Head"; "Marcal
+    assessed the site and merged with Pennsylvania-based Nittany Paper" -> "Marcal" (lower-case
+    words only between the name and "and")."""
     hit = re.search(
-        rf"{_PROPER}\s+(?:(?:has|had|have|will|would|agreed|to|plans?|planned)\s+){{0,3}}merge[ds]?"
+        rf"{_PROPER}\s+(?:(?:(?-i:[a-z])[\w'’-]*\s+){{1,5}}and\s+)?"
+        rf"(?:(?:has|had|have|will|would|agreed|to|plans?|planned)\s+){{0,3}}merge[ds]?"
         rf"(?:\s+[a-z]+){{0,3}}?\s+with\s+(?:the\s+)?(?:[\w-]+-based\s+)?{_name_re(target)}",
         sentence,
     )
