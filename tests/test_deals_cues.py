@@ -93,6 +93,9 @@ def test_a_deal_in_an_earlier_year_is_done() -> None:
     assert stage_of(s, date(2018, 5, 1)) == ("closed", "in 2014")
     assert stage_of(s, date(2014, 5, 1))[0] == "rumoured"  # the same year: the hedge stands
     assert stage_of(s)[0] == "rumoured"  # no article date: no year rule
+    # Of two years, the deal's is the one after its word, as `event_year` reads it.
+    two = "Pebble Casino opened as The Reserve in 1998 off Route 95 and Larch bought it in 2001."
+    assert stage_of(two, date(2022, 9, 14)) == ("closed", "in 2001")
 
 
 def test_a_deal_named_with_an_earlier_year_is_done() -> None:

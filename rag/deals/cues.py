@@ -196,9 +196,7 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
     """
     for n, (stage, pattern) in enumerate(_CUES):
         if n == 2 and published is not None:
-            year = next(
-                (y for y in _IN_YEAR.finditer(sentence) if not _of_another_event(y, sentence)), None
-            )
+            year = _deal_in_year(sentence)
             if year and int(year.group(1) or year.group(2)) < published.year:
                 return "closed", year.group(0).strip()
         m = pattern.search(sentence)
@@ -219,6 +217,20 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
         if _DEAL_BEFORE.search(before) and not _THE_BEFORE.search(before):
             return "closed", past.group(0)
     return "announced", None
+
+
+def _deal_in_year(sentence: str) -> re.Match[str] | None:
+    """The "in 2015" that dates the deal: the first of the sentence's years (those of no other
+    event), or, when there are several, the first after a word of the deal ("Fiesta Henderson
+    opened in 1998 ... and was acquired by Station Casinos in 2001": 2001), as `event_year`
+    reads it."""
+    years = [y for y in _IN_YEAR.finditer(sentence) if not _of_another_event(y, sentence)]
+    if len(years) > 1:
+        deal = [t.start() for t in TRIGGER.finditer(sentence)]
+        after = [y for y in years if any(at < y.start() for at in deal)]
+        if after:
+            return min(after, key=lambda y: min(y.start() - at for at in deal if at < y.start()))
+    return years[0] if years else None
 
 
 # A deal word in the same clause just before the past time, and not "the last year".
