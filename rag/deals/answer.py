@@ -611,18 +611,14 @@ def _aliased(question: str, parties: dict[str, str]) -> str:
 
     def to_short(m: re.Match[str]) -> str:
         words = m.group().split()
-        lead = words[0] if words[0].lower() in _QUESTION_WORDS else ""
+        lead = words[0] if words[0].lower() in _QUESTION_WORDS else ""  # "Did Procter & ..."
         run = " ".join(words[1:] if lead else words)
-        key = _initials_of(run)
-        if key is None or not short.get(key) or known(run):
-            return m.group()
-        return f"{lead} {short[key]}".strip()
+        name = short.get(_initials_of(run) or "")
+        return f"{lead} {name}".strip() if name and not known(run) else m.group()
 
     def to_full(m: re.Match[str]) -> str:
-        key = re.sub(r"[^a-z]", "", m.group().lower())
-        if not full.get(key) or known(m.group()):
-            return m.group()
-        return full.get(key) or m.group()
+        name = full.get(re.sub(r"[^a-z]", "", m.group().lower()))
+        return name if name and not known(m.group()) else m.group()
 
     return _INITIALS.sub(to_full, _FULL_NAME.sub(to_short, question))
 
