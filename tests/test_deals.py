@@ -510,6 +510,26 @@ def test_led_by_alone_is_no_funding_round() -> None:
     assert states_kind("funding round", "Larch raised a new $ 30 million round from Sequoia .")
 
 
+def test_capital_spending_is_no_stake() -> None:
+    # SENTiVENT: stored as stakes of Disney in "Parks" and in "Resorts".
+    from rag.deals.filter import states_kind
+    from rag.deals.mentions import states_a_deal
+
+    s = ("In addition , Larch expects a $ 1 billion increase in its capital expenditures due to "
+         "the continued investment in Parks and Resorts .")  # fmt: skip
+    assert not states_kind("stake", s)
+    assert verify(_form(type="stake", buyers=["Larch"], target="Parks"), s, find_money(s),
+                  None) == []  # fmt: skip
+    stored = Mention(article_id="a", sentence=s, start=0, end=len(s), type="stake",
+                     buyers=["Larch"], target="Parks")  # fmt: skip
+    assert not states_a_deal(stored)
+    # Spending on a stake is one.
+    s2 = "Larch will fund the stake from capital spending : it buys 10 % of Quintel ."
+    assert states_kind("stake", s2)
+    assert states_a_deal(Mention(article_id="a", sentence=s2, start=0, end=len(s2), type="stake",
+                                 buyers=["Larch"], target="Quintel"))  # fmt: skip
+
+
 def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     from rag.deals.mentions import refresh_rules
 

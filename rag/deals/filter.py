@@ -256,12 +256,25 @@ _STATE_BACKED = re.compile(
 )
 
 
+# Capital spending is no stake: "Disney expects a $1 billion increase in its capital
+# expenditures due to the continued investment in Parks and Resorts" (SENTiVENT) ...
+_CAPEX = re.compile(r"\b(?:capital\s+(?:expenditures?|spending|projects?)|capex)\b", re.IGNORECASE)
+# ... unless the words say what is held: "spending $1 billion to buy a 10% stake".
+_HELD = re.compile(
+    r"\b(?:stakes?|shares?|equity|holdings?|acquir\w*|bought|buy\w*|purchas\w*|owner\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def states_kind(kind: str, sentence: str) -> bool:
     """Tell whether the sentence's words can state a deal of this kind: a funding round needs
     a word of the venture trade besides "led by" or a bare "round" ("GM will invest $7.7
     billion in its plants" is spending; "$139 million of harm ..., led by American" and "a
     round of layoffs" are no round), and debt without equity is no round ("$100 million
-    debtor-in-possession financing")."""
+    debtor-in-possession financing"); an investment in a sentence of capital spending is no
+    stake, unless its words say what is held."""
+    if kind == "stake":
+        return not (_CAPEX.search(sentence) and not _HELD.search(sentence))
     if kind != "funding round":
         return True
     sentence = _STATE_BACKED.sub(" ", sentence)

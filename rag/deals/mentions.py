@@ -86,7 +86,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "53"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "54"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 
@@ -795,8 +795,11 @@ def states_a_deal(m: Mention) -> bool:
     """Tell whether a mention names what is bought or invested in, or how much, or two
     companies merging: a buyer alone ("Netflix's first-ever acquisition", "a takeover of
     elections") is no row of a deal table. On SENTiVENT, 5 of the 7 buyers stored without
-    either were wrong."""
-    return _shows_a_deal(m.type, m.buyers, m.target, m.amount)
+    either were wrong. Nor is a mention whose words cannot state its kind of deal
+    (`states_kind`, as `verify` reads them now)."""
+    return _shows_a_deal(m.type, m.buyers, m.target, m.amount) and states_kind(
+        m.type or "", m.sentence
+    )
 
 
 def refresh_rules(m: Mention) -> Mention:
