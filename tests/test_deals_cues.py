@@ -36,6 +36,9 @@ from rag.deals.cues import event_date, stage_of
          "rumoured"),
         # Money put in and a holding are done; not when a clause tells of another company.
         ("Harlow has invested $13 billion in Quintel.", "closed"),
+        # SENTiVENT: a stake taken is held.
+        ("Harlow took the stake in Quintel at the end of 2014 .", "closed"),
+        ("Harlow will take a 10% stake in Quintel.", "announced"),
         ("After months trying to get out of his deal to buy Quintel, Harlow officially owns it.",
          "closed"),
         ("Harlow and Larch owned major stakes in Quintel.", "closed"),

@@ -67,7 +67,10 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"(?<!\bbe\s)(?:acquired|bought|purchased)|"
             # "merged" as a verb, not "the merged company's chairman" (which names a merger
             # that may still be pending)
-            r"raised|secured|took\s+over|merged(?!\s+(?:company|companies|entity|firm|group|"
+            r"raised|secured|took\s+over|"
+            # "Berkshire took the stake in Fox at the end of 2014", "has taken a 10% stake"
+            r"(?:took|(?:has|have|had)\s+taken)\s+(?:a|an|the|its|their)\s+(?:[\w.%$-]+\s+){0,3}?"
+            r"(?:stakes?|holdings?|position|interest)|merged(?!\s+(?:company|companies|entity|firm|group|"
             r"business|bank|airline|carrier|organi[sz]ation)\b)|"
             r"(?:scooped|snapped|bought)\s+(?:up|out)|"
             # "Microsoft has invested $13 billion", not "VyCapital, which also invested in ..."
