@@ -39,6 +39,8 @@ from rag.deals.cues import event_date, stage_of
         # SENTiVENT: a stake taken is held.
         ("Harlow took the stake in Quintel at the end of 2014 .", "closed"),
         ("Harlow will take a 10% stake in Quintel.", "announced"),
+        ("In February , he said he 'd boosted Harlow 's stake in Quintel .", "closed"),
+        ("Harlow will be increasing its stake in Quintel from 33 % to 75 %.", "announced"),
         ("After months trying to get out of his deal to buy Quintel, Harlow officially owns it.",
          "closed"),
         ("Harlow and Larch owned major stakes in Quintel.", "closed"),
