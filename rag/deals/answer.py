@@ -595,6 +595,8 @@ def _aliased(question: str, parties: dict[str, str]) -> str:
     """The question with a company it names by initials, or in full, written as the table's
     one party of that name writes it; unchanged where the table already holds the name (or a
     party that has it as a word), or holds two parties it could stand for."""
+    if not parties:
+        return question  # no deal question, or no table
     keys = " | ".join(parties)
 
     def known(name: str) -> bool:  # a party, or a word of one ("BP" of "BP's Alaska")

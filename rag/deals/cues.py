@@ -65,15 +65,16 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
             r"\b(completed|closed|finali[sz]ed|has\s+acquired|have\s+acquired|"
             # not "agreed to be bought", "will be acquired"
             r"(?<!\bbe\s)(?:acquired|bought|purchased)|"
-            # "merged" as a verb, not "the merged company's chairman" (which names a merger
-            # that may still be pending)
             r"raised|secured|took\s+over|"
             # "Berkshire took the stake in Fox at the end of 2014", "has taken a 10% stake"
             r"(?:took|(?:has|have|had)\s+taken)\s+(?:a|an|the|its|their)\s+(?:[\w.%$-]+\s+){0,3}?"
             r"(?:stakes?|holdings?|position|interest)|"
             # "he 'd boosted Berkshire 's stake in Apple"
             r"(?:boosted|increased|lifted|upped|doubled|tripled)\s+(?:its|his|her|their|the|"
-            r"(?-i:[A-Z])[\w&.'’-]*\s*['’]\s?s)\s+(?:[\w.%$'’-]+\s+){0,2}?stakes?|merged(?!\s+(?:company|companies|entity|firm|group|"
+            r"(?-i:[A-Z])[\w&.'’-]*\s*['’]\s?s)\s+(?:[\w.%$'’-]+\s+){0,2}?stakes?|"
+            # "merged" as a verb, not "the merged company's chairman" (which names a merger
+            # that may still be pending)
+            r"merged(?!\s+(?:company|companies|entity|firm|group|"
             r"business|bank|airline|carrier|organi[sz]ation)\b)|"
             r"(?:scooped|snapped|bought)\s+(?:up|out)|"
             # "Microsoft has invested $13 billion", not "VyCapital, which also invested in ..."
@@ -182,16 +183,20 @@ def event_year(sentence: str, published: date | None) -> int | None:
         ),
         key=lambda m: m.start(),
     )
-    if len(years) > 1:
-        # "Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in 2001":
-        # the first year after a word of the deal, if any follows one.
-        deal = [t.start() for t in TRIGGER.finditer(sentence)]
-        after = [m for m in years if any(at < m.start() for at in deal)]
-        if after:
-            years = sorted(
-                after, key=lambda m: min(m.start() - at for at in deal if at < m.start())
-            )
-    return int(years[0].group(1)) if years else None
+    year = _after_deal_word(years, sentence) if len(years) > 1 else None
+    year = year or (years[0] if years else None)
+    return int(year.group(1)) if year else None
+
+
+def _after_deal_word(years: list[re.Match[str]], sentence: str) -> re.Match[str] | None:
+    """Of several years in a sentence, the one that dates the deal: the nearest after a word
+    of the deal ("Fiesta Henderson opened in 1998 ... and was acquired by Station Casinos in
+    2001": 2001), or None when no year follows one."""
+    deal = [t.start() for t in TRIGGER.finditer(sentence)]
+    after = [y for y in years if any(at < y.start() for at in deal)]
+    return min(
+        after, key=lambda y: min(y.start() - at for at in deal if at < y.start()), default=None
+    )
 
 
 def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | None]:
@@ -226,17 +231,11 @@ def stage_of(sentence: str, published: date | None = None) -> tuple[str, str | N
 
 
 def _deal_in_year(sentence: str) -> re.Match[str] | None:
-    """The "in 2015" that dates the deal: the first of the sentence's years (those of no other
-    event), or, when there are several, the first after a word of the deal ("Fiesta Henderson
-    opened in 1998 ... and was acquired by Station Casinos in 2001": 2001), as `event_year`
-    reads it."""
+    """The "in 2015" that dates the deal: the sentence's one year (of no other event), or of
+    several the one `_after_deal_word` picks, as `event_year` reads it; else the first."""
     years = [y for y in _IN_YEAR.finditer(sentence) if not _of_another_event(y, sentence)]
-    if len(years) > 1:
-        deal = [t.start() for t in TRIGGER.finditer(sentence)]
-        after = [y for y in years if any(at < y.start() for at in deal)]
-        if after:
-            return min(after, key=lambda y: min(y.start() - at for at in deal if at < y.start()))
-    return years[0] if years else None
+    year = _after_deal_word(years, sentence) if len(years) > 1 else None
+    return year or (years[0] if years else None)
 
 
 # A deal word in the same clause just before the past time, and not "the last year".

@@ -375,10 +375,9 @@ def _fold_buyerless(clusters: list[list[Mention]]) -> list[list[Mention]]:
             continue
         theirs = {m.event_year for m in c if m.event_year}
         priced = any(m.amount for m in c) and any(m.amount for m in named[0])
-        if (
-            _cluster_parties(c)
-            or (years and theirs and min(abs(a - b) for a in years for b in theirs) > 2)
-            or (priced and not any(_same_price(m, named[0]) for m in c))
+        # Every other cluster names no buyer (`named` holds the one that does).
+        if (years and theirs and min(abs(a - b) for a in years for b in theirs) > 2) or (
+            priced and not any(_same_price(m, named[0]) for m in c)
         ):
             out.append(c)
         else:
