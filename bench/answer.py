@@ -165,8 +165,26 @@ def against(rows: list[dict], results: Path) -> str:
     only_ours = [o for r, o in answerable if o["scores"].get("correct") and not r["correct"]]
     only_theirs = [(r, o) for r, o in answerable if r["correct"] and not o["scores"].get("correct")]
     both = sum(1 for r, o in answerable if r["correct"] and o["scores"].get("correct"))
+    from eval.metrics import answer_names_gold
+
+    def named(text: str, record: dict) -> bool:
+        gold = record.get("gold") or {}
+        return answer_names_gold(
+            text, gold.get("answers") or [], gold.get("choices") or [], record["question"]
+        )
+
+    mine_named = sum(
+        bool(o["scores"].get("correct"))
+        or (not o["scores"].get("refused") and named((o.get("answer") or {}).get("text") or "", o))
+        for _, o in answerable
+    )
+    theirs_named = sum(
+        bool(r["correct"]) or (not r["declined"] and named(r["text"], o)) for r, o in answerable
+    )
     lines += [
         "",
+        f"Answerable right, graded leniently (eval/README.md): newsrag {mine_named}/"
+        f"{len(answerable)}, the other chain {theirs_named}/{len(answerable)}",
         f"Weeks newsrag wins / loses / ties: {len(wins)} / {len(losses)} / "
         f"{len(weeks) - len(wins) - len(losses)}",
         f"Answerable right by both: {both}; by newsrag only: {len(only_ours)}; by the other "

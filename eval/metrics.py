@@ -79,6 +79,111 @@ def answer_correct(answer: str, golds: Sequence[str], choices: Sequence[str] = (
     return True
 
 
+# A gold written as a choice often carries more than a reader needs to tell it apart: "Former
+# President Donald Trump", "Oakland Athletics", "X (formerly Twitter)". An answer that says
+# "Trump", "The Athletics" or "Twitter" names that choice and no other. The lenient grading
+# below accepts a tail of the gold's words that tells it apart; `answer_correct` stays the
+# strict one.
+_NUMBER = re.compile(r"\d[\d.]*")
+_NUMBER_SIGN = {"no", "number"}  # "Red dye No. 3" is "Red dye 3"
+_CONJUNCTIONS = {"and", "or"}  # "Chiefs and Eagles": one of the two is not the answer
+_CAPITALISED = re.compile(r"[^\W\d_][\w.'’-]*")
+_BETWEEN = r"(?:[\W_]+(?:a|an|the)(?![\w]))?[\W_]+"  # what `normalise` leaves out between words
+
+
+def _words(text: str) -> list[str]:
+    """The normalised words of `text`, a plural 's' folded ("UFOs" -> "ufo") and the 'No.' of
+    a number dropped."""
+    words = normalise(text).split()
+    out = []
+    for i, word in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if word in _NUMBER_SIGN and _NUMBER.fullmatch(nxt):
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def gold_tails(gold: str, others: Sequence[str], question: str = "") -> list[str]:
+    """The word sequences that name `gold` among `others`: the whole gold, and each tail of it
+    that keeps all its numbers, keeps a word the gold writes with a capital, and occurs neither
+    in another choice nor in the question. A gold that joins two things ("Chiefs and Eagles")
+    has no tail. Each is given as its normalised words joined by spaces."""
+    words = _words(gold)
+    if not words:
+        return []
+    whole = " ".join(words)
+    if _CONJUNCTIONS & set(words):
+        return [whole]
+    numbers = {w for w in words if _NUMBER.fullmatch(w)}
+    capitalised = {
+        w for token in _CAPITALISED.findall(gold) if token[0].isupper() for w in _words(token)
+    }
+    taken = [" ".join(_words(o)) for o in (*others, question)]
+    tails = [whole]
+    for start in range(1, len(words)):
+        tail = words[start:]
+        text = " ".join(tail)
+        if (
+            numbers <= set(tail)
+            and capitalised & set(tail)
+            and not any(_spans(t, text) for t in taken)
+        ):
+            tails.append(text)
+    return tails
+
+
+def _named_at(answer: str, tail: str) -> list[tuple[int, int]]:
+    """Where `tail` occurs in the answer as a whole name: not followed by a capitalised word
+    that goes on with it ("North" of "North West England" is not "Stockton North")."""
+    words = tail.split()
+    # The tail's words in the answer as written: any case, a plural 's', punctuation between.
+    pattern = (
+        r"(?<![\w])"
+        + _BETWEEN.join(re.escape(w) + r"(?:s|es)?" for w in words)
+        + r"(?![\w])(?!\s+(?-i:[A-Z]))"
+    )
+    return [m.span() for m in re.finditer(pattern, answer, re.IGNORECASE)]
+
+
+def answer_names_gold(
+    answer: str, golds: Sequence[str], choices: Sequence[str] = (), question: str = ""
+) -> bool:
+    """Tell whether an answer names a gold answer, leniently: `answer_correct`, or a tail of the
+    gold that tells it apart from the other choices ("Trump" for "Former President Donald
+    Trump", "UFO sightings" for "UFOs", "Red Dye 3" for "Red dye No. 3"), while naming no
+    other choice in the same way. Without other choices it is `answer_correct`."""
+    if answer_correct(answer, golds, choices):
+        return True
+    plain = strip_markers(answer)
+    text = " ".join(_words(plain))
+    gold_norms = {normalise(g) for g in golds} - {""}
+    others = [c for c in choices if normalise(c) not in gold_norms]
+    if not others:
+        return False  # no choices to tell the gold apart from: only the strict grading holds
+    if not any(
+        _spans(text, tail) and _named_at(_spaced(plain), tail)
+        for gold in golds
+        for tail in gold_tails(gold, others, question)
+    ):
+        return False
+    for choice in others:
+        rest = [c for c in choices if c != choice]
+        if any(_spans(text, tail) for tail in gold_tails(choice, rest, question)):
+            return False  # a hedge, as in `answer_correct`
+    return True
+
+
+def _spaced(text: str) -> str:
+    """`text` as a regex should meet it to find the words `_words` gives: the punctuation
+    `normalise` deletes taken out ("U.S." -> "US") and the "No." of a number dropped."""
+    text = _POSSESSIVE.sub("", text)
+    text = re.sub(r"\b(?:No|no|number|Number)\.?\s+(?=\d)", "", text)
+    return text.translate(_JOINING)
+
+
 # --- retrieval -----------------------------------------------------------------------------
 
 
@@ -287,9 +392,9 @@ def score(
 ) -> dict[str, Any]:
     """Score one results.jsonl record against its gold fields (`Question.gold()`).
 
-    Returns JSON-ready scores: correct, refused, error, gold_rank (1-based in the top 10
-    retrieved), gold_shown, url_rank, gold_cited, citation and sentence counts, timings, and the
-    failure category (one of CATEGORIES).
+    Returns JSON-ready scores: correct, correct_named (graded leniently), refused, error,
+    gold_rank (1-based in the top 10 retrieved), gold_shown, url_rank, gold_cited, citation
+    and sentence counts, timings, and the failure category (one of CATEGORIES).
     """
     golds: list[str] = list(gold.get("answers") or [])
     answerable = bool(gold.get("answerable"))
@@ -299,6 +404,7 @@ def score(
         "has_urls": bool(gold.get("gold_urls")),
         "error": bool(record.get("error")),
         "correct": False,
+        "correct_named": False,
         "refused": False,
         "gold_rank": None,
         "gold_shown": False,
@@ -327,7 +433,11 @@ def score(
     out["first_token"] = timings.get("first_token")
     out["total"] = timings.get("total")
     if golds:
-        out["correct"] = not refused and answer_correct(text, golds, gold.get("choices") or ())
+        choices = gold.get("choices") or ()
+        out["correct"] = not refused and answer_correct(text, golds, choices)
+        out["correct_named"] = not refused and answer_names_gold(
+            text, golds, choices, str(record.get("question") or "")
+        )
         out["gold_rank"] = first_hit([passage_text(p) for p in retrieved], golds)
         # What the model read: the sentences shown of each passage, where the record has them;
         # when it read each source alone, only the passages it read (`evidence["reads"]`).
@@ -388,6 +498,7 @@ class MetricInfo:
 METRICS: tuple[MetricInfo, ...] = (
     MetricInfo("accuracy", "answer accuracy (questions with a gold answer)"),
     MetricInfo("accuracy_answerable", "answer accuracy, answerable questions"),
+    MetricInfo("accuracy_answerable_named", "answer accuracy, answerable, graded leniently"),
     MetricInfo("refused_unanswerable", "refused, unanswerable questions"),
     MetricInfo("refused_answerable", "wrongly refused, answerable questions", False),
     *(MetricInfo(f"retrieval@{k}", f"gold answer in top-{k} passages") for k in RETRIEVAL_KS),
@@ -416,6 +527,7 @@ def aggregate(scores: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     metrics: dict[str, Rate | Mean] = {
         "accuracy": _rate(with_gold, "correct"),
         "accuracy_answerable": _rate(answerable_all, "correct"),
+        "accuracy_answerable_named": _rate(answerable_all, "correct_named"),
         "refused_unanswerable": _rate(unanswerable, "refused"),
         "refused_answerable": _rate(answerable, "refused"),
     }

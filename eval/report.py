@@ -51,6 +51,7 @@ def build_report(
                 "answerable": q.answerable,
                 "category": s["category"],
                 "correct": s["correct"],
+                "correct_named": s["correct_named"],
                 "refused": s["refused"],
                 "gold_rank": s["gold_rank"],
                 "answer": _cut(answer),

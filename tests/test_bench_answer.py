@@ -21,11 +21,14 @@ def _row(qid: str, *, answerable: bool, correct: bool = False, declined: bool = 
     }
 
 
-def _record(qid: str, question: str, *, correct: bool = False, refused: bool = False) -> dict:
+def _record(
+    qid: str, question: str, *, correct: bool = False, refused: bool = False, gold: str = "Lidia"
+) -> dict:
     category = "correct" if correct else ("wrong_refusal" if refused else "wrong_answer")
     return {
         "id": qid,
         "question": question,
+        "gold": {"answers": [gold], "choices": [gold, "Hurricane Lidia"]},
         "answer": {"text": "The articles don't say." if refused else "Otis [1]."},
         "scores": {"correct": correct, "refused": refused, "category": category},
     }
@@ -48,7 +51,8 @@ def test_against_counts_each_side_per_week_and_lists_the_other_chains_wins(
     records = [
         _record("20231027_1", "Which hurricane hit Acapulco?", correct=True),
         _record("20231027_2", "Who won the race?", refused=True),
-        _record("20231103_1", "How many people voted?"),
+        # "Otis" names the choice "Hurricane Otis" only when graded leniently
+        _record("20231103_1", "Which storm was it?", gold="Hurricane Otis"),
         _record("20231103_9", "Which city hosts it?", refused=True),  # unanswerable, declined
     ]
     results = tmp_path / "results.jsonl"
@@ -65,6 +69,7 @@ def test_against_counts_each_side_per_week_and_lists_the_other_chains_wins(
     assert "| **all** | 1/3 | 2/3 | 1/1 | 0/1 |" in text
     assert "| week 20231027 | 1/2 | 1/2 | 0/0 | 0/0 |" in text
     assert "| week 20231103 | 0/1 | 1/1 | 1/1 | 0/1 |" in text
+    assert "graded leniently (eval/README.md): newsrag 2/3, the other chain 2/3" in text
     assert "Weeks newsrag wins / loses / ties: 0 / 1 / 1" in text
     assert (
         "by newsrag only: 1; by the other chain only: 2 (exact McNemar test, two-sided: p = 1.00)"

@@ -12,6 +12,7 @@ from eval.metrics import (
     Rate,
     aggregate,
     answer_correct,
+    answer_names_gold,
     citation_counts,
     cited_numbers,
     cited_sentence_counts,
@@ -61,6 +62,82 @@ def test_normalise(text: str, expected: str):
 )
 def test_answer_correct(answer: str, golds: list[str], choices: list[str], expected: bool):
     assert answer_correct(answer, golds, choices) is expected
+
+
+_NOMINEE = [
+    "Former President Donald Trump",
+    "Former South Carolina Gov. Nikki Haley",
+    "Florida Gov. Ron DeSantis",
+    "Entrepreneur Vivek Ramaswamy",
+]
+_SEAT = ["Stockton North", "Birmingham Hodge Hill", "Blackpool South", "Bishop Auckland"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "gold", "choices", "question", "expected"),
+    [
+        # a tail of the gold that no other choice holds names it
+        (
+            "Trump appears to be the likeliest nominee [2].",
+            "Former President Donald Trump",
+            _NOMINEE,
+            "Who is the likeliest Republican nominee?",
+            True,
+        ),
+        (
+            "The Athletics [2].",
+            "Oakland Athletics",
+            ["Los Angeles Dodgers", "Minnesota Twins", "Oakland Athletics"],
+            "",
+            True,
+        ),
+        ("Twitter got a deadline [1].", "X (formerly Twitter)", ["Instagram", "TikTok"], "", True),
+        (
+            "Rep. Steve Scalise was picked [2].",
+            "Majority Leader Steve Scalise",
+            ["Rep. Jim Jordan", "Majority Whip Tom Emmer"],
+            "",
+            True,
+        ),
+        # a plural, and the "No." of a number
+        ("A portal to report UFO sightings [1].", "UFOs", ["Retail theft", "UFOs"], "", True),
+        ("Red Dye 3 [2].", "Red dye No. 3", ["Enriched wheat", "Sodium nitrate"], "", True),
+        # a tail another choice shares, or one without a capitalised word, names nothing
+        ("Florida Gov. Ron DeSantis leads.", "Former President Donald Trump", _NOMINEE, "", False),
+        ("Former leaders lead.", "Former President Donald Trump", _NOMINEE, "", False),
+        ("It removed the drops [1].", "Eye drops", ["Toothpaste", "Eye drops"], "", False),
+        ("Aged 65 and older.", "6 months and older", ["65 years and older"], "", False),
+        # the tail must keep the gold's numbers
+        ("The dye was banned.", "Red dye No. 3", ["Enriched wheat"], "", False),
+        # a word that goes on as a longer name is not the gold
+        ("It was North West England [1].", "Stockton North", _SEAT, "", False),
+        # a tail the question holds is the question's, not the answer's
+        (
+            "Donald Trump said so.",
+            "Former President Donald Trump",
+            _NOMINEE,
+            "What did Donald Trump say?",
+            False,
+        ),
+        # a hedge stays wrong; a gold of two things needs both
+        ("Trump or Haley [1].", "Former President Donald Trump", _NOMINEE, "", False),
+        (
+            "The Eagles [1].",
+            "Chiefs and Eagles",
+            ["Bengals and 49ers", "Chiefs and Eagles"],
+            "",
+            False,
+        ),
+        # without other choices only the strict grading holds
+        ("Trump [1].", "Former President Donald Trump", [], "", False),
+        # every strictly correct answer stays correct
+        ("Former President Donald Trump [1].", "Former President Donald Trump", _NOMINEE, "", True),
+    ],
+)
+def test_answer_names_gold(
+    answer: str, gold: str, choices: list[str], question: str, expected: bool
+):
+    assert answer_names_gold(answer, [gold], choices, question) is expected
 
 
 def test_first_hit_and_reciprocal_rank():
