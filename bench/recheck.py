@@ -67,7 +67,8 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
     question = answer.get("standalone_question") or record["question"]
     checked = check(raw, passages, question)
     published = [c.published for c in checked.citations]
-    stale = predates_window(published, scope_window(answer.get("scope")))
+    scope = scope_window(answer.get("scope"))
+    stale = predates_window(published, scope)
     evidence = gather_evidence(
         question,
         raw,
@@ -80,6 +81,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         alone=bool(answer["evidence"].get("alone")),
         pool=record_pool(record),
         read=answer["evidence"].get("read"),
+        since=scope.start if scope is not None and not scope.soft else None,
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]

@@ -382,7 +382,7 @@ class Answerer:
         evidence = gather_evidence(
             question, raw, checked, used, texts, probs,
             stale=stale_since is not None, as_of=as_of, alone=read is not None, pool=pool,
-            read=read,
+            read=read, since=scope.start if scope is not None and not scope.soft else None,
         )  # fmt: skip
         return checked, stale_since, evidence
 

@@ -30,7 +30,9 @@ from evidence that can be measured on every answer, not from the prompt's wordin
   articles about the question give is likelier the answer than one only the cited source has
   (on the dev set, of the answers read from one source alone, 52 of 467 were right when no
   other article among the ten retrieved passages held them, 92 of 207 when one or more did);
-- how old the newest source the answer cites is on the question's date (`age_days`), how
+- how old the newest source the answer cites is on the question's date (`age_days`; for a
+  question about a named period, as old as the year the sentence that tells the answer names,
+  when that year is before the period: "1996 — the Yankees won the World Series"), how
   similar the cited passages are to the question (`cited_similarity`), and how long the
   answer is (`answer_chars`): on a news quiz the right answer comes from a recent source, and
   a long answer is more often one that restates the question around a guess.
@@ -185,6 +187,7 @@ def gather_evidence(
     alone: bool = False,
     pool: Sequence[Passage] | None = None,
     read: int | None = None,
+    since: dt.date | None = None,
 ) -> dict[str, Any]:
     """Measure what decides a refusal (see the module docstring); JSON-ready.
 
@@ -194,7 +197,9 @@ def gather_evidence(
     model read one source alone (`Settings.read_each`); `pool` the passages retrieved for the
     question, read or not, in which other articles may back the answer (`corroboration`);
     `read` the number of the one source the model read alone, whose article is the answer's
-    own whether it is cited or not.
+    own whether it is cited or not; `since` the start of the period the question names ("this
+    week"), if it names one: an answer told in a sentence dated before it is as old as that
+    date (`age_days`).
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
@@ -222,7 +227,12 @@ def gather_evidence(
         "top_similarity": round(max((p.similarity for p in passages), default=0.0), 3),
         **token_confidence(token_probs, new_words),
         "stale": stale,
-        "age_days": age_days([c.published for c in checked.citations], as_of),
+        "age_days": _event_age(
+            age_days([c.published for c in checked.citations], as_of),
+            told_in(question, raw, cited_texts(checked, passages, shown)),
+            as_of,
+            since,
+        ),
         "cited_similarity": round(
             max(
                 (
@@ -298,6 +308,38 @@ def cited_texts(checked: Checked, passages: Sequence[Passage], shown: Sequence[s
         for n, (p, t) in enumerate(zip(passages, shown), 1)
         if n in numbers or not numbers
     ]
+
+
+_YEAR = re.compile(r"(?<![\d$.,])(?:19[5-9]\d|20\d\d)(?![\d%])")
+
+
+def told_in(question: str, answer: str, sources: Sequence[str]) -> str:
+    """The sentence of the cited sources that holds the most of the answer's new words (its
+    content words the question does not have); "" when none holds one."""
+    new = content_words(_MARKER.sub("", answer)) - content_words(question)
+    best, most = "", 0
+    for source in sources:
+        for start, end in split_sentences(source):
+            n = len(new & content_words(source[start:end]))
+            if n > most:
+                best, most = source[start:end], n
+    return best
+
+
+def _event_age(
+    age: int | None, sentence: str, as_of: dt.date | None, since: dt.date | None
+) -> int | None:
+    """The answer's age: its source's, or, for a question about a named period that starts on
+    `since`, older when the sentence that tells the answer dates it to a year before that
+    period ("1996 — the New York Yankees won their first World Series title since 1978", in
+    this week's "This Date in Baseball", for "Which team won the World Series this week?").
+    Without a named period a year in the sentence dates nothing: "Which company bought Wicked
+    Weed?" is rightly answered by "Anheuser-Busch acquired Wicked Weed in 2017"."""
+    years = [int(y) for y in _YEAR.findall(sentence)]
+    if as_of is None or since is None or not years or max(years) >= since.year:
+        return age
+    told = (as_of - dt.date(max(years), 12, 31)).days
+    return told if age is None else max(age, told)
 
 
 def age_days(published: Sequence[str | None], as_of: dt.date | None) -> int | None:

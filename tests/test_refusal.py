@@ -40,8 +40,14 @@ ROAD = passage(
 )
 
 
-def evidence(question: str, raw: str, p: Passage = ROAD, as_of: dt.date | None = None) -> dict:
-    return gather_evidence(question, raw, check(raw, [p]), [p], [p.text], as_of=as_of)
+def evidence(
+    question: str,
+    raw: str,
+    p: Passage = ROAD,
+    as_of: dt.date | None = None,
+    since: dt.date | None = None,
+) -> dict:
+    return gather_evidence(question, raw, check(raw, [p]), [p], [p.text], as_of=as_of, since=since)
 
 
 def test_a_grounded_on_topic_answer_has_high_support():
@@ -66,6 +72,32 @@ def test_gather_evidence_measures_the_cited_sources_age_and_the_answers_length()
     # The same answer from a source eight years older is less likely right.
     old = evidence(q, raw, as_of=dt.date(2031, 1, 16))
     assert old["age_days"] > 2900 and old["confidence"] < e["confidence"]
+
+
+def test_an_answer_told_in_a_sentence_of_a_year_before_the_period_asked_about_is_that_old():
+    almanac = Passage(
+        **{
+            **ROAD.__dict__,
+            "title": "This Date in Baseball",
+            "published": "2023-10-26",
+            "text": "1996 - After two losses at home, the New York Yankees won their first World "
+            "Series title since 1978. The Texas Rangers won the World Series on Wednesday. "
+            "In 2023 the Arizona Diamondbacks won the pennant. Tickets cost $1999.",
+        }
+    )
+    q, as_of = "Which team won the World Series this week?", dt.date(2023, 11, 2)
+    week = dt.date(2023, 10, 26)  # "this week": the period the question names starts here
+    fresh = evidence(q, "The Texas Rangers [1].", almanac, as_of, week)
+    old = evidence(q, "The New York Yankees [1].", almanac, as_of, week)
+    assert fresh["age_days"] == 7  # the source's own age: its sentence names no year
+    assert old["age_days"] == (as_of - dt.date(1996, 12, 31)).days  # the year its sentence names
+    assert old["confidence"] < fresh["confidence"]
+    # a year of the period's own, or a price, dates nothing
+    assert evidence(q, "The Arizona Diamondbacks [1].", almanac, as_of, week)["age_days"] == 7
+    assert evidence("What do tickets cost?", "$1999 [1].", almanac, as_of, week)["age_days"] == 7
+    # without a named period the year is the story's, not the answer's age ("Which company
+    # bought Wicked Weed?" answered by "Anheuser-Busch acquired Wicked Weed in 2017")
+    assert evidence(q, "The New York Yankees [1].", almanac, as_of)["age_days"] == 7
 
 
 def _base(**changes: object) -> dict:
