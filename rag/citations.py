@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.text import CITATION_STOP_WORDS, NOT_NAMES, split_sentences
+from rag.text import CITATION_STOP_WORDS, KIN_WORDS, NOT_NAMES, split_sentences
 from rag.types import Citation, Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*(?:,|;|-|–|and)\s*\d+)*)\]")
@@ -148,10 +148,16 @@ def _norm_number(n: str) -> str:
 
 
 def supports(numbers: set[str], names: set[str], source: str) -> bool:
-    """Tell whether every number and name occurs in the source text."""
+    """Tell whether every number and name occurs in the source text; a country is also
+    named by the word for its people ("Turkey" by "the Turkish Football Federation", and
+    "Spanish" by "Spain": `KIN_WORDS`)."""
     have_numbers = {_norm_number(n) for n in _NUMBER.findall(source)}
     lowered = source.lower()
-    return numbers <= have_numbers and all(name in lowered for name in names)
+    return numbers <= have_numbers and all(
+        name in lowered
+        or any(re.search(rf"\b{kin}(?:s|es)?\b", lowered) for kin in KIN_WORDS.get(name, ()))
+        for name in names
+    )
 
 
 def _content_words(text: str) -> set[str]:

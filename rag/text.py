@@ -105,3 +105,33 @@ HEADLINE_NOT_NAMES = frozenset({
     "By", "Amid", "Over", "Says", "Said", "Report", "Reports", "Reportedly", "Latest", "Breaking",
     "Live", "Update", "Updates", "Exclusive", "Analysis", "Opinion", "Video", "Watch", "It",
 })  # fmt: skip
+
+
+# A country and the word for its people or things, where neither holds the other ("Turkey" and
+# "the Turkish Football Federation"; "Cuba" and "Cuban" need no entry: the name is in the
+# word). Lower case; several words for one country are separated by "|".
+_DEMONYMS = {
+    "afghanistan": "afghan", "argentina": "argentine|argentinian", "belgium": "belgian",
+    "britain": "british|briton", "canada": "canadian", "china": "chinese", "denmark": "danish|dane",
+    "england": "english", "finland": "finnish|finn", "france": "french", "germany": "german",
+    "greece": "greek", "holland": "dutch", "hungary": "hungarian", "ireland": "irish",
+    "italy": "italian", "lebanon": "lebanese", "mexico": "mexican", "morocco": "moroccan",
+    "netherlands": "dutch", "norway": "norwegian", "palestine": "palestinian",
+    "philippines": "filipino|philippine", "poland": "polish|pole", "portugal": "portuguese",
+    "scotland": "scottish|scot", "singapore": "singaporean", "spain": "spanish|spaniard",
+    "sweden": "swedish|swede", "switzerland": "swiss", "thailand": "thai", "turkey": "turkish",
+    "emirates": "emirati", "wales": "welsh", "uk": "british",
+}  # fmt: skip
+
+
+def _kin(demonyms: dict[str, str]) -> dict[str, frozenset[str]]:
+    """Each country's words and each word's countries, both ways."""
+    kin: dict[str, set[str]] = {}
+    for country, words in demonyms.items():
+        for word in words.split("|"):
+            kin.setdefault(country, set()).add(word)
+            kin.setdefault(word, set()).add(country)
+    return {k: frozenset(v) for k, v in kin.items()}
+
+
+KIN_WORDS = _kin(_DEMONYMS)

@@ -61,6 +61,16 @@ def test_a_bracket_of_words_in_a_citations_place_is_dropped():
     assert inside.text == "MiniMax [the start-up] is seeking at least $600 million [1]."
 
 
+def test_a_country_is_named_by_the_word_for_its_people_and_back():
+    league = [passage(1, "The Turkish Football Federation suspended all league games.")]
+    assert check("Turkey [1].", league).unsupported == []
+    assert check("Greece [1].", league).unsupported == ["Greece."]  # another country's word
+    assert check("Turkmenistan [1].", league).unsupported == ["Turkmenistan."]
+    spain = [passage(1, "Spain beat England 1-0 in the final in Sydney.")]
+    assert check("The Spanish side won [1].", spain).unsupported == []
+    assert check("The Swiss side won [1].", spain).unsupported == ["The Swiss side won."]
+
+
 def test_marker_to_missing_source_with_unsupported_claim_leaves_it_flagged():
     out = check("MiniMax earned $90 million in 2023 [3].", PASSAGES)
     assert out.citations == []
