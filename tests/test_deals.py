@@ -530,6 +530,29 @@ def test_capital_spending_is_no_stake() -> None:
                                  buyers=["Larch"], target="Quintel"))  # fmt: skip
 
 
+def test_a_school_joining_a_sports_conference_is_no_deal() -> None:
+    # The 2023 table had "merger, target Big Ten, buyers USC, UCLA".
+    from rag.deals.mentions import joins_a_conference
+
+    s = ("With USC football poised to ascend , this was a natural merger for the Big Ten to "
+         "close the gap on the SEC .")  # fmt: skip
+    assert verify(_form(type="merger", buyers=["USC", "UCLA"], target="Big Ten"), s, [],
+                  None) == []  # fmt: skip
+    assert verify(_form(type="merger", buyers=["Pac-12"], target="Mountain West"), s, [],
+                  None) == []  # fmt: skip
+    stored = Mention(article_id="a", sentence=s, start=0, end=len(s), type="merger",
+                     buyers=["USC", "UCLA"], target="Big Ten")  # fmt: skip
+    assert joins_a_conference(stored)
+    # A company with such a word in its name is a company.
+    s2 = "Conference Technologies Inc. agreed to buy Quintel for $ 40 million ."
+    m = verify(_form(buyers=["Conference Technologies Inc."], target="Quintel"), s2,
+               find_money(s2), None)  # fmt: skip
+    assert [x["target"] for x in m] == ["Quintel"]
+    assert not joins_a_conference(Mention(article_id="a", sentence=s2, start=0, end=len(s2),
+                                          type="acquisition", buyers=["Conference Technologies"],
+                                          target="Quintel"))  # fmt: skip
+
+
 def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     from rag.deals.mentions import refresh_rules
 

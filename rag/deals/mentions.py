@@ -48,6 +48,7 @@ from rag.deals.names import (
     described,
     heads_a_list,
     is_authority,
+    is_conference,
     is_source,
     not_bought,
 )
@@ -86,7 +87,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "56"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "57"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 
@@ -478,6 +479,8 @@ def _verify(
         kind, type_by = "stake", "rule"
     if kind is None or not KIND_WORDS[kind].search(sentence):
         return []  # no word of that kind of deal in the sentence: the model's guess
+    if any(is_conference(n) for n in [form.get("target"), *(form.get("buyers") or [])]):
+        return []  # a school joining a sports conference: "a natural merger for the Big Ten"
     if not states_kind(kind, sentence):
         return []  # "GM will invest $7.7 billion in its plants": spending, not a round
     if kind == "acquisition" and part_stake(sentence):
@@ -789,6 +792,13 @@ def _shows_a_deal(kind: str, buyers: list[str], target: str | None, amount: Any)
         or (buyers and amount)
         or (kind == "merger" and len(buyers) >= 2)  # "Kroger and Albertsons say their merger"
     )
+
+
+def joins_a_conference(m: Mention) -> bool:
+    """Tell whether a stored mention makes a sports conference a side: a school joining it
+    ("this was a natural merger for the Big Ten", of USC and UCLA), not a deal; `verify`
+    keeps no such mention now."""
+    return any(is_conference(n) for n in [m.target, *m.buyers])
 
 
 def states_a_deal(m: Mention) -> bool:

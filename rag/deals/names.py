@@ -117,13 +117,30 @@ _FIRM_WORD = re.compile(
 )
 
 
+# A sports conference is no company: "this was a natural merger for the Big Ten" tells of
+# USC and UCLA joining it, not of a deal.
+_CONFERENCE = re.compile(
+    r"(?:the\s+)?(?:Big\s+(?:Ten|10|12|Twelve|East|Sky|West|South)|Pac-?1[02]|Conference\s+USA|"
+    r"Mountain\s+West|Sun\s+Belt|Ivy\s+League|(?:(?-i:[A-Z])[\w-]*\s+){1,3}(?:Athletic\s+)?"
+    r"Conference)",
+    re.IGNORECASE,
+)
+
+
+def is_conference(name: str | None) -> bool:
+    """Tell whether `name` is a sports conference ("the Big Ten", "Pac-12")."""
+    return bool(name) and bool(_CONFERENCE.fullmatch(str(name).strip()))
+
+
 def is_authority(name: str) -> bool:
     """Tell whether `name` is a regulator or government ("FCC", "Department of Justice"), an
-    official named with the office ("President Donald Trump"), or only a place or a
-    nationality ("China", "Alabama", "Swiss"): no party to a deal."""
+    official named with the office ("President Donald Trump"), a sports conference ("the Big
+    Ten"), or only a place or a nationality ("China", "Alabama", "Swiss"): no party to a
+    deal."""
     bare = re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE).strip(" .").lower()
     return (
         bool(_AUTHORITY.fullmatch(name.strip()))
+        or is_conference(name)
         # "Justice Department’s Antitrust Division": a part of one
         or bool(re.match(_AUTHORITY.pattern + r"['’]s\s", name.strip(), re.IGNORECASE))
         or bool(_OFFICE.fullmatch(name.strip()) and not _FIRM_WORD.search(name))

@@ -30,6 +30,7 @@ from rag.deals.mentions import (
     EXTRACTOR_VERSION,
     RULES_VERSION,
     Mention,
+    joins_a_conference,
     refresh_rules,
     states_a_deal,
 )
@@ -99,6 +100,8 @@ class DealStore:
         out = []
         for record in self._records({"kind": "mention"}):
             m = Mention.from_dict(json.loads(str(record["data"])))
+            if joins_a_conference(m):
+                continue
             if is_list_item(m) or (is_candidate(m.sentence) and states_kind(m.type, m.sentence)):
                 m = refresh_rules(m)
                 if states_a_deal(m):  # not when the only party was a regulator, or no
