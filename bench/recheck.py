@@ -38,6 +38,7 @@ from rag.refusal import (  # noqa: E402
     decide_refusal,
     gather_evidence,
 )
+from rag.timescope import named_start  # noqa: E402
 
 
 def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
@@ -81,7 +82,7 @@ def decide(record: dict[str, Any], threshold: float) -> dict[str, Any]:
         alone=bool(answer["evidence"].get("alone")),
         pool=record_pool(record),
         read=answer["evidence"].get("read"),
-        since=scope.start if scope is not None and not scope.soft else None,
+        since=named_start(scope),
     )
     refused = decide_refusal(evidence, threshold)
     cited = [{"number": c.number} for c in checked.citations]

@@ -43,7 +43,7 @@ from rag.prompts import (
 )
 from rag.refusal import best_read, cross_check, decide_refusal, gather_evidence, retry_hint
 from rag.retrieval import Filters, Retriever, published_day
-from rag.timescope import TimeScope, month_year
+from rag.timescope import TimeScope, month_year, named_start
 from rag.types import Answer, Passage, Retrieved, Timings
 
 MAX_QUESTION_CHARS = 1000
@@ -382,7 +382,7 @@ class Answerer:
         evidence = gather_evidence(
             question, raw, checked, used, texts, probs,
             stale=stale_since is not None, as_of=as_of, alone=read is not None, pool=pool,
-            read=read, since=scope.start if scope is not None and not scope.soft else None,
+            read=read, since=named_start(scope),
         )  # fmt: skip
         return checked, stale_since, evidence
 

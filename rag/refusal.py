@@ -49,7 +49,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rag.citations import Checked, is_refusal
@@ -203,6 +203,7 @@ def gather_evidence(
     """
     answer = _MARKER.sub("", raw)
     words = content_words(question)
+    backing = cited_texts(checked, passages, shown)  # the texts whose sentences may back it
     texts = [f"{p.title}\n{t}".lower() for p, t in zip(passages, shown)]
     topic = max((sum(1 for w in words if w in t) / max(1, len(words)) for t in texts), default=0.0)
     new_words = content_words(answer) - words
@@ -229,7 +230,7 @@ def gather_evidence(
         "stale": stale,
         "age_days": _event_age(
             age_days([c.published for c in checked.citations], as_of),
-            told_in(question, raw, cited_texts(checked, passages, shown)),
+            told_in(question, raw, backing),
             as_of,
             since,
         ),
@@ -247,7 +248,7 @@ def gather_evidence(
         "answer_chars": len(raw),
         "alone": alone,
         **({"read": read} if read is not None else {}),
-        **sentence_checks(question, raw, cited_texts(checked, passages, shown)),
+        **sentence_checks(question, raw, backing),
     }
     if pool is not None:
         cited = {passages[c.number - 1].article_id for c in checked.citations
@@ -290,12 +291,10 @@ def sentence_checks(question: str, answer: str, sources: Sequence[str]) -> dict[
     support = together = 0.0
     if not new:
         return {"sent_support": 0.0, "one_sentence": 0.0}
-    for source in sources:
-        for start, end in split_sentences(source):
-            words = content_words(source[start:end])
-            if asked and new & words:
-                support = max(support, len(asked & words) / len(asked))
-            together = max(together, len(new & words) / len(new))
+    for _, words in _sentence_words(sources):
+        if asked and new & words:
+            support = max(support, len(asked & words) / len(asked))
+        together = max(together, len(new & words) / len(new))
     return {"sent_support": round(support, 3), "one_sentence": round(together, 3)}
 
 
@@ -318,12 +317,17 @@ def told_in(question: str, answer: str, sources: Sequence[str]) -> str:
     content words the question does not have); "" when none holds one."""
     new = content_words(_MARKER.sub("", answer)) - content_words(question)
     best, most = "", 0
+    for sentence, words in _sentence_words(sources):
+        if len(new & words) > most:
+            best, most = sentence, len(new & words)
+    return best
+
+
+def _sentence_words(sources: Sequence[str]) -> Iterator[tuple[str, set[str]]]:
+    """Each sentence of the sources, with its content words."""
     for source in sources:
         for start, end in split_sentences(source):
-            n = len(new & content_words(source[start:end]))
-            if n > most:
-                best, most = source[start:end], n
-    return best
+            yield source[start:end], content_words(source[start:end])
 
 
 def _event_age(

@@ -92,6 +92,12 @@ class TimeScope:
         return (self.end - self.start).days + 1
 
 
+def named_start(scope: TimeScope | None) -> dt.date | None:
+    """The start of the period a question names ("this week", "in 2023"), or None when it
+    names none (no scope, or only soft words such as "recently", or the implied recent news)."""
+    return scope.start if scope is not None and not scope.soft else None
+
+
 def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
