@@ -553,6 +553,29 @@ def test_a_school_joining_a_sports_conference_is_no_deal() -> None:
                                           target="Quintel"))  # fmt: skip
 
 
+def test_the_plot_of_a_show_is_no_deal() -> None:
+    # The 2023 table had "acquisition, target Lyon Dynasty, buyer Hakeem, $20M", from a recap of
+    # the TV drama 'Empire'.
+    from rag.deals.filter import tells_a_plot
+
+    for title in ["The 7 key moments from the 'Empire' spring premiere",
+                  "\u2018Succession\u2019 series finale recap: who buys Waystar Royco?",
+                  '"Billions" season 6, episode 3: Prince buys the Mets']:  # fmt: skip
+        assert tells_a_plot(title), title
+    # A recap of the news is news, and a quote in a title names no show.
+    for title in ["Kevin McCarthy ousted as speaker in historic house vote: Recap",
+                  "Recap: Biden says aerial objects 'most likely' private balloons",
+                  "Larch says 'no deal' with Quintel after talks end", None, ""]:  # fmt: skip
+        assert not tells_a_plot(title), title
+    s = "Cookie persuades Camilla and Hakeem to buy Lyon Dynasty for $20 million ."
+    fill = ScriptedForms({"Lyon Dynasty": _form(buyers=["Hakeem"], target="Lyon Dynasty",
+                                                amount=20)})  # fmt: skip
+    assert extract("e", s, fill, title="The 7 key moments from the 'Empire' spring premiere") == []
+    assert fill.seen == []  # the model is not asked
+    found = extract("e", s, fill, title="Hakeem to buy Lyon Dynasty")
+    assert [m.target for m in found] == ["Lyon Dynasty"]
+
+
 def test_things_counted_are_no_party_and_a_change_is_no_price() -> None:
     from rag.deals.mentions import refresh_rules
 
@@ -2289,6 +2312,21 @@ def test_stored_mentions_of_a_kind_their_words_do_not_state_are_dropped(
     store.write([("cowen", "h1", [m, kept])])  # as an older extractor stored them
     after = [x for x in store.mentions() if x.article_id == "cowen"]
     assert len(store.mentions()) == before + 1 and [x.type for x in after] == ["acquisition"]
+
+
+def test_stored_mentions_from_the_plot_of_a_show_are_dropped(deal_index: Settings) -> None:
+    store = DealStore(VectorStore(deal_index, "fake"))
+    s = "Larch agreed to acquire Pebble for $ 2 billion ."
+
+    def stored(title: str) -> Mention:
+        return Mention(article_id="show", sentence=s, start=0, end=len(s), type="acquisition",
+                       buyers=["Larch"], target="Pebble", title=title)  # fmt: skip
+
+    before = len(store.mentions())
+    store.write([("show", "h1", [stored("The 'Larch' season finale: what happened")])])
+    assert len(store.mentions()) == before  # stored by an older extractor, dropped on reading
+    store.write([("show", "h2", [stored("Larch to buy Pebble")])])
+    assert len(store.mentions()) == before + 1
 
 
 def test_stored_lines_of_a_list_of_investors_are_kept(deal_index: Settings) -> None:

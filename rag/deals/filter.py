@@ -336,6 +336,20 @@ def candidates(text: str) -> Iterator[tuple[int, int, list[Money]]]:
             yield start, end, amounts
 
 
+# A review or a recap of a show tells its plot, and the plot's deals are fiction: "The 7 key
+# moments from the 'Empire' spring premiere" has "Cookie leverages the album to persuade Camilla
+# and Hakeem to buy Lyon Dynasty for $20 million". Such a title names the work in quotes and an
+# episode of it. A recap alone is news ("Kevin McCarthy ousted as speaker ...: Recap").
+_WORK = r"(?:^|(?<=\s))['‘\"“](?-i:[A-Z])[^'’\"”]{0,60}['’\"”]"
+_EPISODE = r"\b(?:premieres?|finales?|episodes?|recaps?|season\s+\d+|spoilers?)\b"
+_PLOT = re.compile(rf"{_WORK}.*{_EPISODE}|{_EPISODE}.*{_WORK}", re.IGNORECASE)
+
+
+def tells_a_plot(title: str | None) -> bool:
+    """Tell whether an article's title marks it as the plot of a show: no deal in it is real."""
+    return bool(title) and bool(_PLOT.search(str(title)))
+
+
 DEAL_SIZE_USD = 1e6  # smaller sums are prices, wages and donations, not deals
 
 

@@ -29,6 +29,7 @@ from rag.deals.filter import (
     deal_sized,
     nothing_else,
     states_kind,
+    tells_a_plot,
 )
 from rag.deals.lists import list_items, list_ref
 from rag.deals.money import Money, find_money, to_usd
@@ -87,7 +88,7 @@ from rag.deals.roles import (
 
 DEAL_TYPES = ("acquisition", "merger", "funding round", "stake")
 STAGES = ("rumoured", "announced", "closed", "cancelled")
-RULES_VERSION = "57"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
+RULES_VERSION = "58"  # of the rule-made fields (refresh_rules): a new one rebuilds deal tables
 EXTRACTOR_VERSION = "16"  # stored with each article's mentions: a new version extracts again
 
 
@@ -1009,6 +1010,8 @@ def extract(
 ) -> list[Mention]:
     """Every checked deal mention in one article's text (`found`: its `candidates`, when the
     caller has them already)."""
+    if tells_a_plot(title):
+        return []  # the plot of a show: its deals are fiction
     day = published.isoformat() if published else None
 
     def mention(start: int, end: int, fields: dict[str, Any]) -> Mention:

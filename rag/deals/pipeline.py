@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from rag.config import Settings
-from rag.deals.filter import candidates
+from rag.deals.filter import candidates, tells_a_plot
 from rag.deals.forms import fill_all, get_form_filler
 from rag.deals.mentions import Mention, extract
 from rag.deals.money import Money
@@ -131,7 +131,7 @@ def _groups(articles: list[Article]) -> Iterator[list[tuple[Article, Candidates]
     group: list[tuple[Article, Candidates]] = []
     count = 0
     for article in articles:
-        found = list(candidates(article.text))
+        found = article_candidates(article)
         group.append((article, found))
         count += len(found)
         if count >= GROUP_CANDIDATES or len(group) >= GROUP_ARTICLES:
@@ -166,7 +166,12 @@ def prefilled(
 
 def count_candidates(articles: Iterable[Article]) -> int:
     """How many sentences the model would read (for `--dry-run` style estimates and benches)."""
-    return sum(1 for a in articles for _ in candidates(a.text))
+    return sum(len(article_candidates(a)) for a in articles)
+
+
+def article_candidates(article: Article) -> Candidates:
+    """The article's candidate sentences; none when its title marks the plot of a show."""
+    return [] if tells_a_plot(article.title) else list(candidates(article.text))
 
 
 def _bar(total: int, enabled: bool):  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.deals.filter import is_candidate, states_kind
+from rag.deals.filter import is_candidate, states_kind, tells_a_plot
 from rag.deals.lists import is_list_item
 from rag.deals.mentions import (
     EXTRACTOR_VERSION,
@@ -100,7 +100,7 @@ class DealStore:
         out = []
         for record in self._records({"kind": "mention"}):
             m = Mention.from_dict(json.loads(str(record["data"])))
-            if joins_a_conference(m):
+            if joins_a_conference(m) or tells_a_plot(m.title):
                 continue
             if is_list_item(m) or (is_candidate(m.sentence) and states_kind(m.type, m.sentence)):
                 m = refresh_rules(m)
