@@ -23,8 +23,13 @@ _WEEKDAY = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # preference for new articles rather than a named period).
 _DAYS: list[tuple[str, int, bool]] = [
     (r"\b(today|tonight|this (morning|afternoon|evening))\b", 2, False),
-    (r"\byesterday\b", 3, False),
-    (rf"\b(on|last|this|earlier this|late last) ({_WEEKDAY})\b", 8, False),
+    (r"\b(yesterday|last night)\b", 3, False),
+    (
+        rf"\b((on|last|this|earlier this|late last|late|early) ({_WEEKDAY})"
+        rf"|({_WEEKDAY}) (night|morning|afternoon|evening))\b",
+        8,
+        False,
+    ),
     (
         r"\b(this (past )?week(end)?|past (seven|7) days|past week|in recent days|past few days"
         r"|earlier this week|this past weekend|over the weekend|last few days|days ago)\b",
@@ -38,11 +43,7 @@ _DAYS: list[tuple[str, int, bool]] = [
         31,
         False,
     ),
-    (
-        r"\b(this (fall|autumn|spring|summer|winter|season|quarter)|past (few|several) months)\b",
-        92,
-        False,
-    ),  # fmt: skip
+    (r"\b(this (season|quarter)|past (few|several) months)\b", 92, False),
     (
         r"\b(recent(ly)?|latest|newly|newest|currently|current|now|nowadays|so far|upcoming"
         r"|(?-i:new|just))\b",
@@ -51,6 +52,15 @@ _DAYS: list[tuple[str, int, bool]] = [
     ),
 ]
 _DAY_RULES = [(re.compile(p, re.IGNORECASE), d, soft) for p, d, soft in _DAYS]
+# A season is its months (the northern meteorological seasons, as US and European news use
+# them): "this summer" asked in November is June to August, not the last three months.
+_SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}  # first month
+_SEASON = re.compile(
+    r"\b(?P<w>this past|this|last|over the|earlier this)\s+"
+    r"(?P<s>spring|summer|fall|autumn|winter)\b",
+    re.IGNORECASE,
+)
+SEASON_DAYS = 92  # a season not begun yet ("this winter", asked in November): the last 92 days
 _LAST_MONTH = re.compile(r"\blast month\b", re.IGNORECASE)
 _THIS_YEAR = re.compile(r"\b(this year|so far this year|earlier this year|past year)\b", re.I)
 _LAST_YEAR = re.compile(r"\blast year\b", re.IGNORECASE)
@@ -102,6 +112,30 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _season_window(season: str, year: int) -> tuple[dt.date, dt.date]:
+    """The first and last day of `season` beginning in `year` (winter ends the next year)."""
+    first = _SEASONS[season]
+    start = dt.date(year, first, 1)
+    last_year, last = (year + 1, 2) if first == 12 else (year, first + 2)
+    return start, _month_end(last_year, last)
+
+
+def _season(m: re.Match[str], as_of: dt.date) -> TimeScope:
+    """The window of "this summer", "last winter", "over the summer", as of `as_of`: the
+    season's last occurrence begun by then ("last": the last one ended by then); a season
+    not begun yet stands for the last SEASON_DAYS days."""
+    season, word = m.group("s").lower(), m.group("w").lower()
+    start, end = _season_window(season, as_of.year)
+    while start > as_of:
+        start, end = _season_window(season, start.year - 1)
+    if word == "last" and end >= as_of:
+        start, end = _season_window(season, start.year - 1)
+    elif word in ("this", "earlier this") and start.year < as_of.year and end < as_of:
+        # "this summer" in March: the summer to come, not last year's
+        return TimeScope(m.group(0), as_of - dt.timedelta(days=SEASON_DAYS), as_of)
+    return TimeScope(m.group(0), start, min(end, as_of))
+
+
 def time_scope(question: str, as_of: dt.date) -> TimeScope | None:
     """Return the window of dates `question` asks about, as of `as_of`, or None.
 
@@ -134,6 +168,9 @@ def time_scope(question: str, as_of: dt.date) -> TimeScope | None:
         m = pattern.search(question)
         if m and not soft:
             return TimeScope(m.group(0), as_of - dt.timedelta(days=days), as_of)
+    m = _SEASON.search(question)
+    if m:
+        return _season(m, as_of)
     m = _LAST_MONTH.search(question)
     if m:
         first = as_of.replace(day=1)

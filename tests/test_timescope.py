@@ -37,6 +37,15 @@ def d(text: str) -> dt.date:
         ("What happened in October?", "2023-10-01", "2023-10-31", False),
         ("Which deals closed in Sept.?", "2023-09-01", "2023-09-30", False),
         ("What happened in Oct. 2022?", "2022-10-01", "2022-10-31", False),
+        ("Which city was hit by a storm last night?", "2023-11-28", "2023-12-01", False),
+        ("Which team won Tuesday night?", "2023-11-23", "2023-12-01", False),
+        ("Which company said late Wednesday it would merge?", "2023-11-23", "2023-12-01", False),
+        # A season is its months, not the last three months.
+        ("Which film topped the box office this summer?", "2023-06-01", "2023-08-31", False),
+        ("Which city hosted the festival over the summer?", "2023-06-01", "2023-08-31", False),
+        ("Which state passed the law last spring?", "2023-03-01", "2023-05-31", False),
+        ("Which country saw floods this fall?", "2023-09-01", "2023-11-30", False),
+        ("Who won the league this season?", "2023-08-31", "2023-12-01", False),  # 92 days
         ("Who recently became CEO of OpenAI?", "2023-10-31", "2023-12-01", True),
         ("Which is the latest country to join NATO?", "2023-10-31", "2023-12-01", True),
         ("A new study names which country as the worst for housing?",
@@ -115,3 +124,23 @@ def test_dated_label():
     )
     assert dated_label(None, AS_OF) == "date unknown"
     assert dated_label("last spring", AS_OF) == "last spring"
+
+
+@pytest.mark.parametrize(
+    ("question", "as_of", "start", "end"),
+    [
+        # Not begun yet: the season to come, of which only recent news can tell.
+        ("Which band will headline this summer?", "2024-03-10", "2023-12-09", "2024-03-10"),
+        ("How cold will it be this winter?", "2023-11-20", "2023-08-20", "2023-11-20"),
+        # Begun: up to the as-of date; a winter begun last year is this winter.
+        ("Which team leads this summer?", "2023-07-15", "2023-06-01", "2023-07-15"),
+        ("Which city had the most snow this winter?", "2024-01-20", "2023-12-01", "2024-01-20"),
+        # "Last": the last one ended; during a summer, the summer before.
+        ("Which film won last summer?", "2023-07-15", "2022-06-01", "2022-08-31"),
+        ("Which resort was busiest last winter?", "2024-03-10", "2023-12-01", "2024-02-29"),
+    ],
+)  # fmt: skip
+def test_a_season_is_its_last_occurrence_as_of_the_date(question, as_of, start, end):
+    scope = time_scope(question, d(as_of))
+    assert scope is not None and not scope.soft, question
+    assert (scope.start, scope.end) == (d(start), d(end))
