@@ -55,8 +55,8 @@ _DAY_RULES = [(re.compile(p, re.IGNORECASE), d, soft) for p, d, soft in _DAYS]
 # A season is its months (the northern meteorological seasons, as US and European news use
 # them): "this summer" asked in November is June to August, not the last three months.
 _SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}  # first month
-_SEASON = re.compile(
-    r"\b(?P<w>this past|this|last|over the|earlier this)\s+"
+_SEASON = re.compile(  # not "the last fall in prices"
+    r"(?<!the )\b(?P<w>this past|this|last|over the|earlier this)\s+"
     r"(?P<s>spring|summer|fall|autumn|winter)\b",
     re.IGNORECASE,
 )

@@ -67,6 +67,7 @@ def test_time_words_map_to_a_window_before_the_as_of_date(question, start, end, 
         "Billie Eilish accused which publication of outing her?",
         "What may happen to interest rates?",  # "may" the verb, not the month
         "What is the 2024 election about?",  # a year not introduced as a period
+        "What caused the last fall in bitcoin prices?",  # a fall, not the season
     ],
 )
 def test_questions_without_time_words_have_no_scope(question):
