@@ -327,7 +327,8 @@ def _sentence_words(sources: Sequence[str]) -> Iterator[tuple[str, set[str]]]:
     """Each sentence of the sources, with its content words."""
     for source in sources:
         for start, end in split_sentences(source):
-            yield source[start:end], content_words(source[start:end])
+            sentence = source[start:end]
+            yield sentence, content_words(sentence)
 
 
 def _event_age(

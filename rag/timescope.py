@@ -126,8 +126,8 @@ def _season(m: re.Match[str], as_of: dt.date) -> TimeScope:
     not begun yet stands for the last SEASON_DAYS days."""
     season, word = m.group("s").lower(), m.group("w").lower()
     start, end = _season_window(season, as_of.year)
-    while start > as_of:
-        start, end = _season_window(season, start.year - 1)
+    if start > as_of:  # not begun this year: the one begun last year (every season has)
+        start, end = _season_window(season, as_of.year - 1)
     if word == "last" and end >= as_of:
         start, end = _season_window(season, start.year - 1)
     elif word in ("this", "earlier this") and start.year < as_of.year and end < as_of:

@@ -347,7 +347,7 @@ _PLOT = re.compile(rf"{_WORK}.*{_EPISODE}|{_EPISODE}.*{_WORK}", re.IGNORECASE)
 
 def tells_a_plot(title: str | None) -> bool:
     """Tell whether an article's title marks it as the plot of a show: no deal in it is real."""
-    return bool(title) and bool(_PLOT.search(str(title)))
+    return title is not None and _PLOT.search(title) is not None
 
 
 DEAL_SIZE_USD = 1e6  # smaller sums are prices, wages and donations, not deals
